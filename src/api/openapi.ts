@@ -1,0 +1,159 @@
+/**
+ * The OpenAPI document of the REST API, generated from the router by trpc-to-openapi.
+ *
+ * trpc-to-openapi documents the inputs and outputs; the error side is written here, from one table
+ * of the reasons each operation can answer, so the document lists every reason code with its
+ * status and sentence. Two corrections follow what the server really does: creations answer 201
+ * (set through `responseMeta`), and there is no authentication, so the generator's default
+ * security requirement is removed.
+ */
+import { generateOpenApiDocument } from 'trpc-to-openapi';
+import type { OpenAPIObject } from 'trpc-to-openapi';
+import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
+import { httpStatusOf } from './errors.js';
+import type { AppRouter } from './routers/_app.js';
+
+/** Procedures whose success answers 201 Created instead of 200. */
+export const createdProcedurePaths: ReadonlySet<string> = new Set([
+  'raffles.create',
+  'draws.create',
+]);
+
+/** Reasons any operation may answer, whatever it does. */
+const commonReasons: Reason[] = ['invalid_input', 'route_not_found', 'internal_error'];
+/** Reasons of every operation that reads a JSON body. */
+const bodyReasons: Reason[] = ['malformed_json', 'unsupported_media_type', 'payload_too_large'];
+/** Reasons of every operation that goes through the command queue. */
+const queueReasons: Reason[] = ['queue_full', 'shutting_down'];
+
+/** What each REST operation (by operationId) can be refused with, besides the common reasons. */
+export const reasonsByOperation: Record<string, Reason[]> = {
+  'raffles-create': [...bodyReasons, 'raffle_id_taken', 'raffle_limit_reached'],
+  'raffles-list': [],
+  'raffles-get': ['raffle_not_found'],
+  'tickets-issue': [
+    ...bodyReasons,
+    'raffle_not_found',
+    'ticket_total_overflow',
+    'participant_limit_reached',
+  ],
+  'transfers-create': [
+    ...bodyReasons,
+    'transfer_to_self',
+    'raffle_not_found',
+    'participant_not_found',
+    'insufficient_tickets',
+    'participant_limit_reached',
+  ],
+  'draws-create': [...bodyReasons, 'raffle_not_found', 'raffle_empty'],
+  'draws-list': ['raffle_not_found', 'invalid_cursor'],
+  'participants-list': ['raffle_not_found', 'invalid_cursor'],
+  'participants-get': ['raffle_not_found', 'participant_not_found'],
+};
+
+const errorSchema = {
+  type: 'object',
+  description:
+    'Every error body. Switch on `reason`: it is stable. `code` is the tRPC code behind the status.',
+  required: ['message', 'code', 'reason'],
+  properties: {
+    reason: { type: 'string', enum: reasons, description: 'Stable machine-readable reason.' },
+    message: { type: 'string', description: 'A sentence for people; may change.' },
+    code: { type: 'string', description: 'tRPC error code.', example: 'CONFLICT' },
+    issues: {
+      type: 'array',
+      description: 'For `invalid_input`: each validation problem (zod issues).',
+      items: { type: 'object' },
+    },
+    data: {
+      type: 'object',
+      description: 'The same facts as the tRPC error `data`: code, httpStatus, path, reason.',
+    },
+  },
+  example: {
+    reason: 'insufficient_tickets',
+    message: "'alice' holds 2 tickets, fewer than the 5 asked for.",
+    code: 'CONFLICT',
+  },
+} as const;
+
+function reasonTable(): string {
+  const rows = reasons.map(
+    (reason) => `| \`${reason}\` | ${httpStatusOf(reason)} | ${reasonCatalogue[reason]} |`,
+  );
+  return ['| reason | status | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+type Operation = {
+  operationId?: string;
+  security?: unknown;
+  responses?: Record<string, unknown>;
+};
+
+export function createOpenApiDocument(
+  router: AppRouter,
+  options: { version: string; countMax: number; bodyBytesMax: number },
+): OpenAPIObject {
+  const document = generateOpenApiDocument(router, {
+    title: 'Raffle service',
+    version: options.version,
+    baseUrl: '/api',
+    description: [
+      'Issue tickets, transfer them, draw winners (every ticket equally likely, the drawn ticket is removed) and list participants.',
+      'The same operations are tRPC procedures under `/trpc` (superjson); the typed client wraps them.',
+      `Counts are whole numbers from 1 to ${options.countMax}; request bodies are at most ${options.bodyBytesMax} bytes.`,
+      '',
+      'Every error answers a JSON body with a stable `reason`:',
+      '',
+      reasonTable(),
+    ].join('\n'),
+  });
+  delete document.components?.securitySchemes;
+  const schemas = (document.components ??= {}).schemas ?? {};
+  for (const name of Object.keys(schemas)) {
+    if (name.startsWith('error.')) delete schemas[name];
+  }
+  schemas.Error = errorSchema as never;
+  document.components.schemas = schemas;
+
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(pathItem as Record<string, Operation>)) {
+      decorateOperation(operation);
+    }
+  }
+  return document;
+}
+
+function decorateOperation(operation: Operation): void {
+  const id = operation.operationId ?? '';
+  const specific = reasonsByOperation[id];
+  if (specific === undefined) throw new Error(`openapi: no reason list for operation '${id}'`);
+  delete operation.security;
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(operation.responses ?? {})) {
+    if (status.startsWith('2')) responses[status] = response;
+  }
+  const procedurePath = id.replace('-', '.');
+  if (createdProcedurePaths.has(procedurePath) && responses['200'] !== undefined) {
+    responses['201'] = { ...(responses['200'] as object), description: 'Created' };
+    delete responses['200'];
+  }
+  const byStatus = new Map<number, Reason[]>();
+  for (const reason of [...commonReasons, ...specific, ...queueReasons]) {
+    const status = httpStatusOf(reason);
+    const list = byStatus.get(status) ?? [];
+    if (!list.includes(reason)) list.push(reason);
+    byStatus.set(status, list);
+  }
+  for (const [status, list] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) {
+    responses[String(status)] = {
+      description: list.map((reason) => `\`${reason}\`: ${reasonCatalogue[reason]}`).join(' '),
+      ...(status === 503
+        ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } } }
+        : {}),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      'x-reasons': list,
+    };
+  }
+  operation.responses = responses;
+}

@@ -1,0 +1,24 @@
+/**
+ * The application router: one sub-router per resource, built from the limits in force.
+ */
+import { createSchemas } from '../schemas.js';
+import type { ApiLimits } from '../trpc.js';
+import { router } from '../trpc.js';
+import { drawsRouter } from './draws.js';
+import { participantsRouter } from './participants.js';
+import { rafflesRouter } from './raffles.js';
+import { ticketsRouter } from './tickets.js';
+import { transfersRouter } from './transfers.js';
+
+export function createAppRouter(limits: ApiLimits) {
+  const schemas = createSchemas(limits);
+  return router({
+    raffles: rafflesRouter(schemas),
+    tickets: ticketsRouter(schemas),
+    transfers: transfersRouter(schemas),
+    draws: drawsRouter(schemas),
+    participants: participantsRouter(schemas),
+  });
+}
+
+export type AppRouter = ReturnType<typeof createAppRouter>;

@@ -1,0 +1,69 @@
+/**
+ * Drawing winners and reading the draw history.
+ */
+import type { DrawRecord } from '../../ledger/ledger.js';
+import { refusalError, unwrap } from '../errors.js';
+import { decodeCursor, encodeCursor, type Schemas } from '../schemas.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export function drawView(record: DrawRecord) {
+  return {
+    drawId: record.drawId,
+    username: record.username,
+    ticketsLeft: record.ticketsLeft,
+    totalTicketsBefore: record.totalTicketsBefore,
+    ticketIndex: record.ticketIndex,
+    at: new Date(record.atMs).toISOString(),
+  };
+}
+
+export function drawsRouter(schemas: Schemas) {
+  return router({
+    create: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/raffles/{raffleId}/draws',
+          tags: ['draws'],
+          summary: 'Draw a winner',
+          description:
+            'Picks one ticket uniformly at random and removes it: the winner holds one ticket fewer and leaves the raffle at zero. No request body is needed.',
+          successDescription: 'Created (201).',
+        },
+      })
+      .input(schemas.raffleRef)
+      .output(schemas.draw)
+      .mutation(async ({ ctx, input }) => {
+        const outcome = await ctx.engine.submit({ type: 'draw', raffleId: input.raffleId });
+        return drawView(unwrap(outcome));
+      }),
+
+    list: publicProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/raffles/{raffleId}/draws',
+          tags: ['draws'],
+          summary: 'Draw history',
+          description: 'Past draws, oldest first, one page at a time.',
+        },
+      })
+      .input(schemas.pageInput)
+      .output(schemas.drawPage)
+      .query(async ({ ctx, input }) => {
+        const afterDrawId = decodeCursor(input.cursor);
+        if (afterDrawId === undefined) {
+          throw refusalError({ ok: false, reason: 'invalid_cursor', message: 'Unknown cursor.' });
+        }
+        const page = unwrap(
+          await ctx.engine.submit({
+            type: 'listDraws',
+            raffleId: input.raffleId,
+            afterDrawId,
+            limit: input.limit,
+          }),
+        );
+        return { draws: page.draws.map(drawView), nextCursor: encodeCursor(page.nextAfterDrawId) };
+      }),
+  });
+}

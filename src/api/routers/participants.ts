@@ -1,0 +1,60 @@
+/**
+ * Reading who holds tickets: a paginated listing and a single lookup.
+ */
+import { refusalError, unwrap } from '../errors.js';
+import { decodeCursor, encodeCursor, type Schemas } from '../schemas.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export function participantsRouter(schemas: Schemas) {
+  return router({
+    list: publicProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/raffles/{raffleId}/participants',
+          tags: ['participants'],
+          summary: 'List participants',
+          description:
+            'Participants holding at least one ticket, in order of admission (first ticket), one page at a time. The order is stable: newcomers appear after the current last page.',
+        },
+      })
+      .input(schemas.pageInput)
+      .output(schemas.participantPage)
+      .query(async ({ ctx, input }) => {
+        const afterSeq = decodeCursor(input.cursor);
+        if (afterSeq === undefined) {
+          throw refusalError({ ok: false, reason: 'invalid_cursor', message: 'Unknown cursor.' });
+        }
+        const page = unwrap(
+          await ctx.engine.submit({
+            type: 'listParticipants',
+            raffleId: input.raffleId,
+            afterSeq,
+            limit: input.limit,
+          }),
+        );
+        return { participants: page.participants, nextCursor: encodeCursor(page.nextAfterSeq) };
+      }),
+
+    get: publicProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/raffles/{raffleId}/participants/{username}',
+          tags: ['participants'],
+          summary: 'One participant',
+        },
+      })
+      .input(schemas.participantRef)
+      .output(schemas.participant)
+      .query(async ({ ctx, input }) => {
+        return unwrap(
+          await ctx.engine.submit({
+            type: 'getParticipant',
+            raffleId: input.raffleId,
+            username: input.username,
+          }),
+        );
+      }),
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * Moving tickets from one participant to another.
+ */
+import { unwrap } from '../errors.js';
+import type { Schemas } from '../schemas.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export function transfersRouter(schemas: Schemas) {
+  return router({
+    create: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/raffles/{raffleId}/transfers',
+          tags: ['transfers'],
+          summary: 'Transfer tickets',
+          description:
+            'Moves `count` tickets from `from` to `to` (who joins if new). A donor left with none leaves the raffle.',
+        },
+      })
+      .input(schemas.transferInput)
+      .output(schemas.transferOutput)
+      .mutation(async ({ ctx, input }) => {
+        return unwrap(
+          await ctx.engine.submit({
+            type: 'transfer',
+            raffleId: input.raffleId,
+            from: input.from,
+            to: input.to,
+            count: input.count,
+          }),
+        );
+      }),
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * zod schemas of every input and output, built once from the limits in force.
+ *
+ * Validation happens here, at the edge: a command only exists once its input passed these
+ * schemas, so the ledger sees well-formed usernames and counts and only checks business rules.
+ * The schemas are built by a function because some bounds (`COUNT_MAX`) are configured at start;
+ * the inferred types do not depend on those values, so the client's types stay the same.
+ */
+import { z } from 'zod';
+import {
+  pageLimitDefault,
+  pageLimitMax,
+  raffleIdLengthMax,
+  raffleIdLengthMin,
+  raffleNameLengthMax,
+  raffleNameLengthMin,
+  usernameLengthMax,
+  usernameLengthMin,
+} from '../config/limits.js';
+
+const controlCharacter = /\p{Cc}/u;
+const surroundingWhitespace = /^\s|\s$/u;
+const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const cursorPattern = /^[1-9][0-9]{0,15}$/;
+
+/** Text checks shared by usernames and raffle names: well-formed, no control characters. */
+function refineText(value: string, context: z.RefinementCtx, label: string): void {
+  if (!value.isWellFormed()) {
+    context.addIssue({ code: 'custom', message: `${label} must be well-formed Unicode` });
+  }
+  if (controlCharacter.test(value)) {
+    context.addIssue({ code: 'custom', message: `${label} must not contain control characters` });
+  }
+  if (surroundingWhitespace.test(value)) {
+    context.addIssue({ code: 'custom', message: `${label} must not start or end with whitespace` });
+  }
+}
+
+/**
+ * A participant's name: NFC-normalised, then 1–64 UTF-16 code units, well-formed, no control
+ * characters, no surrounding whitespace. Two spellings of the same text are the same participant.
+ */
+export const usernameSchema = z
+  .string()
+  .transform((value) => value.normalize('NFC'))
+  .pipe(
+    z
+      .string()
+      .min(usernameLengthMin)
+      .max(usernameLengthMax)
+      .superRefine((value, context) => refineText(value, context, 'username')),
+  )
+  .meta({
+    description: `Participant name: NFC-normalised, ${usernameLengthMin}–${usernameLengthMax} characters, no control characters or surrounding whitespace.`,
+    example: 'alice',
+  });
+
+export const raffleIdSchema = z
+  .string()
+  .min(raffleIdLengthMin)
+  .max(raffleIdLengthMax)
+  .regex(slugPattern, 'raffle id must be a slug: lowercase letters, digits and inner hyphens')
+  .meta({ description: 'Raffle id, a slug.', example: 'main' });
+
+export const raffleNameSchema = z
+  .string()
+  .min(raffleNameLengthMin)
+  .max(raffleNameLengthMax)
+  .superRefine((value, context) => refineText(value, context, 'name'))
+  .meta({ description: 'Display name of the raffle.', example: 'Spring raffle' });
+
+export const cursorSchema = z
+  .string()
+  .max(32)
+  .meta({ description: 'Opaque cursor from a previous page’s `nextCursor`.', example: '100' });
+
+/** Parses a cursor this service issued into the number it wraps; undefined when it is not one. */
+export function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined || cursor === '') return 0;
+  if (!cursorPattern.test(cursor)) return undefined;
+  const value = Number(cursor);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+export function encodeCursor(value: number | undefined): string | null {
+  return value === undefined ? null : String(value);
+}
+
+const wholeNumber = () => z.number().int().nonnegative();
+
+const isoTime = z.iso.datetime().meta({ example: '2026-11-21T09:30:00.000Z' });
+
+export function createSchemas(limits: { countMax: number }) {
+  const countSchema = z
+    .number()
+    .int()
+    .min(1)
+    .max(limits.countMax)
+    .meta({ description: `Whole number of tickets, 1 to ${limits.countMax}.`, example: 10 });
+
+  const pageLimitSchema = z
+    .number()
+    .int()
+    .min(1)
+    .max(pageLimitMax)
+    .default(pageLimitDefault)
+    .meta({ description: `Page size, 1 to ${pageLimitMax}.` });
+
+  const raffle = z
+    .object({
+      id: raffleIdSchema,
+      name: z.string(),
+      createdAt: isoTime,
+      totalTickets: wholeNumber(),
+      participantCount: wholeNumber(),
+      drawCount: wholeNumber(),
+    })
+    .meta({ id: 'Raffle' });
+
+  const participant = z
+    .object({ username: z.string(), tickets: wholeNumber() })
+    .meta({ id: 'Participant' });
+
+  const draw = z
+    .object({
+      drawId: wholeNumber().meta({ description: '1-based number of the draw in its raffle.' }),
+      username: z.string().meta({ description: 'The winner.' }),
+      ticketsLeft: wholeNumber().meta({ description: 'Tickets the winner still holds.' }),
+      totalTicketsBefore: wholeNumber(),
+      ticketIndex: wholeNumber().meta({ description: 'Index of the drawn ticket in [0, totalTicketsBefore).' }),
+      at: isoTime,
+    })
+    .meta({ id: 'Draw' });
+
+  return {
+    count: countSchema,
+    raffle,
+    participant,
+    draw,
+    createRaffleInput: z.object({
+      id: raffleIdSchema.optional(),
+      name: raffleNameSchema,
+    }),
+    raffleRef: z.object({ raffleId: raffleIdSchema }),
+    listRafflesOutput: z.object({ raffles: z.array(raffle) }),
+    issueInput: z.object({ raffleId: raffleIdSchema, username: usernameSchema, count: countSchema }),
+    issueOutput: z
+      .object({ username: z.string(), tickets: wholeNumber(), totalTickets: wholeNumber() })
+      .meta({ id: 'IssueResult' }),
+    transferInput: z.object({
+      raffleId: raffleIdSchema,
+      from: usernameSchema,
+      to: usernameSchema,
+      count: countSchema,
+    }),
+    transferOutput: z
+      .object({ from: participant, to: participant })
+      .meta({ id: 'TransferResult' }),
+    pageInput: z.object({
+      raffleId: raffleIdSchema,
+      limit: pageLimitSchema,
+      cursor: cursorSchema.optional(),
+    }),
+    participantPage: z.object({
+      participants: z.array(participant),
+      nextCursor: z.string().nullable(),
+    }),
+    drawPage: z.object({ draws: z.array(draw), nextCursor: z.string().nullable() }),
+    participantRef: z.object({ raffleId: raffleIdSchema, username: usernameSchema }),
+  };
+}
+
+export type Schemas = ReturnType<typeof createSchemas>;

@@ -1,0 +1,84 @@
+/**
+ * The only place that creates tRPC: the context, the error shape and the base procedure.
+ *
+ * Every error leaves with a stable machine-readable `reason` beside tRPC's own `code`, both at the
+ * top of the shape (so the REST bodies made by trpc-to-openapi carry it) and in `data` (where the
+ * tRPC client exposes it as `error.data.reason`). Internal errors hide their text unless the
+ * server runs with `exposeInternalErrors`.
+ */
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { Reason } from '../domain/reasons.js';
+import type { Command, OutcomeOf } from '../engine/commands.js';
+import { transformer } from '../shared/transformer.js';
+import { reasonOf, zodIssuesOf } from './errors.js';
+
+export interface ApiLimits {
+  /** Largest count one issue or transfer may move. */
+  countMax: number;
+}
+
+/** What procedures need of the engine: submitting commands. */
+export interface CommandSubmitter {
+  submit<C extends Command>(command: C): Promise<OutcomeOf<C>>;
+}
+
+/**
+ * Procedure metadata: the subset of trpc-to-openapi's `OpenApiMeta` this service uses, declared
+ * here so that the client's published types do not depend on trpc-to-openapi. The assignment
+ * below fails to compile if it stops being a valid `OpenApiMeta`.
+ */
+export interface RaffleMeta {
+  [key: string]: unknown;
+  openapi?: {
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    successDescription?: string;
+    deprecated?: boolean;
+  };
+}
+const metaIsOpenApiMeta: OpenApiMeta = {} as RaffleMeta;
+void metaIsOpenApiMeta;
+
+export interface Context {
+  engine: CommandSubmitter;
+  /** Show the text of internal errors to callers (development only). */
+  exposeInternalErrors: boolean;
+}
+
+export interface ErrorData {
+  code: string;
+  httpStatus: number;
+  path?: string | undefined;
+  reason: Reason;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<RaffleMeta>()
+  .create({
+    transformer,
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
+      const reason = reasonOf(error);
+      const hideMessage = reason === 'internal_error' && ctx?.exposeInternalErrors !== true;
+      const message = hideMessage ? 'Internal server error' : shape.message;
+      const data: ErrorData = {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        reason,
+      };
+      // zod's list of validation problems, for `invalid_input`; trpc-to-openapi copies it into
+      // REST bodies, and the tRPC client reads it as `error.shape.issues`.
+      const issues = zodIssuesOf(error);
+      return { message, code: shape.code, reason, data, ...(issues ? { issues } : {}) };
+    },
+  });
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+export const createCallerFactory = t.createCallerFactory;

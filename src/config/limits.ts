@@ -1,0 +1,98 @@
+/**
+ * Every limit of the service, in one place.
+ *
+ * The zod schemas at the edge, the ledger's business rules and the server's configuration all
+ * read their bounds from here, so a limit is changed once and every layer agrees on it. The
+ * values below are compile-time defaults; the ones marked "configurable" can be lowered (never
+ * raised past the hard ceiling) through environment variables, see `src/server/env.ts`.
+ * `assertLimitsConsistent` states how the limits relate and runs at start-up.
+ */
+
+/** Largest total of tickets a raffle may hold: totals stay exact in float64 arithmetic. */
+export const ticketsTotalMax = Number.MAX_SAFE_INTEGER;
+
+/** Largest number of tickets one issue or transfer may move. Configurable (`COUNT_MAX`). */
+export const countMaxDefault = 1_000_000_000;
+
+/** Ceiling of `COUNT_MAX`: a single count must itself be a safe integer. */
+export const countMaxCeiling = Number.MAX_SAFE_INTEGER;
+
+/** Username length bounds, in UTF-16 code units after NFC normalisation. */
+export const usernameLengthMin = 1;
+export const usernameLengthMax = 64;
+
+/** Raffle id (slug) length bounds. */
+export const raffleIdLengthMin = 1;
+export const raffleIdLengthMax = 64;
+
+/** Raffle display name length bounds. */
+export const raffleNameLengthMin = 1;
+export const raffleNameLengthMax = 200;
+
+/** Most raffles one service holds. Configurable (`RAFFLES_MAX`). */
+export const rafflesMaxDefault = 10_000;
+
+/**
+ * Most participants one raffle holds. A JavaScript `Map` holds at most 2^24 entries, so the
+ * ceiling stays below it; past the limit new participants are refused, existing ones keep working.
+ * Configurable (`PARTICIPANTS_PER_RAFFLE_MAX`).
+ */
+export const participantsPerRaffleMaxDefault = 16_000_000;
+export const participantsPerRaffleMaxCeiling = 16_000_000;
+
+/** Page size bounds of the participant and draw listings. */
+export const pageLimitDefault = 100;
+export const pageLimitMax = 1_000;
+
+/**
+ * Most commands waiting in the command queue. Past it, callers get 503 with `Retry-After`.
+ * Configurable (`QUEUE_LENGTH_MAX`).
+ */
+export const queueLengthMaxDefault = 100_000;
+
+/** Most commands applied in one batch (one turn of the writer). Configurable (`BATCH_SIZE_MAX`). */
+export const batchSizeMaxDefault = 10_000;
+
+/** Seconds a client is told to wait in `Retry-After` when the queue is full. */
+export const retryAfterSeconds = 1;
+
+/** Largest accepted request body, in bytes. Configurable (`BODY_BYTES_MAX`). */
+export const bodyBytesMaxDefault = 1_048_576;
+
+/** Random bytes the queue stamps into each draw and raffle creation. */
+export const drawSeedBytes = 16;
+
+/**
+ * Milliseconds the server waits for queued work to finish on SIGTERM before it exits anyway.
+ * Configurable (`SHUTDOWN_GRACE_MS`).
+ */
+export const shutdownGraceMsDefault = 10_000;
+
+/** Throws when two limits contradict each other; called once at start-up and in tests. */
+export function assertLimitsConsistent(limits: {
+  countMax: number;
+  participantsPerRaffleMax: number;
+  queueLengthMax: number;
+  batchSizeMax: number;
+  bodyBytesMax: number;
+  rafflesMax: number;
+}): void {
+  const check = (condition: boolean, message: string): void => {
+    if (!condition) throw new Error(`limits: ${message}`);
+  };
+  check(Number.isSafeInteger(limits.countMax), 'countMax must be a safe integer');
+  check(limits.countMax >= 1, 'countMax must be at least 1');
+  check(limits.countMax <= countMaxCeiling, 'countMax must not pass its ceiling');
+  check(limits.countMax <= ticketsTotalMax, 'one count must fit in a raffle total');
+  check(limits.participantsPerRaffleMax >= 1, 'participantsPerRaffleMax must be at least 1');
+  check(
+    limits.participantsPerRaffleMax <= participantsPerRaffleMaxCeiling,
+    'participantsPerRaffleMax must stay below the Map size ceiling',
+  );
+  check(limits.batchSizeMax >= 1, 'batchSizeMax must be at least 1');
+  check(limits.queueLengthMax >= limits.batchSizeMax, 'queueLengthMax must hold a full batch');
+  check(limits.bodyBytesMax >= 1024, 'bodyBytesMax must be at least 1 KiB');
+  check(limits.rafflesMax >= 1, 'rafflesMax must be at least 1 (the default raffle)');
+  check(pageLimitDefault <= pageLimitMax, 'pageLimitDefault must not pass pageLimitMax');
+  check(usernameLengthMin <= usernameLengthMax, 'username bounds must be ordered');
+}

@@ -1,0 +1,51 @@
+/**
+ * The catalogue of reason codes: every expected way an operation can be refused.
+ *
+ * Reasons are values, not exceptions: the ledger and the command queue return them, and one table
+ * in `src/api/errors.ts` maps each to a tRPC code and so to an HTTP status. The codes are part of
+ * the public contract (clients switch on them), so they are only ever added, never renamed. Each
+ * entry carries the sentence the OpenAPI document and WRITEUP.md use to explain it; a test checks
+ * that both documents list every code.
+ */
+
+export const reasonCatalogue = {
+  invalid_input: 'The input failed validation; `issues` lists each problem.',
+  malformed_json: 'The request body is not valid JSON.',
+  unsupported_media_type: 'A request with a body must send `Content-Type: application/json`.',
+  payload_too_large: 'The request body is larger than the configured `BODY_BYTES_MAX`.',
+  route_not_found: 'No operation answers this method and path.',
+  method_not_supported: 'The procedure exists but not for this HTTP method.',
+  raffle_not_found: 'No raffle has this id.',
+  raffle_id_taken: 'A raffle with this id already exists.',
+  raffle_limit_reached: 'The service already holds `RAFFLES_MAX` raffles.',
+  participant_not_found: 'The participant holds no tickets in this raffle.',
+  participant_limit_reached:
+    'The raffle already holds `PARTICIPANTS_PER_RAFFLE_MAX` participants; existing ones still work.',
+  transfer_to_self: 'A transfer needs two different participants.',
+  insufficient_tickets: 'The donor holds fewer tickets than the transfer asks for.',
+  ticket_total_overflow: 'The raffle total would pass Number.MAX_SAFE_INTEGER (2^53 - 1).',
+  raffle_empty: 'The raffle holds no tickets, so there is nothing to draw.',
+  invalid_cursor: 'The pagination cursor is not one this service issued.',
+  queue_full: 'The command queue is full; retry after the `Retry-After` header.',
+  shutting_down: 'The service is shutting down and takes no new commands.',
+  internal_error: 'An unexpected server error; the message is hidden in production.',
+} as const satisfies Record<string, string>;
+
+export type Reason = keyof typeof reasonCatalogue;
+
+export const reasons = Object.keys(reasonCatalogue) as Reason[];
+
+/** An expected refusal: a reason code and a sentence for people. */
+export interface Refusal {
+  readonly ok: false;
+  readonly reason: Reason;
+  readonly message: string;
+}
+
+export function refuse(reason: Reason, message: string): Refusal {
+  return { ok: false, reason, message };
+}
+
+export function isReason(value: unknown): value is Reason {
+  return typeof value === 'string' && Object.hasOwn(reasonCatalogue, value);
+}

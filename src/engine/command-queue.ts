@@ -1,0 +1,213 @@
+/**
+ * The command queue: the single writer of the state machine.
+ *
+ * Callers `submit` commands from anywhere; the queue gathers what arrives within one turn of the
+ * event loop into a batch, stamps each mutation (sequence number, time, random bytes for draws and
+ * generated ids), applies the batch in arrival order, hands its mutations to the command log, and
+ * answers every caller of the batch once the log has settled. While the log works on one batch the
+ * next one gathers, so a slow log (an fsync) is paid once per batch, not once per command. Reads
+ * travel through the same queue, so a read reflects every write acknowledged before it was
+ * submitted. The queue is bounded: past `queueLengthMax` waiting commands a
+ * caller is refused at once with `queue_full` instead of growing memory without limit.
+ */
+import { randomFillSync } from 'node:crypto';
+import { drawSeedBytes } from '../config/limits.js';
+import { refuse } from '../domain/reasons.js';
+import type { CommandLog } from './command-log.js';
+import { MemoryCommandLog } from './command-log.js';
+import { isMutation, needsSeed } from './commands.js';
+import type { Command, Outcome, OutcomeOf, StampedCommand } from './commands.js';
+import type { StateMachine } from './state-machine.js';
+
+export interface CommandQueueOptions {
+  stateMachine: StateMachine;
+  /** Where each batch of mutations goes before it is acknowledged. @default MemoryCommandLog */
+  log?: CommandLog;
+  /** Most commands waiting; past it `submit` answers `queue_full`. @example 100_000 */
+  queueLengthMax: number;
+  /** Most commands applied in one batch. @example 10_000 */
+  batchSizeMax: number;
+  /** Clock for stamps, injected by tests. @default Date.now */
+  clock?: () => number;
+  /** Fills a buffer with random bytes, injected by tests. @default crypto.randomFillSync */
+  fillRandom?: (buffer: Uint8Array) => void;
+}
+
+interface Pending {
+  command: Command;
+  resolve: (outcome: Outcome<unknown>) => void;
+}
+
+/** Size of the pool random seeds are cut from: one `randomFillSync` call serves many draws. */
+const randomPoolBytes = 4096;
+
+export class CommandQueue {
+  private readonly stateMachine: StateMachine;
+  private readonly log: CommandLog;
+  private readonly queueLengthMax: number;
+  private readonly batchSizeMax: number;
+  private readonly clock: () => number;
+  private readonly fillRandom: (buffer: Uint8Array) => void;
+  private pending: Pending[] = [];
+  private scheduled = false;
+  private writing = false;
+  private closed = false;
+  private drained: (() => void) | undefined;
+  private randomPool = new Uint8Array(randomPoolBytes);
+  private randomOffset = randomPoolBytes;
+
+  /** Batches applied since start. */
+  batchCount = 0;
+  /** Commands answered since start (mutations and reads). */
+  commandCount = 0;
+
+  constructor(options: CommandQueueOptions) {
+    this.stateMachine = options.stateMachine;
+    this.log = options.log ?? new MemoryCommandLog();
+    this.queueLengthMax = options.queueLengthMax;
+    this.batchSizeMax = options.batchSizeMax;
+    this.clock = options.clock ?? Date.now;
+    this.fillRandom = options.fillRandom ?? ((buffer) => randomFillSync(buffer));
+    if (this.batchSizeMax < 1) throw new Error('CommandQueue: batchSizeMax must be at least 1');
+    if (this.queueLengthMax < this.batchSizeMax) {
+      throw new Error('CommandQueue: queueLengthMax must hold at least one batch');
+    }
+  }
+
+  /** Commands waiting for the writer. */
+  get length(): number {
+    return this.pending.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Queues a command and resolves with its outcome once it is applied and, for a mutation, its
+   * batch is in the log. Refusals (including `queue_full` and `shutting_down`) resolve as values;
+   * the promise itself never rejects.
+   */
+  submit<C extends Command>(command: C): Promise<OutcomeOf<C>> {
+    if (this.closed) {
+      return Promise.resolve(refuse('shutting_down', 'The service is shutting down.'));
+    }
+    if (this.pending.length >= this.queueLengthMax) {
+      return Promise.resolve(
+        refuse('queue_full', `The command queue holds ${this.queueLengthMax} commands; retry later.`),
+      );
+    }
+    return new Promise<OutcomeOf<C>>((resolve) => {
+      this.pending.push({ command, resolve: resolve as (outcome: Outcome<unknown>) => void });
+      this.schedule();
+    });
+  }
+
+  /** Stops taking commands, answers every queued one, then closes the log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pending.length > 0 || this.writing || this.scheduled) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
+    await this.log.close();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    // setImmediate runs after the I/O callbacks of this turn, so every request parsed in the
+    // same turn joins the batch.
+    setImmediate(() => this.runBatch());
+  }
+
+  private runBatch(): void {
+    this.scheduled = false;
+    const batch = this.takeBatch();
+    if (batch.length === 0) {
+      this.afterBatch();
+      return;
+    }
+    const outcomes = new Array<Outcome<unknown>>(batch.length);
+    const stamped: StampedCommand[] = [];
+    const atMs = this.clock();
+    for (let i = 0; i < batch.length; i += 1) {
+      const { command } = batch[i] as Pending;
+      if (isMutation(command)) {
+        const entry: StampedCommand = {
+          seq: this.stateMachine.appliedSeq + 1,
+          atMs,
+          seed: needsSeed(command) ? this.takeSeed() : undefined,
+          command,
+        };
+        outcomes[i] = this.stateMachine.apply(entry);
+        stamped.push(entry);
+      } else {
+        outcomes[i] = this.stateMachine.query(command);
+      }
+    }
+    this.batchCount += 1;
+    const appended = stamped.length > 0 ? this.log.append(stamped) : undefined;
+    if (appended === undefined) {
+      this.answer(batch, outcomes);
+      return;
+    }
+    this.writing = true;
+    appended.then(
+      () => {
+        this.writing = false;
+        this.answer(batch, outcomes);
+      },
+      (error: unknown) => {
+        // The state in memory is now ahead of the durable log; answering would acknowledge
+        // writes that a restart loses. Fail loudly instead.
+        setImmediate(() => {
+          throw error instanceof Error ? error : new Error(String(error));
+        });
+      },
+    );
+  }
+
+  private answer(batch: Pending[], outcomes: Outcome<unknown>[]): void {
+    for (let i = 0; i < batch.length; i += 1) {
+      (batch[i] as Pending).resolve(outcomes[i] as Outcome<unknown>);
+    }
+    this.commandCount += batch.length;
+    this.afterBatch();
+  }
+
+  private afterBatch(): void {
+    if (this.pending.length > 0) {
+      this.schedule();
+    } else if (this.drained !== undefined && !this.writing) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    if (this.pending.length <= this.batchSizeMax) {
+      const batch = this.pending;
+      this.pending = [];
+      return batch;
+    }
+    const batch = this.pending.slice(0, this.batchSizeMax);
+    this.pending = this.pending.slice(this.batchSizeMax);
+    return batch;
+  }
+
+  /** A fresh copy of `drawSeedBytes` random bytes, cut from a pooled buffer. */
+  private takeSeed(): Uint8Array {
+    if (this.randomOffset + drawSeedBytes > this.randomPool.length) {
+      this.randomPool = new Uint8Array(randomPoolBytes);
+      this.fillRandom(this.randomPool);
+      this.randomOffset = 0;
+    }
+    const seed = this.randomPool.slice(this.randomOffset, this.randomOffset + drawSeedBytes);
+    this.randomOffset += drawSeedBytes;
+    return seed;
+  }
+}

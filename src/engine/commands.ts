@@ -1,0 +1,130 @@
+/**
+ * The commands the engine understands, and what each one answers.
+ *
+ * A command is plain data, so it can be journaled, replicated and replayed. Mutations change the
+ * state and go to the command log; reads go through the same queue only so that they observe a
+ * state consistent with every acknowledged write (linearizable reads). The queue turns a `Command`
+ * into a `StampedCommand` by adding what `apply` may not produce itself: the sequence number, the
+ * time and, where the command needs it, random bytes.
+ */
+import type { Refusal } from '../domain/reasons.js';
+import type {
+  DrawPage,
+  DrawRecord,
+  IssueResult,
+  ParticipantBalance,
+  ParticipantPage,
+  RaffleStats,
+  TransferResult,
+} from '../ledger/ledger.js';
+
+export interface CreateRaffleCommand {
+  type: 'createRaffle';
+  /** A slug; when absent the state machine derives one from the stamped seed. */
+  id?: string | undefined;
+  name: string;
+}
+
+export interface IssueCommand {
+  type: 'issue';
+  raffleId: string;
+  username: string;
+  count: number;
+}
+
+export interface TransferCommand {
+  type: 'transfer';
+  raffleId: string;
+  from: string;
+  to: string;
+  count: number;
+}
+
+export interface DrawCommand {
+  type: 'draw';
+  raffleId: string;
+}
+
+export interface ListRafflesQuery {
+  type: 'listRaffles';
+}
+
+export interface GetRaffleQuery {
+  type: 'getRaffle';
+  raffleId: string;
+}
+
+export interface ListParticipantsQuery {
+  type: 'listParticipants';
+  raffleId: string;
+  afterSeq: number;
+  limit: number;
+}
+
+export interface GetParticipantQuery {
+  type: 'getParticipant';
+  raffleId: string;
+  username: string;
+}
+
+export interface ListDrawsQuery {
+  type: 'listDraws';
+  raffleId: string;
+  afterDrawId: number;
+  limit: number;
+}
+
+export type Mutation = CreateRaffleCommand | IssueCommand | TransferCommand | DrawCommand;
+export type Query =
+  | ListRafflesQuery
+  | GetRaffleQuery
+  | ListParticipantsQuery
+  | GetParticipantQuery
+  | ListDrawsQuery;
+export type Command = Mutation | Query;
+
+/** What each command answers when it succeeds. */
+export interface CommandValues {
+  createRaffle: RaffleStats;
+  issue: IssueResult;
+  transfer: TransferResult;
+  draw: DrawRecord;
+  listRaffles: RaffleStats[];
+  getRaffle: RaffleStats;
+  listParticipants: ParticipantPage;
+  getParticipant: ParticipantBalance;
+  listDraws: DrawPage;
+}
+
+export type ValueOf<C extends Command> = CommandValues[C['type']];
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | Refusal;
+
+export type OutcomeOf<C extends Command> = Outcome<ValueOf<C>>;
+
+/** A mutation with everything `apply` needs to be deterministic. */
+export interface StampedCommand<M extends Mutation = Mutation> {
+  /** Position in the total order of mutations, from 1. */
+  seq: number;
+  /** Milliseconds since the epoch when the queue took the command. */
+  atMs: number;
+  /** Random bytes for draws and generated raffle ids; absent for other commands. */
+  seed?: Uint8Array | undefined;
+  command: M;
+}
+
+const mutationTypes: ReadonlySet<Command['type']> = new Set([
+  'createRaffle',
+  'issue',
+  'transfer',
+  'draw',
+]);
+
+export function isMutation(command: Command): command is Mutation {
+  return mutationTypes.has(command.type);
+}
+
+/** Whether the queue must stamp random bytes into this mutation. */
+export function needsSeed(command: Mutation): boolean {
+  return command.type === 'draw' || command.type === 'createRaffle';
+}

@@ -1,0 +1,103 @@
+/**
+ * Configuration: the environment, parsed and checked by zod once, at boot.
+ *
+ * Every limit has a default from `src/config/limits.ts` and may be lowered here (never raised past
+ * its ceiling). A bad value stops the service at start with a message naming the variable, rather
+ * than surfacing later as odd behaviour under load.
+ */
+import { z } from 'zod';
+import {
+  assertLimitsConsistent,
+  batchSizeMaxDefault,
+  bodyBytesMaxDefault,
+  countMaxCeiling,
+  countMaxDefault,
+  participantsPerRaffleMaxCeiling,
+  participantsPerRaffleMaxDefault,
+  queueLengthMaxDefault,
+  rafflesMaxDefault,
+  shutdownGraceMsDefault,
+} from '../config/limits.js';
+import { raffleIdSchema, raffleNameSchema } from '../api/schemas.js';
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(0, 65_535, 3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  DEFAULT_RAFFLE_ID: raffleIdSchema.default('main'),
+  DEFAULT_RAFFLE_NAME: raffleNameSchema.default('Main raffle'),
+  COUNT_MAX: integer(1, countMaxCeiling, countMaxDefault),
+  RAFFLES_MAX: integer(1, 1_000_000, rafflesMaxDefault),
+  PARTICIPANTS_PER_RAFFLE_MAX: integer(
+    1,
+    participantsPerRaffleMaxCeiling,
+    participantsPerRaffleMaxDefault,
+  ),
+  QUEUE_LENGTH_MAX: integer(1, 10_000_000, queueLengthMaxDefault),
+  BATCH_SIZE_MAX: integer(1, 1_000_000, batchSizeMaxDefault),
+  BODY_BYTES_MAX: integer(1024, 64 * 1_048_576, bodyBytesMaxDefault),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000, shutdownGraceMsDefault),
+  EXPOSE_INTERNAL_ERRORS: booleanFlag.optional(),
+});
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  logLevel: string;
+  defaultRaffleId: string;
+  defaultRaffleName: string;
+  countMax: number;
+  rafflesMax: number;
+  participantsPerRaffleMax: number;
+  queueLengthMax: number;
+  batchSizeMax: number;
+  bodyBytesMax: number;
+  shutdownGraceMs: number;
+  exposeInternalErrors: boolean;
+}
+
+/** Parses an environment into a checked configuration; throws with every problem listed. */
+export function parseEnv(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    defaultRaffleId: e.DEFAULT_RAFFLE_ID,
+    defaultRaffleName: e.DEFAULT_RAFFLE_NAME,
+    countMax: e.COUNT_MAX,
+    rafflesMax: e.RAFFLES_MAX,
+    participantsPerRaffleMax: e.PARTICIPANTS_PER_RAFFLE_MAX,
+    queueLengthMax: e.QUEUE_LENGTH_MAX,
+    batchSizeMax: e.BATCH_SIZE_MAX,
+    bodyBytesMax: e.BODY_BYTES_MAX,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    exposeInternalErrors: e.EXPOSE_INTERNAL_ERRORS ?? e.NODE_ENV !== 'production',
+  };
+  assertLimitsConsistent(config);
+  return config;
+}
+
+/** The configuration with every default, for tests and tools; `overrides` win. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return { ...parseEnv({}), ...overrides };
+}

@@ -1,0 +1,42 @@
+/**
+ * Entry point: parse the environment, start the service, stop gracefully on SIGTERM or SIGINT.
+ */
+import { parseEnv } from './env.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  const config = parseEnv(process.env);
+  const logger = createLogger(config.logLevel);
+  const running = await startServer(config, logger);
+  logger.info(
+    { url: running.url, defaultRaffle: config.defaultRaffleId, docs: `${running.url}/docs` },
+    'raffle service listening',
+  );
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down: finishing queued work');
+    running.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

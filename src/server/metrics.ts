@@ -1,0 +1,80 @@
+/**
+ * Prometheus metrics at `/metrics`: Node's defaults, the engine's queue and batches, and HTTP
+ * requests by surface (`api`, `trpc`, `other`) and status class.
+ *
+ * Each app gets its own registry, so several apps in one test process do not collide.
+ */
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../engine/engine.js';
+
+export interface Metrics {
+  registry: Registry;
+  middleware: RequestHandler;
+}
+
+function surfaceOf(url: string): string {
+  if (url.startsWith('/api/')) return 'api';
+  if (url.startsWith('/trpc/')) return 'trpc';
+  return 'other';
+}
+
+export function createMetrics(engine: Engine): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'raffle_queue_length',
+    help: 'Commands waiting in the command queue.',
+    registers: [registry],
+    collect() {
+      this.set(engine.stats().queueLength);
+    },
+  });
+  new Gauge({
+    name: 'raffle_batches_total',
+    help: 'Batches the command queue has applied.',
+    registers: [registry],
+    collect() {
+      this.set(engine.stats().batchCount);
+    },
+  });
+  new Gauge({
+    name: 'raffle_commands_total',
+    help: 'Commands the command queue has answered.',
+    registers: [registry],
+    collect() {
+      this.set(engine.stats().commandCount);
+    },
+  });
+  new Gauge({
+    name: 'raffle_applied_seq',
+    help: 'Sequence number of the last mutation applied.',
+    registers: [registry],
+    collect() {
+      this.set(engine.stats().appliedSeq);
+    },
+  });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by surface and status class.',
+    labelNames: ['surface', 'status'] as const,
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request durations, by surface.',
+    labelNames: ['surface'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const surface = surfaceOf(req.url);
+    const stop = durations.startTimer({ surface });
+    res.on('finish', () => {
+      stop();
+      requests.inc({ surface, status: `${Math.floor(res.statusCode / 100)}xx` });
+    });
+    next();
+  };
+  return { registry, middleware };
+}

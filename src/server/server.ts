@@ -1,0 +1,77 @@
+/**
+ * Starting and stopping the whole service: engine, HTTP server and graceful shutdown.
+ *
+ * `startServer` is what the entry point and the end-to-end tests call. Shutdown stops accepting
+ * connections, lets requests in flight finish, drains the command queue (every queued command is
+ * answered), then closes idle connections; a grace period bounds the wait.
+ */
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { Engine } from '../engine/engine.js';
+import type { CommandLog } from '../engine/command-log.js';
+import { createApp } from './app.js';
+import type { Config } from './env.js';
+
+export interface RunningServer {
+  server: Server;
+  engine: Engine;
+  url: string;
+  port: number;
+  /** Graceful stop; resolves when everything queued has been answered. */
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { log?: CommandLog } = {},
+): Promise<RunningServer> {
+  const engine = await Engine.start({
+    defaultRaffleId: config.defaultRaffleId,
+    defaultRaffleName: config.defaultRaffleName,
+    rafflesMax: config.rafflesMax,
+    participantsPerRaffleMax: config.participantsPerRaffleMax,
+    queueLengthMax: config.queueLengthMax,
+    batchSizeMax: config.batchSizeMax,
+    log: options.log,
+  });
+  const app = createApp({ engine, config, logger });
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const graceful = (async () => {
+        await engine.close();
+        await serverClosed;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace period over');
+          server.closeAllConnections();
+          resolve();
+        }, config.shutdownGraceMs);
+        timer.unref();
+      });
+      await Promise.race([graceful, timeout]);
+      clearTimeout(timer);
+    })();
+    return closing;
+  };
+  return { server, engine, url, port: address.port, close };
+}
