@@ -1,0 +1,74 @@
+/**
+ * Starts the real service in-process on 127.0.0.1 and a free port, for end-to-end tests.
+ */
+import { pino } from 'pino';
+import type { CommandLog } from '../../src/engine/command-log.js';
+import type { StampedCommand } from '../../src/engine/commands.js';
+import { defaultConfig, type Config } from '../../src/server/env.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  options: { log?: CommandLog } = {},
+): Promise<RunningServer> {
+  const config = defaultConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides });
+  return startServer(config, pino({ level: 'silent' }), options);
+}
+
+/** A command log that keeps every stamped mutation, in the order the queue applied them. */
+export class RecordingLog implements CommandLog {
+  readonly commands: StampedCommand[] = [];
+  batches = 0;
+
+  append(batch: readonly StampedCommand[]): void {
+    this.batches += 1;
+    this.commands.push(...batch);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A command log whose appends never settle until `release()`: the queue backs up behind it. */
+export class BlockingLog implements CommandLog {
+  private releases: (() => void)[] = [];
+
+  append(): Promise<void> {
+    return new Promise((resolve) => this.releases.push(resolve));
+  }
+
+  release(): void {
+    const releases = this.releases;
+    this.releases = [];
+    for (const release of releases) release();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** JSON request helper: returns status, headers and the parsed body (or the raw text). */
+export async function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
