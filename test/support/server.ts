@@ -30,18 +30,34 @@ export class RecordingLog implements CommandLog {
   }
 }
 
-/** A command log whose appends never settle until `release()`: the queue backs up behind it. */
+/**
+ * A command log that can be made to hold its appends: after `block()`, an append settles only at
+ * the next `release()` (or at `unblock()`), so the queue backs up behind it. It starts unblocked so
+ * that the server can create its default raffle.
+ */
 export class BlockingLog implements CommandLog {
   private releases: (() => void)[] = [];
+  private blocked = false;
 
-  append(): Promise<void> {
+  append(): void | Promise<void> {
+    if (!this.blocked) return;
     return new Promise((resolve) => this.releases.push(resolve));
   }
 
+  block(): void {
+    this.blocked = true;
+  }
+
+  /** Settles every append waiting now; later ones wait again while blocked. */
   release(): void {
     const releases = this.releases;
     this.releases = [];
     for (const release of releases) release();
+  }
+
+  unblock(): void {
+    this.blocked = false;
+    this.release();
   }
 
   close(): Promise<void> {

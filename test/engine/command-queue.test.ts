@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { CommandQueue } from '../../src/engine/command-queue.js';
+import { Engine } from '../../src/engine/engine.js';
+import { StateMachine } from '../../src/engine/state-machine.js';
+import { BlockingLog, RecordingLog } from '../support/server.js';
+
+function newQueue(
+  options: {
+    queueLengthMax?: number;
+    batchSizeMax?: number;
+    log?: RecordingLog | BlockingLog;
+  } = {},
+) {
+  const stateMachine = new StateMachine({ rafflesMax: 10, participantsPerRaffleMax: 1_000 });
+  let clock = 1_000;
+  let randomCalls = 0;
+  const queue = new CommandQueue({
+    stateMachine,
+    log: options.log,
+    queueLengthMax: options.queueLengthMax ?? 1_000,
+    batchSizeMax: options.batchSizeMax ?? 100,
+    clock: () => (clock += 1),
+    fillRandom: (buffer) => {
+      randomCalls += 1;
+      for (let i = 0; i < buffer.length; i += 1) buffer[i] = (i * 7 + randomCalls) & 255;
+    },
+  });
+  return { queue, stateMachine };
+}
+
+const createMain = { type: 'createRaffle', id: 'main', name: 'Main' } as const;
+
+describe('command queue', () => {
+  it('batch: commands submitted in one turn are applied as one batch, in order', async () => {
+    const log = new RecordingLog();
+    const { queue } = newQueue({ log });
+    await queue.submit(createMain);
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        queue.submit({ type: 'issue', raffleId: 'main', username: `u${i % 5}`, count: 1 }),
+      ),
+    );
+    expect(log.batches).toBe(2);
+    expect(log.commands.map((c) => c.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+    // Arrival order: the last command of u0 sees all ten of its tickets.
+    const last = outcomes[45];
+    expect(last?.ok && last.value).toEqual({ username: 'u0', tickets: 10, totalTickets: 46 });
+  });
+
+  it('batch: a batch never holds more than batchSizeMax commands', async () => {
+    const log = new RecordingLog();
+    const { queue } = newQueue({ log, batchSizeMax: 7 });
+    await queue.submit(createMain);
+    await Promise.all(
+      Array.from({ length: 30 }, () =>
+        queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
+      ),
+    );
+    expect(log.batches).toBe(1 + Math.ceil(30 / 7));
+  });
+
+  it('stamp: time is stamped and seeds only go to draws and creations', async () => {
+    const log = new RecordingLog();
+    const { queue } = newQueue({ log });
+    await queue.submit(createMain);
+    await queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 2 });
+    await queue.submit({ type: 'draw', raffleId: 'main' });
+    const [create, issue, draw] = log.commands;
+    expect(create?.seed).toHaveLength(16);
+    expect(issue?.seed).toBeUndefined();
+    expect(draw?.seed).toHaveLength(16);
+    expect(draw?.seed).not.toEqual(create?.seed);
+    expect(issue?.atMs).toBeGreaterThan(create?.atMs ?? Infinity);
+  });
+
+  it('stamp: a seed is a copy, unchanged when the random pool refills', async () => {
+    const log = new RecordingLog();
+    const { queue } = newQueue({ log });
+    await queue.submit(createMain);
+    await queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1_000 });
+    const first = await queue.submit({ type: 'draw', raffleId: 'main' });
+    const seedCopy = Uint8Array.from(log.commands[2]?.seed ?? []);
+    // 4096-byte pool / 16-byte seeds: 300 more draws refill it.
+    for (let i = 0; i < 300; i += 1) await queue.submit({ type: 'draw', raffleId: 'main' });
+    expect(log.commands[2]?.seed).toEqual(seedCopy);
+    expect(first.ok).toBe(true);
+  });
+
+  it('reads: only mutations reach the log, reads see earlier writes', async () => {
+    const log = new RecordingLog();
+    const { queue } = newQueue({ log });
+    await queue.submit(createMain);
+    const [, read] = await Promise.all([
+      queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 3 }),
+      queue.submit({ type: 'getParticipant', raffleId: 'main', username: 'a' }),
+    ]);
+    expect(read.ok && read.value).toEqual({ username: 'a', tickets: 3 });
+    expect(log.commands.map((c) => c.command.type)).toEqual(['createRaffle', 'issue']);
+  });
+
+  it('bounded: past queueLengthMax callers get queue_full at once, nothing is lost', async () => {
+    const log = new BlockingLog();
+    log.block();
+    const { queue, stateMachine } = newQueue({ log, queueLengthMax: 5, batchSizeMax: 5 });
+    const create = queue.submit(createMain);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first batch is stuck in the log; the next five wait, the rest are refused.
+    const submitted = Array.from({ length: 8 }, () =>
+      queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
+    );
+    const refused = await Promise.all(submitted.slice(5));
+    expect(refused.map((o) => (o.ok ? 'ok' : o.reason))).toEqual([
+      'queue_full',
+      'queue_full',
+      'queue_full',
+    ]);
+    expect(queue.length).toBe(5);
+    log.release();
+    await create;
+    await new Promise((resolve) => setImmediate(resolve));
+    log.release();
+    const accepted = await Promise.all(submitted.slice(0, 5));
+    expect(accepted.every((o) => o.ok)).toBe(true);
+    expect(stateMachine.ledger('main')?.ticketsOf('a')).toBe(5);
+  });
+
+  it('acknowledgement: callers hear back only after the log settles', async () => {
+    const log = new BlockingLog();
+    log.block();
+    const { queue } = newQueue({ log });
+    let answered = false;
+    const pending = queue.submit(createMain).then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    log.release();
+    await pending;
+    expect(answered).toBe(true);
+  });
+
+  it('close: answers every queued command, then refuses with shutting_down', async () => {
+    const { queue, stateMachine } = newQueue();
+    await queue.submit(createMain);
+    const queued = Array.from({ length: 100 }, () =>
+      queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
+    );
+    await queue.close();
+    const outcomes = await Promise.all(queued);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(stateMachine.ledger('main')?.ticketsOf('a')).toBe(100);
+    const late = await queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 });
+    expect(late.ok ? 'ok' : late.reason).toBe('shutting_down');
+  });
+
+  it('options: a queue shorter than one batch is refused', () => {
+    expect(() => newQueue({ queueLengthMax: 5, batchSizeMax: 10 })).toThrow(/at least one batch/);
+  });
+});
+
+describe('engine', () => {
+  it('start: the default raffle exists and the first command is its creation', async () => {
+    const log = new RecordingLog();
+    const engine = await Engine.start({
+      defaultRaffleId: 'main',
+      defaultRaffleName: 'Main raffle',
+      rafflesMax: 10,
+      participantsPerRaffleMax: 10,
+      queueLengthMax: 10,
+      batchSizeMax: 10,
+      log,
+    });
+    const stats = await engine.submit({ type: 'getRaffle', raffleId: 'main' });
+    expect(stats.ok && stats.value.name).toBe('Main raffle');
+    expect(log.commands[0]?.command).toEqual({
+      type: 'createRaffle',
+      id: 'main',
+      name: 'Main raffle',
+    });
+    expect(engine.stats()).toMatchObject({ appliedSeq: 1, raffleCount: 1, queueLength: 0 });
+    await engine.close();
+    expect(engine.isClosed).toBe(true);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { assertLimitsConsistent } from '../../src/config/limits.js';
+import { defaultConfig, parseEnv } from '../../src/server/env.js';
+
+describe('configuration', () => {
+  it('defaults: port 3000 on 127.0.0.1 with raffle main', () => {
+    const config = parseEnv({});
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', defaultRaffleId: 'main' });
+    expect(config.countMax).toBe(1_000_000_000);
+  });
+
+  it('reads every limit from the environment', () => {
+    const config = parseEnv({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DEFAULT_RAFFLE_ID: 'spring',
+      COUNT_MAX: '50',
+      RAFFLES_MAX: '3',
+      PARTICIPANTS_PER_RAFFLE_MAX: '10',
+      QUEUE_LENGTH_MAX: '200',
+      BATCH_SIZE_MAX: '20',
+      BODY_BYTES_MAX: '4096',
+      SHUTDOWN_GRACE_MS: '100',
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      defaultRaffleId: 'spring',
+      countMax: 50,
+      rafflesMax: 3,
+      participantsPerRaffleMax: 10,
+      queueLengthMax: 200,
+      batchSizeMax: 20,
+      bodyBytesMax: 4096,
+      shutdownGraceMs: 100,
+      exposeInternalErrors: false,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ COUNT_MAX: '0' }, 'COUNT_MAX'],
+    [{ COUNT_MAX: '9007199254740992' }, 'COUNT_MAX'],
+    [{ DEFAULT_RAFFLE_ID: 'Not A Slug' }, 'DEFAULT_RAFFLE_ID'],
+    [{ PARTICIPANTS_PER_RAFFLE_MAX: '20000000' }, 'PARTICIPANTS_PER_RAFFLE_MAX'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('refuses %o naming %s', (env, name) => {
+    expect(() => parseEnv(env)).toThrow(new RegExp(name));
+  });
+
+  it('refuses limits that contradict each other', () => {
+    expect(() => parseEnv({ QUEUE_LENGTH_MAX: '10', BATCH_SIZE_MAX: '100' })).toThrow(
+      /queueLengthMax/,
+    );
+    expect(() => assertLimitsConsistent({ ...defaultConfig(), countMax: 1.5 })).toThrow(
+      /safe integer/,
+    );
+  });
+});

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BlockingLog, request, startTestServer } from '../support/server.js';
+
+describe('graceful shutdown', () => {
+  it('close: every queued request is answered before the server stops', async () => {
+    const log = new BlockingLog();
+    const running = await startTestServer({}, { log });
+    log.block();
+    // The first mutation blocks in the log; the 50 after it wait in the queue.
+    const first = request(running.url, 'POST', '/api/raffles/main/tickets', {
+      username: 'a',
+      count: 1,
+    });
+    await waitFor(() => running.engine.stats().appliedSeq >= 2);
+    const queued = Array.from({ length: 50 }, (_, i) =>
+      request(running.url, 'POST', '/api/raffles/main/tickets', { username: `u${i}`, count: 1 }),
+    );
+    await waitFor(() => running.engine.stats().queueLength === 50);
+    const closed = running.close();
+    log.unblock();
+    const responses = await Promise.all([first, ...queued]);
+    await closed;
+    expect(responses.map((r) => r.status)).toEqual(new Array(51).fill(200));
+    expect(running.engine.stateMachine.ledger('main')?.totalTickets).toBe(51);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: the process drains and exits 0`, async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+        env: { ...process.env, PORT: '0', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await waitFor(() => output.includes('raffle service listening'), 20_000);
+      const url = (
+        JSON.parse(output.split('\n').find((l) => l.includes('listening')) ?? '{}') as {
+          url: string;
+        }
+      ).url;
+      const issued = await request(url, 'POST', '/api/raffles/main/tickets', {
+        username: 'a',
+        count: 2,
+      });
+      expect(issued.status).toBe(200);
+      const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill(signal);
+      expect(await exit).toBe(0);
+      expect(output).toContain('shutting down');
+      expect(output).toContain('"msg":"stopped"');
+    });
+  }
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
