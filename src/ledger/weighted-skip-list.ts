@@ -11,15 +11,15 @@
  * observable order, weights or ticket ownership.
  *
  * Representation and main trade-off: to reach 10^7 participants in a few GiB there is no object
- * per node. A node is an index into one growable buffer of 32-byte records (seq, weight, level-0
- * span as float64, then level-0 next and tower offset as int32), read through a Float64Array and
- * an Int32Array view of the same bytes, so the fields a search touches share a cache line. Levels
- * 1..h-1 of a node of height h live in a separate tower arena of 16-byte slots (span, next), h-1
- * consecutive slots per tower, with one free list per height so released towers are reused
- * exactly; removed node records go on a free list threaded through their level-0 next. With
- * p = 1/4 a node needs a third of an arena slot on average, about 38 bytes in all instead of the
- * 32 levels × 12 bytes a fixed LEVEL_MAX layout would take. The price is one indirection (and a
- * branch on level 0) to follow a link above level 0, and hand-written field offsets.
+ * per node. Nodes are indices into growable struct-of-arrays typed arrays (doubled when full, with
+ * a free list of removed indices threaded through `next0`). Level 0 (`next0`, `span0`) is stored
+ * per node; levels 1..h-1 of a node of height h live in a separate tower arena (`upNext`,
+ * `upSpan`) as h-1 consecutive slots starting at `tower[node]`, with one free list per height so
+ * released towers are reused exactly. With p = 1/4 a node needs 1/3 of an upper slot on average,
+ * so a node costs about 37 bytes of typed arrays instead of the 32 levels × 12 bytes a fixed
+ * LEVEL_MAX layout would take. The price is one extra indirection (and a branch on level 0) when
+ * following a link above level 0. Interleaving the fields into 32-byte records behind aliased
+ * Float64Array/Int32Array views was tried and measured slower, so plain parallel arrays stay.
  *
  * Span convention: for a link at level i from node a to node b, span = sum of the weights of the
  * nodes after a up to and including b. A link from a to the end of the list (NIL) carries the sum
@@ -35,29 +35,11 @@ const LEVEL_MAX = 32;
 /** Index meaning "no node" in the link arrays. */
 const NIL = -1;
 
-/** Index of the head sentinel in the node records. */
+/** Index of the head sentinel in the node arrays. */
 const HEAD = 0;
 
 /** Slots of the head's tower (levels 1..LEVEL_MAX-1); it always sits at arena offset 0. */
 const HEAD_TOWER_SLOTS = LEVEL_MAX - 1;
-
-// Node record layout: 4 float64 = 8 int32 = 32 bytes per node.
-const NODE_F64 = 4;
-const NODE_I32 = 8;
-const SEQ = 0; // float64 offset
-const WEIGHT = 1; // float64 offset
-const SPAN0 = 2; // float64 offset
-const NEXT0 = 6; // int32 offset (inside the 4th float64)
-const TOWER = 7; // int32 offset: arena slot of level 1, or NIL for height 1
-
-// Arena slot layout: 2 float64 = 4 int32 = 16 bytes per slot; the last int32 is padding.
-const SLOT_F64 = 2;
-const SLOT_I32 = 4;
-const SPAN = 0; // float64 offset
-const NEXT = 2; // int32 offset
-
-/** Node capacity ceiling: keeps int32 record indices (node × 8) below 2^31. */
-const NODE_CAPACITY_MAX = 2 ** 28 - 1;
 
 /**
  * Throws when a condition does not hold. Callers on hot paths pass constant messages, so a
@@ -81,26 +63,29 @@ export interface WeightedEntry {
 }
 
 export class WeightedSkipList {
-  // Node records, record 0 being the head sentinel. Protected rather than private so white-box
-  // tests can subclass the list and corrupt it on purpose.
-  protected nodeF: Float64Array;
-  protected nodeI: Int32Array;
-  /** Height of each node (0 for a free record). Kept apart: only removal and checks read it. */
+  // Node arrays, indexed by node; slot 0 is the head sentinel. They are protected rather than
+  // private so white-box tests can subclass the list and corrupt them on purpose.
+  protected seqs: Float64Array;
+  protected weights: Float64Array;
   protected heights: Uint8Array;
+  protected next0: Int32Array;
+  protected span0: Float64Array;
+  /** Arena offset of the node's levels 1..h-1, or NIL when the node has height 1. */
+  protected tower: Int32Array;
   protected names: string[] = [''];
   protected readonly index = new Map<string, number>();
 
-  // Tower arena for levels >= 1: slot tower(x) + (i - 1) holds level i of node x.
-  protected upF: Float64Array;
-  protected upI: Int32Array;
+  // Tower arena for levels >= 1: slot tower[x] + (i - 1) holds level i of node x.
+  protected upNext: Int32Array;
+  protected upSpan: Float64Array;
   /** First never-used arena slot. */
   protected arenaTop = HEAD_TOWER_SLOTS;
-  /** Head of the free list of released towers of each height, linked through the slot's next. */
+  /** Head of the free list of released towers of each height, linked through upNext. */
   protected readonly freeTowers = new Int32Array(LEVEL_MAX + 1).fill(NIL);
 
-  /** Number of node records ever handed out, head included. */
+  /** Number of node slots ever handed out, head included. */
   protected used = 1;
-  /** Head of the free list of released node records, linked through their level-0 next. */
+  /** Head of the free list of released node slots, linked through next0. */
   protected freeNode = NIL;
 
   /** Number of levels in use: the greatest height of a live node, at least 1. */
@@ -121,27 +106,26 @@ export class WeightedSkipList {
       `seed ${seed} must be a uint32`,
     );
     assert(
-      Number.isSafeInteger(initialCapacity) &&
-        initialCapacity >= 1 &&
-        initialCapacity < NODE_CAPACITY_MAX,
-      `initialCapacity ${initialCapacity} must be an integer in [1, 2^28 - 1)`,
+      Number.isSafeInteger(initialCapacity) && initialCapacity >= 1 && initialCapacity < 2 ** 30,
+      `initialCapacity ${initialCapacity} must be an integer in [1, 2^30)`,
     );
     this.randomState = seed | 0;
-    // One extra record for the head, so initialCapacity participants fit without growing.
+    // One extra slot for the head, so initialCapacity participants fit without growing.
     const capacity = initialCapacity + 1;
-    const nodes = new ArrayBuffer(capacity * NODE_F64 * 8);
-    this.nodeF = new Float64Array(nodes);
-    this.nodeI = new Int32Array(nodes);
+    this.seqs = new Float64Array(capacity);
+    this.weights = new Float64Array(capacity);
     this.heights = new Uint8Array(capacity);
-    // With p = 1/4 the expected number of arena slots is a third of the node count.
+    this.next0 = new Int32Array(capacity);
+    this.span0 = new Float64Array(capacity);
+    this.tower = new Int32Array(capacity);
+    // With p = 1/4 the expected number of upper slots is a third of the node count.
     const arenaCapacity = HEAD_TOWER_SLOTS + Math.max(64, Math.ceil(capacity / 2));
-    const arena = new ArrayBuffer(arenaCapacity * SLOT_F64 * 8);
-    this.upF = new Float64Array(arena);
-    this.upI = new Int32Array(arena);
+    this.upNext = new Int32Array(arenaCapacity);
+    this.upSpan = new Float64Array(arenaCapacity);
     this.heights[HEAD] = LEVEL_MAX;
-    this.nodeI[HEAD * NODE_I32 + NEXT0] = NIL;
-    this.nodeI[HEAD * NODE_I32 + TOWER] = 0;
-    for (let s = 0; s < HEAD_TOWER_SLOTS; s++) this.upI[s * SLOT_I32 + NEXT] = NIL;
+    this.next0[HEAD] = NIL;
+    this.tower[HEAD] = 0;
+    this.upNext.fill(NIL, 0, HEAD_TOWER_SLOTS);
   }
 
   /** Number of participants (every one has weight > 0). */
@@ -156,12 +140,12 @@ export class WeightedSkipList {
 
   weightOf(name: string): number {
     const node = this.index.get(name);
-    return node === undefined ? 0 : this.nodeF[node * NODE_F64 + WEIGHT]!;
+    return node === undefined ? 0 : this.weights[node]!;
   }
 
   seqOf(name: string): number | undefined {
     const node = this.index.get(name);
-    return node === undefined ? undefined : this.nodeF[node * NODE_F64 + SEQ]!;
+    return node === undefined ? undefined : this.seqs[node]!;
   }
 
   /** Height (number of levels) of name's node, or 0 when absent. Read-only helper for tests. */
@@ -199,7 +183,7 @@ export class WeightedSkipList {
       Number.isSafeInteger(delta) && delta > 0,
       'subtract: delta must be a positive safe integer',
     );
-    const weight = this.nodeF[node * NODE_F64 + WEIGHT]!;
+    const weight = this.weights[node]!;
     assert(delta <= weight, 'subtract: delta exceeds the weight');
     if (delta === weight) {
       this.remove(node);
@@ -217,28 +201,28 @@ export class WeightedSkipList {
    */
   nameAt(r: number): string {
     assert(Number.isSafeInteger(r) && r >= 0 && r < this.total, 'nameAt: r is out of range');
-    const { nodeF, nodeI, upF, upI } = this;
+    const { tower, upNext, upSpan, next0, span0 } = this;
     let x = HEAD;
     let rest = r;
     for (let i = this.topLevel - 1; i >= 1; i--) {
-      let slot = nodeI[x * NODE_I32 + TOWER]! + i - 1;
-      let span = upF[slot * SLOT_F64 + SPAN]!;
+      let slot = tower[x]! + i - 1;
+      let span = upSpan[slot]!;
       // Links to NIL carry the remaining weight, which is > rest, so the loop never passes NIL.
       while (span <= rest) {
         rest -= span;
-        x = upI[slot * SLOT_I32 + NEXT]!;
-        slot = nodeI[x * NODE_I32 + TOWER]! + i - 1;
-        span = upF[slot * SLOT_F64 + SPAN]!;
+        x = upNext[slot]!;
+        slot = tower[x]! + i - 1;
+        span = upSpan[slot]!;
       }
     }
-    let span = nodeF[x * NODE_F64 + SPAN0]!;
+    let span = span0[x]!;
     while (span <= rest) {
       rest -= span;
-      x = nodeI[x * NODE_I32 + NEXT0]!;
-      span = nodeF[x * NODE_F64 + SPAN0]!;
+      x = next0[x]!;
+      span = span0[x]!;
     }
     // The link leaving x covers ticket r, so r belongs to the node that link lands on.
-    const owner = nodeI[x * NODE_I32 + NEXT0]!;
+    const owner = next0[x]!;
     assert(owner !== NIL, 'nameAt: postcondition, the descent ran off the end');
     return this.names[owner]!;
   }
@@ -247,30 +231,28 @@ export class WeightedSkipList {
   entriesAfter(afterSeq: number, limit: number): WeightedEntry[] {
     assert(Number.isSafeInteger(limit) && limit >= 0, 'entriesAfter: bad limit');
     assert(!Number.isNaN(afterSeq), 'entriesAfter: afterSeq is NaN');
-    const { nodeF, nodeI, upI } = this;
+    const { tower, upNext, next0, seqs } = this;
     let x = HEAD;
     for (let i = this.topLevel - 1; i >= 1; i--) {
-      let next = upI[(nodeI[x * NODE_I32 + TOWER]! + i - 1) * SLOT_I32 + NEXT]!;
-      while (next !== NIL && nodeF[next * NODE_F64 + SEQ]! <= afterSeq) {
+      let next = upNext[tower[x]! + i - 1]!;
+      while (next !== NIL && seqs[next]! <= afterSeq) {
         x = next;
-        next = upI[(nodeI[x * NODE_I32 + TOWER]! + i - 1) * SLOT_I32 + NEXT]!;
+        next = upNext[tower[x]! + i - 1]!;
       }
     }
-    let next = nodeI[x * NODE_I32 + NEXT0]!;
-    while (next !== NIL && nodeF[next * NODE_F64 + SEQ]! <= afterSeq) {
-      next = nodeI[next * NODE_I32 + NEXT0]!;
-    }
+    let next = next0[x]!;
+    while (next !== NIL && seqs[next]! <= afterSeq) next = next0[next]!;
     const result: WeightedEntry[] = [];
     while (next !== NIL && result.length < limit) {
       result.push(this.entryOf(next));
-      next = nodeI[next * NODE_I32 + NEXT0]!;
+      next = next0[next]!;
     }
     return result;
   }
 
   /** All entries in list order. The list must not be mutated while the iterator is in use. */
   *entries(): IterableIterator<WeightedEntry> {
-    for (let x = this.nextOf(HEAD, 0); x !== NIL; x = this.nextOf(x, 0)) {
+    for (let x = this.next0[HEAD]!; x !== NIL; x = this.next0[x]!) {
       yield this.entryOf(x);
     }
   }
@@ -282,9 +264,9 @@ export class WeightedSkipList {
     const fail = (check: string): never => {
       throw new Error(`WeightedSkipList invariant violated: ${check}`);
     };
-    const { used, heights } = this;
+    const { used, heights, weights, seqs, next0 } = this;
     if (heights[HEAD] !== LEVEL_MAX) fail('head height is LEVEL_MAX');
-    if (this.towerOf(HEAD) !== 0) fail('head tower sits at arena offset 0');
+    if (this.tower[HEAD] !== 0) fail('head tower sits at arena offset 0');
     if (!(this.topLevel >= 1 && this.topLevel <= LEVEL_MAX)) fail('topLevel within [1, LEVEL_MAX]');
 
     // Level 0: weights, seqs, names and prefix positions.
@@ -294,18 +276,17 @@ export class WeightedSkipList {
     let sum = 0;
     let prevSeq = 0;
     let maxHeight = 1;
-    for (let x = this.nextOf(HEAD, 0); x !== NIL; x = this.nextOf(x, 0)) {
+    for (let x = next0[HEAD]!; x !== NIL; x = next0[x]!) {
       if (!(x > HEAD && x < used)) fail(`level 0 link to a node index ${x} out of range`);
       if (live[x] === 1) fail(`level 0 has a cycle at node ${x}`);
       live[x] = 1;
       count++;
-      const w = this.weightAt(x);
-      const seq = this.seqAt(x);
+      const w = weights[x]!;
       const name = this.names[x]!;
       if (!(Number.isSafeInteger(w) && w > 0)) fail(`weight of '${name}' is a positive safe int`);
-      if (!(seq > prevSeq)) fail(`seqs strictly increasing along level 0 at '${name}'`);
-      if (!(seq < this.nextSeq)) fail(`seq of '${name}' below nextSeq`);
-      prevSeq = seq;
+      if (!(seqs[x]! > prevSeq)) fail(`seqs strictly increasing along level 0 at '${name}'`);
+      if (!(seqs[x]! < this.nextSeq)) fail(`seq of '${name}' below nextSeq`);
+      prevSeq = seqs[x]!;
       const h = heights[x]!;
       if (!(h >= 1 && h <= LEVEL_MAX)) fail(`height of '${name}' within [1, LEVEL_MAX]`);
       if (h > maxHeight) maxHeight = h;
@@ -325,38 +306,40 @@ export class WeightedSkipList {
     // Every level: exactly the nodes taller than it, in level-0 order, with exact spans.
     const position = (x: number): number => (x === NIL ? this.total : x === HEAD ? 0 : pos[x]!);
     for (let i = 0; i < LEVEL_MAX; i++) {
+      const headNext = this.nextOf(HEAD, i);
       if (i >= this.topLevel) {
-        if (this.nextOf(HEAD, i) !== NIL) fail(`head links to NIL at unused level ${i}`);
+        if (headNext !== NIL) fail(`head links to NIL at unused level ${i}`);
         continue;
       }
-      let below = this.nextOf(HEAD, 0);
+      let below = next0[HEAD]!;
       let x = HEAD;
       for (;;) {
-        while (below !== NIL && heights[below]! <= i) below = this.nextOf(below, 0);
+        while (below !== NIL && heights[below]! <= i) below = next0[below]!;
         const next = this.nextOf(x, i);
         if (next !== below) fail(`level ${i} is the subsequence of nodes taller than ${i}`);
-        if (this.spanAt(x, i) !== position(next) - position(x)) {
+        const span = this.spanAt(x, i);
+        if (span !== position(next) - position(x)) {
           fail(`span at level ${i} after '${this.names[x]}' covers the weights it passes`);
         }
         if (next === NIL) break;
         x = next;
-        below = this.nextOf(below, 0);
+        below = next0[below]!;
       }
       if (this.lastAt[i] !== x) fail(`lastAt[${i}] is the last node of level ${i}`);
     }
 
-    // Free node list: only released records, disjoint from live nodes, no cycle.
+    // Free node list: only released slots, disjoint from live nodes, no cycle.
     const freed = new Uint8Array(used);
     let freeCount = 0;
-    for (let x = this.freeNode; x !== NIL; x = this.nextOf(x, 0)) {
+    for (let x = this.freeNode; x !== NIL; x = next0[x]!) {
       if (!(x > HEAD && x < used)) fail(`free list index ${x} in range`);
       if (live[x] === 1) fail(`free list disjoint from live nodes (node ${x})`);
       if (freed[x] === 1) fail(`free list has a cycle at ${x}`);
-      if (this.weightAt(x) !== 0 || heights[x] !== 0) fail(`free node ${x} is cleared`);
+      if (weights[x] !== 0) fail(`free node ${x} has weight 0`);
       freed[x] = 1;
       freeCount++;
     }
-    if (count + freeCount + 1 !== used) fail('every node record is live, free or the head');
+    if (count + freeCount + 1 !== used) fail('every node slot is live, free or the head');
 
     // Tower arena: live towers and free towers never overlap.
     const owner = new Uint8Array(this.arenaTop);
@@ -369,17 +352,17 @@ export class WeightedSkipList {
         owner[s] = 1;
       }
     };
-    for (let x = this.nextOf(HEAD, 0); x !== NIL; x = this.nextOf(x, 0)) {
+    for (let x = next0[HEAD]!; x !== NIL; x = next0[x]!) {
       const h = heights[x]!;
       if (h === 1) {
-        if (this.towerOf(x) !== NIL) fail(`height-1 node '${this.names[x]}' has no tower`);
+        if (this.tower[x] !== NIL) fail(`height-1 node '${this.names[x]}' has no tower`);
       } else {
-        claim(this.towerOf(x), h - 1, 'live');
+        claim(this.tower[x]!, h - 1, 'live');
       }
     }
     for (let h = 2; h <= LEVEL_MAX; h++) {
       let guard = 0;
-      for (let t = this.freeTowers[h]!; t !== NIL; t = this.upI[t * SLOT_I32 + NEXT]!) {
+      for (let t = this.freeTowers[h]!; t !== NIL; t = this.upNext[t]!) {
         claim(t, h - 1, 'free');
         if (++guard > this.arenaTop) fail(`free tower list of height ${h} has a cycle`);
       }
@@ -394,37 +377,6 @@ export class WeightedSkipList {
     return height;
   }
 
-  // Field accessors for cold paths (checks, white-box tests); hot loops inline the offsets.
-
-  protected seqAt(x: number): number {
-    return this.nodeF[x * NODE_F64 + SEQ]!;
-  }
-
-  protected weightAt(x: number): number {
-    return this.nodeF[x * NODE_F64 + WEIGHT]!;
-  }
-
-  protected towerOf(x: number): number {
-    return this.nodeI[x * NODE_I32 + TOWER]!;
-  }
-
-  protected nextOf(x: number, level: number): number {
-    return level === 0
-      ? this.nodeI[x * NODE_I32 + NEXT0]!
-      : this.upI[(this.towerOf(x) + level - 1) * SLOT_I32 + NEXT]!;
-  }
-
-  protected spanAt(x: number, level: number): number {
-    return level === 0
-      ? this.nodeF[x * NODE_F64 + SPAN0]!
-      : this.upF[(this.towerOf(x) + level - 1) * SLOT_F64 + SPAN]!;
-  }
-
-  protected setSpanAt(x: number, level: number, span: number): void {
-    if (level === 0) this.nodeF[x * NODE_F64 + SPAN0] = span;
-    else this.upF[(this.towerOf(x) + level - 1) * SLOT_F64 + SPAN] = span;
-  }
-
   /** splitmix32: a tiny, well-mixed uint32 generator whose whole state is one number. */
   private nextRandom(): number {
     this.randomState = (this.randomState + 0x9e3779b9) | 0;
@@ -435,25 +387,39 @@ export class WeightedSkipList {
   }
 
   private entryOf(node: number): WeightedEntry {
-    return { name: this.names[node]!, weight: this.weightAt(node), seq: this.seqAt(node) };
+    return { name: this.names[node]!, weight: this.weights[node]!, seq: this.seqs[node]! };
+  }
+
+  // Link accessors for cold paths (checks, white-box tests); hot loops inline the indexing.
+
+  protected nextOf(x: number, level: number): number {
+    return level === 0 ? this.next0[x]! : this.upNext[this.tower[x]! + level - 1]!;
+  }
+
+  protected spanAt(x: number, level: number): number {
+    return level === 0 ? this.span0[x]! : this.upSpan[this.tower[x]! + level - 1]!;
+  }
+
+  protected setSpanAt(x: number, level: number, span: number): void {
+    if (level === 0) this.span0[x] = span;
+    else this.upSpan[this.tower[x]! + level - 1] = span;
   }
 
   /** Appends a new node at the end; the last node of every level is known, so no search. */
   private append(name: string, weight: number): number {
     const height = this.randomHeight();
     assert(height >= 1 && height <= LEVEL_MAX, 'append: randomHeight out of [1, LEVEL_MAX]');
-    // Allocation may grow the buffers, so the views are read only after it.
     const node = this.allocateNode(height);
-    const { nodeF, nodeI, upF, upI, lastAt } = this;
-    nodeF[node * NODE_F64 + SEQ] = this.nextSeq++;
-    nodeF[node * NODE_F64 + WEIGHT] = weight;
+    this.seqs[node] = this.nextSeq++;
+    this.weights[node] = weight;
     this.names[node] = name;
     this.index.set(name, node);
 
     // Newly used levels start as an empty head → NIL link, carrying the whole (old) total.
+    const { upNext, upSpan, lastAt } = this;
     for (let i = this.topLevel; i < height; i++) {
-      upI[(i - 1) * SLOT_I32 + NEXT] = NIL;
-      upF[(i - 1) * SLOT_F64 + SPAN] = this.total;
+      upNext[i - 1] = NIL;
+      upSpan[i - 1] = this.total;
       lastAt[i] = HEAD;
     }
     if (height > this.topLevel) this.topLevel = height;
@@ -461,19 +427,20 @@ export class WeightedSkipList {
     // Every level's last link now reaches one node further: its span grows by the new weight,
     // whether it now lands on the new node or still runs to the end past it.
     const last0 = lastAt[0]!;
-    nodeF[last0 * NODE_F64 + SPAN0] = nodeF[last0 * NODE_F64 + SPAN0]! + weight;
-    nodeI[last0 * NODE_I32 + NEXT0] = node;
+    this.span0[last0] = this.span0[last0]! + weight;
+    this.next0[last0] = node;
     lastAt[0] = node;
-    nodeI[node * NODE_I32 + NEXT0] = NIL;
-    nodeF[node * NODE_F64 + SPAN0] = 0;
-    const nodeTower = nodeI[node * NODE_I32 + TOWER]!;
+    this.next0[node] = NIL;
+    this.span0[node] = 0;
+    const nodeTower = this.tower[node]!;
     for (let i = 1; i < this.topLevel; i++) {
-      const slot = nodeI[lastAt[i]! * NODE_I32 + TOWER]! + i - 1;
-      upF[slot * SLOT_F64 + SPAN] = upF[slot * SLOT_F64 + SPAN]! + weight;
+      const last = lastAt[i]!;
+      const slot = this.tower[last]! + i - 1;
+      upSpan[slot] = upSpan[slot]! + weight;
       if (i < height) {
-        upI[slot * SLOT_I32 + NEXT] = node;
-        upI[(nodeTower + i - 1) * SLOT_I32 + NEXT] = NIL;
-        upF[(nodeTower + i - 1) * SLOT_F64 + SPAN] = 0;
+        upNext[slot] = node;
+        upNext[nodeTower + i - 1] = NIL;
+        upSpan[nodeTower + i - 1] = 0;
         lastAt[i] = node;
       }
     }
@@ -482,163 +449,150 @@ export class WeightedSkipList {
   }
 
   /**
-   * Adds d (non-zero, not emptying the node) to a node's weight and returns the new weight.
-   * Every link that passes over or lands on the node covers it, and exactly one such link exists
-   * per level: the one leaving the node's predecessor at that level. The search by seq finds
-   * them on the way down, so no predecessor array is needed.
+   * Adds d (non-zero, not emptying the node) to a node's weight. Every link that passes over or
+   * lands on the node covers it, and exactly one such link exists per level: the one leaving the
+   * node's predecessor at that level. The search by seq finds them on the way down.
    */
   private changeWeight(node: number, d: number): number {
-    const { nodeF, nodeI, upF, upI } = this;
-    const target = nodeF[node * NODE_F64 + SEQ]!;
+    const { tower, upNext, upSpan, next0, seqs } = this;
+    const target = seqs[node]!;
     let x = HEAD;
     for (let i = this.topLevel - 1; i >= 1; i--) {
-      let slot = nodeI[x * NODE_I32 + TOWER]! + i - 1;
-      let next = upI[slot * SLOT_I32 + NEXT]!;
-      while (next !== NIL && nodeF[next * NODE_F64 + SEQ]! < target) {
+      let slot = tower[x]! + i - 1;
+      let next = upNext[slot]!;
+      while (next !== NIL && seqs[next]! < target) {
         x = next;
-        slot = nodeI[x * NODE_I32 + TOWER]! + i - 1;
-        next = upI[slot * SLOT_I32 + NEXT]!;
+        slot = tower[x]! + i - 1;
+        next = upNext[slot]!;
       }
-      upF[slot * SLOT_F64 + SPAN] = upF[slot * SLOT_F64 + SPAN]! + d;
+      upSpan[slot] = upSpan[slot]! + d;
     }
-    let next = nodeI[x * NODE_I32 + NEXT0]!;
+    let next = next0[x]!;
     while (next !== node) {
       assert(next !== NIL, 'changeWeight: node not found on level 0');
       x = next;
-      next = nodeI[x * NODE_I32 + NEXT0]!;
+      next = next0[x]!;
     }
-    nodeF[x * NODE_F64 + SPAN0] = nodeF[x * NODE_F64 + SPAN0]! + d;
-    const weight = nodeF[node * NODE_F64 + WEIGHT]! + d;
-    nodeF[node * NODE_F64 + WEIGHT] = weight;
+    this.span0[x] = this.span0[x]! + d;
+    const weight = this.weights[node]! + d;
+    this.weights[node] = weight;
     this.total += d;
     return weight;
   }
 
-  /** Unlinks a node at every level, merging spans, then releases its record and tower. */
+  /** Unlinks a node at every level, merging spans, then releases its slot and tower. */
   private remove(node: number): void {
-    const { nodeF, nodeI, upF, upI, update, lastAt } = this;
-    const target = nodeF[node * NODE_F64 + SEQ]!;
+    const { tower, upNext, upSpan, next0, span0, seqs, update, lastAt } = this;
+    const target = seqs[node]!;
     let x = HEAD;
     for (let i = this.topLevel - 1; i >= 1; i--) {
-      let next = upI[(nodeI[x * NODE_I32 + TOWER]! + i - 1) * SLOT_I32 + NEXT]!;
-      while (next !== NIL && nodeF[next * NODE_F64 + SEQ]! < target) {
+      let next = upNext[tower[x]! + i - 1]!;
+      while (next !== NIL && seqs[next]! < target) {
         x = next;
-        next = upI[(nodeI[x * NODE_I32 + TOWER]! + i - 1) * SLOT_I32 + NEXT]!;
+        next = upNext[tower[x]! + i - 1]!;
       }
       update[i] = x;
     }
-    let next = nodeI[x * NODE_I32 + NEXT0]!;
+    let next = next0[x]!;
     while (next !== node) {
       assert(next !== NIL, 'remove: node not found on level 0');
       x = next;
-      next = nodeI[x * NODE_I32 + NEXT0]!;
+      next = next0[x]!;
     }
+    update[0] = x;
 
-    const weight = nodeF[node * NODE_F64 + WEIGHT]!;
+    const weight = this.weights[node]!;
     const height = this.heights[node]!;
-    // The predecessor's link now runs to the node's successor, less the node's own weight.
-    nodeF[x * NODE_F64 + SPAN0] =
-      nodeF[x * NODE_F64 + SPAN0]! + nodeF[node * NODE_F64 + SPAN0]! - weight;
-    nodeI[x * NODE_I32 + NEXT0] = nodeI[node * NODE_I32 + NEXT0]!;
+    // Level 0: the predecessor's link now runs to the node's successor, minus the node's weight.
+    span0[x] = span0[x]! + span0[node]! - weight;
+    next0[x] = next0[node]!;
     if (lastAt[0] === node) lastAt[0] = x;
-    const nodeTower = nodeI[node * NODE_I32 + TOWER]!;
+    const nodeTower = tower[node]!;
     for (let i = 1; i < this.topLevel; i++) {
       const pred = update[i]!;
-      const slot = nodeI[pred * NODE_I32 + TOWER]! + i - 1;
+      const slot = tower[pred]! + i - 1;
       if (i < height) {
-        const own = nodeTower + i - 1;
-        upF[slot * SLOT_F64 + SPAN] =
-          upF[slot * SLOT_F64 + SPAN]! + upF[own * SLOT_F64 + SPAN]! - weight;
-        upI[slot * SLOT_I32 + NEXT] = upI[own * SLOT_I32 + NEXT]!;
+        upSpan[slot] = upSpan[slot]! + upSpan[nodeTower + i - 1]! - weight;
+        upNext[slot] = upNext[nodeTower + i - 1]!;
         if (lastAt[i] === node) lastAt[i] = pred;
       } else {
-        // The link passes over the node, so it just loses the node's weight.
-        upF[slot * SLOT_F64 + SPAN] = upF[slot * SLOT_F64 + SPAN]! - weight;
+        upSpan[slot] = upSpan[slot]! - weight;
       }
     }
-    // The head's tower is arena slots 0..30, so level L of the head is slot L - 1.
-    while (this.topLevel > 1 && upI[(this.topLevel - 2) * SLOT_I32 + NEXT] === NIL) {
-      this.topLevel--;
-    }
+    while (this.topLevel > 1 && upNext[this.topLevel - 2] === NIL) this.topLevel--;
     this.total -= weight;
 
     this.index.delete(this.names[node]!);
     this.releaseNode(node);
   }
 
-  /** Takes a node record (reusing a released one first) and gives it a tower of `height`. */
+  /** Takes a node slot (reusing a released one first) and gives it a tower of `height`. */
   private allocateNode(height: number): number {
     let node = this.freeNode;
     if (node !== NIL) {
-      this.freeNode = this.nodeI[node * NODE_I32 + NEXT0]!;
+      this.freeNode = this.next0[node]!;
     } else {
-      if (this.used === this.heights.length) this.growNodes();
+      if (this.used === this.seqs.length) this.growNodes();
       node = this.used++;
     }
     this.heights[node] = height;
-    // Towers are allocated before writing the record: arena growth never touches node records.
-    this.nodeI[node * NODE_I32 + TOWER] = height === 1 ? NIL : this.allocateTower(height);
+    this.tower[node] = height === 1 ? NIL : this.allocateTower(height);
     return node;
   }
 
   private releaseNode(node: number): void {
     const height = this.heights[node]!;
     if (height > 1) {
-      const offset = this.towerOf(node);
-      this.upI[offset * SLOT_I32 + NEXT] = this.freeTowers[height]!;
+      const offset = this.tower[node]!;
+      this.upNext[offset] = this.freeTowers[height]!;
       this.freeTowers[height] = offset;
     }
+    this.tower[node] = NIL;
     this.heights[node] = 0;
-    this.nodeF[node * NODE_F64 + SEQ] = 0;
-    this.nodeF[node * NODE_F64 + WEIGHT] = 0;
-    this.nodeF[node * NODE_F64 + SPAN0] = 0;
-    this.nodeI[node * NODE_I32 + TOWER] = NIL;
+    this.weights[node] = 0;
+    this.seqs[node] = 0;
+    this.span0[node] = 0;
     // Drop the string so a departed participant's name can be collected.
     this.names[node] = '';
-    this.nodeI[node * NODE_I32 + NEXT0] = this.freeNode;
+    this.next0[node] = this.freeNode;
     this.freeNode = node;
   }
 
   private allocateTower(height: number): number {
     const offset = this.freeTowers[height]!;
     if (offset !== NIL) {
-      this.freeTowers[height] = this.upI[offset * SLOT_I32 + NEXT]!;
+      this.freeTowers[height] = this.upNext[offset]!;
       return offset;
     }
     const slots = height - 1;
-    if (this.arenaTop + slots > this.upI.length / SLOT_I32) this.growArena(this.arenaTop + slots);
+    if (this.arenaTop + slots > this.upNext.length) this.growArena(this.arenaTop + slots);
     const top = this.arenaTop;
     this.arenaTop += slots;
     return top;
   }
 
   private growNodes(): void {
-    const capacity = Math.min(this.heights.length * 2, NODE_CAPACITY_MAX);
-    assert(capacity > this.heights.length, 'growNodes: node capacity exhausted');
-    const nodes = copyInto(this.nodeF.buffer, capacity * NODE_F64 * 8);
-    this.nodeF = new Float64Array(nodes);
-    this.nodeI = new Int32Array(nodes);
-    const heights = new Uint8Array(capacity);
-    heights.set(this.heights);
-    this.heights = heights;
+    const capacity = this.seqs.length * 2;
+    assert(capacity <= 2 ** 31 - 1, 'growNodes: node capacity exceeds int32 indices');
+    this.seqs = grow(this.seqs, new Float64Array(capacity));
+    this.weights = grow(this.weights, new Float64Array(capacity));
+    this.heights = grow(this.heights, new Uint8Array(capacity));
+    this.next0 = grow(this.next0, new Int32Array(capacity));
+    this.span0 = grow(this.span0, new Float64Array(capacity));
+    this.tower = grow(this.tower, new Int32Array(capacity));
   }
 
-  private growArena(neededSlots: number): void {
-    let capacity = (this.upI.length / SLOT_I32) * 2;
-    while (capacity < neededSlots) capacity *= 2;
-    assert(capacity * SLOT_I32 <= 2 ** 31 - 1, 'growArena: arena exceeds int32 offsets');
-    const arena = copyInto(this.upF.buffer, capacity * SLOT_F64 * 8);
-    this.upF = new Float64Array(arena);
-    this.upI = new Int32Array(arena);
+  private growArena(needed: number): void {
+    let capacity = this.upNext.length * 2;
+    while (capacity < needed) capacity *= 2;
+    assert(capacity <= 2 ** 31 - 1, 'growArena: arena exceeds int32 offsets');
+    this.upNext = grow(this.upNext, new Int32Array(capacity));
+    this.upSpan = grow(this.upSpan, new Float64Array(capacity));
   }
 }
 
-/**
- * A new buffer of `byteLength` bytes starting with a copy of `from`. The copy goes through byte
- * views so the int32 halves stored inside float64 slots are copied bit for bit.
- */
-function copyInto(from: ArrayBufferLike, byteLength: number): ArrayBuffer {
-  const to = new ArrayBuffer(byteLength);
-  new Uint8Array(to).set(new Uint8Array(from));
+/** Copies `from` into the larger `to` and returns `to`. */
+function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
   return to;
 }
