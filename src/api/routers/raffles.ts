@@ -1,6 +1,7 @@
 /**
  * Raffles as resources: create one, list them, read one's figures.
  */
+import { z } from 'zod';
 import type { RaffleStats } from '../../ledger/ledger.js';
 import { unwrap } from '../errors.js';
 import type { Schemas } from '../schemas.js';
@@ -26,7 +27,8 @@ export function rafflesRouter(schemas: Schemas) {
           path: '/raffles',
           tags: ['raffles'],
           summary: 'Create a raffle',
-          description: 'Creates a raffle; without `id` the service picks one (`r-` and ten characters).',
+          description:
+            'Creates a raffle; without `id` the service picks one (`r-` and ten characters).',
           successDescription: 'Created (201).',
         },
       })
@@ -50,7 +52,7 @@ export function rafflesRouter(schemas: Schemas) {
           summary: 'List raffles',
         },
       })
-      .input(schemas.raffleRef.pick({}))
+      .input(z.void())
       .output(schemas.listRafflesOutput)
       .query(async ({ ctx }) => {
         const raffles = unwrap(await ctx.engine.submit({ type: 'listRaffles' }));
