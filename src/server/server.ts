@@ -54,10 +54,15 @@ export async function startServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections stay open after their last response; close each one as soon as
+      // it is idle, so the server stops once every queued request has been answered.
       server.closeIdleConnections();
+      const idleSweeper = setInterval(() => server.closeIdleConnections(), 20);
+      idleSweeper.unref();
       const graceful = (async () => {
         await engine.close();
         await serverClosed;
+        clearInterval(idleSweeper);
       })();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
@@ -70,6 +75,7 @@ export async function startServer(
       });
       await Promise.race([graceful, timeout]);
       clearTimeout(timer);
+      clearInterval(idleSweeper);
     })();
     return closing;
   };

@@ -5,7 +5,8 @@ import { BlockingLog, request, startTestServer } from '../support/server.js';
 describe('graceful shutdown', () => {
   it('close: every queued request is answered before the server stops', async () => {
     const log = new BlockingLog();
-    const running = await startTestServer({}, { log });
+    // A grace period longer than the test's timeout: only a graceful close can pass.
+    const running = await startTestServer({ shutdownGraceMs: 120_000 }, { log });
     log.block();
     // The first mutation blocks in the log; the 50 after it wait in the queue.
     const first = request(running.url, 'POST', '/api/raffles/main/tickets', {
