@@ -1,12 +1,15 @@
-// Lint configuration: typescript-eslint's recommended type-aware rules over the TypeScript sources.
+// Lint configuration: ESLint's recommended rules everywhere, typescript-eslint's type-aware
+// rules on the TypeScript sources, and Node globals for the few plain JavaScript files.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'client/dist', 'coverage', 'load/**/*.js'] },
+  { ignores: ['node_modules', 'dist', 'client/dist', 'coverage', 'load/results'] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
   {
+    files: ['**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -28,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
-    ...tseslint.configs.disableTypeChecked,
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: globals.node },
   },
 );

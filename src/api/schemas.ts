@@ -127,7 +127,9 @@ export function createSchemas(limits: { countMax: number }) {
       username: z.string().meta({ description: 'The winner.' }),
       ticketsLeft: wholeNumber().meta({ description: 'Tickets the winner still holds.' }),
       totalTicketsBefore: wholeNumber(),
-      ticketIndex: wholeNumber().meta({ description: 'Index of the drawn ticket in [0, totalTicketsBefore).' }),
+      ticketIndex: wholeNumber().meta({
+        description: 'Index of the drawn ticket in [0, totalTicketsBefore).',
+      }),
       at: isoTime,
     })
     .meta({ id: 'Draw' });
@@ -143,7 +145,11 @@ export function createSchemas(limits: { countMax: number }) {
     }),
     raffleRef: z.object({ raffleId: raffleIdSchema }),
     listRafflesOutput: z.object({ raffles: z.array(raffle) }),
-    issueInput: z.object({ raffleId: raffleIdSchema, username: usernameSchema, count: countSchema }),
+    issueInput: z.object({
+      raffleId: raffleIdSchema,
+      username: usernameSchema,
+      count: countSchema,
+    }),
     issueOutput: z
       .object({ username: z.string(), tickets: wholeNumber(), totalTickets: wholeNumber() })
       .meta({ id: 'IssueResult' }),
@@ -153,9 +159,7 @@ export function createSchemas(limits: { countMax: number }) {
       to: usernameSchema,
       count: countSchema,
     }),
-    transferOutput: z
-      .object({ from: participant, to: participant })
-      .meta({ id: 'TransferResult' }),
+    transferOutput: z.object({ from: participant, to: participant }).meta({ id: 'TransferResult' }),
     pageInput: z.object({
       raffleId: raffleIdSchema,
       limit: pageLimitSchema,

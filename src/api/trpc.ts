@@ -25,7 +25,7 @@ export interface CommandSubmitter {
 
 /**
  * Procedure metadata: the subset of trpc-to-openapi's `OpenApiMeta` this service uses, declared
- * here so that the client's published types do not depend on trpc-to-openapi. The assignment
+ * here so that the client's published types do not depend on trpc-to-openapi. The type check
  * below fails to compile if it stops being a valid `OpenApiMeta`.
  */
 export interface RaffleMeta {
@@ -40,8 +40,8 @@ export interface RaffleMeta {
     deprecated?: boolean;
   };
 }
-const metaIsOpenApiMeta: OpenApiMeta = {} as RaffleMeta;
-void metaIsOpenApiMeta;
+type Assignable<Target, Source extends Target> = Source;
+export type RaffleMetaIsOpenApiMeta = Assignable<OpenApiMeta, RaffleMeta>;
 
 export interface Context {
   engine: CommandSubmitter;

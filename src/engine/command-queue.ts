@@ -94,7 +94,10 @@ export class CommandQueue {
     }
     if (this.pending.length >= this.queueLengthMax) {
       return Promise.resolve(
-        refuse('queue_full', `The command queue holds ${this.queueLengthMax} commands; retry later.`),
+        refuse(
+          'queue_full',
+          `The command queue holds ${this.queueLengthMax} commands; retry later.`,
+        ),
       );
     }
     return new Promise<OutcomeOf<C>>((resolve) => {

@@ -76,11 +76,7 @@ export interface ListDrawsQuery {
 
 export type Mutation = CreateRaffleCommand | IssueCommand | TransferCommand | DrawCommand;
 export type Query =
-  | ListRafflesQuery
-  | GetRaffleQuery
-  | ListParticipantsQuery
-  | GetParticipantQuery
-  | ListDrawsQuery;
+  ListRafflesQuery | GetRaffleQuery | ListParticipantsQuery | GetParticipantQuery | ListDrawsQuery;
 export type Command = Mutation | Query;
 
 /** What each command answers when it succeeds. */

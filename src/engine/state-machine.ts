@@ -172,4 +172,3 @@ export class StateMachine {
 function raffleNotFound(raffleId: string): Outcome<never> {
   return refuse('raffle_not_found', `No raffle has id '${raffleId}'.`);
 }
-

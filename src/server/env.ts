@@ -31,9 +31,7 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(0, 65_535, 3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_RAFFLE_ID: raffleIdSchema.default('main'),
   DEFAULT_RAFFLE_NAME: raffleNameSchema.default('Main raffle'),
   COUNT_MAX: integer(1, countMaxCeiling, countMaxDefault),

@@ -52,7 +52,8 @@ describe('uniformIndex', () => {
       for (let byte = 0; byte < 256; byte += 1) {
         const stream = scripted([byte]);
         try {
-          hits[uniformIndex(total, stream)] += 1;
+          const index = uniformIndex(total, stream);
+          hits[index] = (hits[index] ?? 0) + 1;
         } catch {
           rejected += 1;
         }
@@ -112,7 +113,8 @@ describe('uniformIndex', () => {
     for (let i = 0; i < samples; i += 1) {
       const index = ticketIndexFromSeed(total, randomBytes(16));
       expect(index).toBeLessThan(total);
-      deciles[Math.floor((index / total) * 10)] += 1;
+      const decile = Math.floor((index / total) * 10);
+      deciles[decile] = (deciles[decile] ?? 0) + 1;
     }
     const expected = samples / 10;
     const chiSquare = deciles.reduce((sum, count) => sum + (count - expected) ** 2 / expected, 0);
