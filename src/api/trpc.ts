@@ -6,7 +6,7 @@
  * tRPC client exposes it as `error.data.reason`). Internal errors hide their text unless the
  * server runs with `exposeInternalErrors`.
  */
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Reason } from '../domain/reasons.js';
 import type { Command, OutcomeOf } from '../engine/commands.js';
@@ -45,6 +45,11 @@ export type RaffleMetaIsOpenApiMeta = Assignable<OpenApiMeta, RaffleMeta>;
 
 export interface Context {
   engine: CommandSubmitter;
+  /**
+   * Which surface the call came through. REST path parameters arrive still percent-encoded
+   * (trpc-to-openapi matches the raw pathname), so REST calls decode them before validation.
+   */
+  transport: 'rest' | 'trpc' | 'internal';
   /** Show the text of internal errors to callers (development only). */
   exposeInternalErrors: boolean;
 }
@@ -79,6 +84,41 @@ const t = initTRPC
     },
   });
 
+const pathParameterPattern = /\{(.+?)\}/g;
+
+/**
+ * Decodes, for REST calls, exactly the input fields that come from the path template (such as
+ * `{username}` in `/raffles/{raffleId}/participants/{username}`), so `zo%C3%AB` reaches validation
+ * as `zoë`. Body and query fields are already decoded and are left alone; so are tRPC calls.
+ */
+const decodePathParameters = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
+  const template = meta?.openapi?.path;
+  if (ctx.transport !== 'rest' || template === undefined || !template.includes('{')) {
+    return next();
+  }
+  const names = [...template.matchAll(pathParameterPattern)].map((match) => match[1] as string);
+  return next({
+    getRawInput: async () => {
+      const raw = await getRawInput();
+      if (typeof raw !== 'object' || raw === null) return raw;
+      const decoded: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+      for (const name of names) {
+        const value = decoded[name];
+        if (typeof value !== 'string') continue;
+        try {
+          decoded[name] = decodeURIComponent(value);
+        } catch {
+          throw new TRPCError({
+            code: 'BAD_REQUEST',
+            message: `The path parameter '${name}' is not valid percent-encoding.`,
+          });
+        }
+      }
+      return decoded;
+    },
+  });
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(decodePathParameters);
 export const createCallerFactory = t.createCallerFactory;

@@ -82,10 +82,13 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
     bodyBytesMax: config.bodyBytesMax,
   });
   const metrics = createMetrics(engine);
-  const createContext = (): Context => ({
-    engine,
-    exposeInternalErrors: config.exposeInternalErrors,
-  });
+  const contextFor =
+    (transport: Context['transport']) =>
+    (): Context => ({
+      engine,
+      transport,
+      exposeInternalErrors: config.exposeInternalErrors,
+    });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
   };
@@ -138,7 +141,7 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext,
+      createContext: contextFor('trpc'),
       onError,
       maxBodySize: config.bodyBytesMax,
       responseMeta: responseMetaFor,
@@ -150,7 +153,7 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
     express.json({ limit: config.bodyBytesMax }),
     createOpenApiExpressMiddleware({
       router: appRouter,
-      createContext,
+      createContext: contextFor('rest'),
       onError,
       maxBodySize: config.bodyBytesMax,
       responseMeta: responseMetaFor,
