@@ -37,8 +37,8 @@ function refineText(value: string, context: z.RefinementCtx, label: string): voi
 }
 
 /**
- * A participant's name: NFC-normalised, then 1–64 UTF-16 code units, well-formed, no control
- * characters, no surrounding whitespace. Two spellings of the same text are the same participant.
+ * A participant's name: NFC-normalised, then 1–64 characters (Unicode code points, as zod counts
+ * them), well-formed, no control characters, no surrounding whitespace. Two spellings of the same text are the same participant.
  */
 export const usernameSchema = z
   .string()
@@ -91,12 +91,16 @@ const wholeNumber = () => z.number().int().nonnegative();
 const isoTime = z.iso.datetime().meta({ example: '2026-11-21T09:30:00.000Z' });
 
 export function createSchemas(limits: { countMax: number }) {
+  // trpc-to-openapi switches on `coerce` for every input field that unwraps to a plain number,
+  // body fields included, which would take "5", true or [3] as a count. A pipe is not unwrapped,
+  // so counts stay strict JSON numbers; the query parameter `limit` is coerced as intended.
   const countSchema = z
     .number()
     .int()
     .min(1)
     .max(limits.countMax)
-    .meta({ description: `Whole number of tickets, 1 to ${limits.countMax}.`, example: 10 });
+    .meta({ description: `Whole number of tickets, 1 to ${limits.countMax}.`, example: 10 })
+    .pipe(z.number());
 
   const pageLimitSchema = z
     .number()

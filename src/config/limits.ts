@@ -17,7 +17,7 @@ export const countMaxDefault = 1_000_000_000;
 /** Ceiling of `COUNT_MAX`: a single count must itself be a safe integer. */
 export const countMaxCeiling = Number.MAX_SAFE_INTEGER;
 
-/** Username length bounds, in UTF-16 code units after NFC normalisation. */
+/** Username length bounds, in characters (Unicode code points) after NFC normalisation. */
 export const usernameLengthMin = 1;
 export const usernameLengthMax = 64;
 

@@ -75,20 +75,21 @@ const emptyBodyIsEmptyObject: RequestHandler = (req, _res, next) => {
 };
 
 export function createApp({ engine, config, logger }: AppDependencies): express.Express {
+  // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
+  // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
   const appRouter = createAppRouter({ countMax: config.countMax });
-  const openApiDocument = createOpenApiDocument(appRouter, {
+  const restRouter = createAppRouter({ countMax: config.countMax });
+  const openApiDocument = createOpenApiDocument(restRouter, {
     version: serviceVersion,
     countMax: config.countMax,
     bodyBytesMax: config.bodyBytesMax,
   });
   const metrics = createMetrics(engine);
-  const contextFor =
-    (transport: Context['transport']) =>
-    (): Context => ({
-      engine,
-      transport,
-      exposeInternalErrors: config.exposeInternalErrors,
-    });
+  const contextFor = (transport: Context['transport']) => (): Context => ({
+    engine,
+    transport,
+    exposeInternalErrors: config.exposeInternalErrors,
+  });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
   };
@@ -150,9 +151,11 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
   app.use(
     '/api',
     emptyBodyIsEmptyObject,
-    express.json({ limit: config.bodyBytesMax }),
+    // Not strict: any JSON value parses, so `null` or `5` is a validation error (invalid_input),
+    // and only text that is not JSON at all is malformed_json.
+    express.json({ limit: config.bodyBytesMax, strict: false }),
     createOpenApiExpressMiddleware({
-      router: appRouter,
+      router: restRouter,
       createContext: contextFor('rest'),
       onError,
       maxBodySize: config.bodyBytesMax,
