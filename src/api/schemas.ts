@@ -21,7 +21,6 @@ import {
 const controlCharacter = /\p{Cc}/u;
 const surroundingWhitespace = /^\s|\s$/u;
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
-const cursorPattern = /^[1-9][0-9]{0,15}$/;
 
 /** Text checks shared by usernames and raffle names: well-formed, no control characters. */
 function refineText(value: string, context: z.RefinementCtx, label: string): void {
@@ -73,18 +72,6 @@ export const cursorSchema = z
   .string()
   .max(32)
   .meta({ description: 'Opaque cursor from a previous page’s `nextCursor`.', example: '100' });
-
-/** Parses a cursor this service issued into the number it wraps; undefined when it is not one. */
-export function decodeCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined || cursor === '') return 0;
-  if (!cursorPattern.test(cursor)) return undefined;
-  const value = Number(cursor);
-  return Number.isSafeInteger(value) ? value : undefined;
-}
-
-export function encodeCursor(value: number | undefined): string | null {
-  return value === undefined ? null : String(value);
-}
 
 const wholeNumber = () => z.number().int().nonnegative();
 

@@ -6,6 +6,7 @@
 import { ticketsTotalMax } from '../../src/config/limits.js';
 import type { Outcome, StampedCommand } from '../../src/engine/commands.js';
 import { generatedRaffleId } from '../../src/engine/state-machine.js';
+import type { DrawRecord } from '../../src/ledger/ledger.js';
 import { ticketIndexFromSeed } from '../../src/ledger/random-index.js';
 import { ReferenceWeightedList } from './reference-ledger.js';
 
@@ -14,14 +15,7 @@ interface ReferenceRaffle {
   name: string;
   createdAtMs: number;
   list: ReferenceWeightedList;
-  draws: {
-    drawId: number;
-    username: string;
-    ticketIndex: number;
-    ticketsLeft: number;
-    totalTicketsBefore: number;
-    atMs: number;
-  }[];
+  draws: DrawRecord[];
 }
 
 const refused = (reason: string) => ({ ok: false, reason }) as unknown as Outcome<never>;

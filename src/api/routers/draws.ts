@@ -2,8 +2,9 @@
  * Drawing winners and reading the draw history.
  */
 import type { DrawRecord } from '../../ledger/ledger.js';
-import { refusalError, unwrap } from '../errors.js';
-import { decodeCursor, encodeCursor, type Schemas } from '../schemas.js';
+import { unwrap } from '../errors.js';
+import { cursorAfter, positionAfter } from '../paging.js';
+import type { Schemas } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
 
 export function drawView(record: DrawRecord) {
@@ -51,19 +52,15 @@ export function drawsRouter(schemas: Schemas) {
       .input(schemas.pageInput)
       .output(schemas.drawPage)
       .query(async ({ ctx, input }) => {
-        const afterDrawId = decodeCursor(input.cursor);
-        if (afterDrawId === undefined) {
-          throw refusalError({ ok: false, reason: 'invalid_cursor', message: 'Unknown cursor.' });
-        }
         const page = unwrap(
           await ctx.engine.submit({
             type: 'listDraws',
             raffleId: input.raffleId,
-            afterDrawId,
+            afterDrawId: positionAfter(input.cursor),
             limit: input.limit,
           }),
         );
-        return { draws: page.draws.map(drawView), nextCursor: encodeCursor(page.nextAfterDrawId) };
+        return { draws: page.draws.map(drawView), nextCursor: cursorAfter(page.nextAfterDrawId) };
       }),
   });
 }

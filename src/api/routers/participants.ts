@@ -1,8 +1,9 @@
 /**
  * Reading who holds tickets: a paginated listing and a single lookup.
  */
-import { refusalError, unwrap } from '../errors.js';
-import { decodeCursor, encodeCursor, type Schemas } from '../schemas.js';
+import { unwrap } from '../errors.js';
+import { cursorAfter, positionAfter } from '../paging.js';
+import type { Schemas } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
 
 export function participantsRouter(schemas: Schemas) {
@@ -21,19 +22,15 @@ export function participantsRouter(schemas: Schemas) {
       .input(schemas.pageInput)
       .output(schemas.participantPage)
       .query(async ({ ctx, input }) => {
-        const afterSeq = decodeCursor(input.cursor);
-        if (afterSeq === undefined) {
-          throw refusalError({ ok: false, reason: 'invalid_cursor', message: 'Unknown cursor.' });
-        }
         const page = unwrap(
           await ctx.engine.submit({
             type: 'listParticipants',
             raffleId: input.raffleId,
-            afterSeq,
+            afterSeq: positionAfter(input.cursor),
             limit: input.limit,
           }),
         );
-        return { participants: page.participants, nextCursor: encodeCursor(page.nextAfterSeq) };
+        return { participants: page.participants, nextCursor: cursorAfter(page.nextAfterSeq) };
       }),
 
     get: publicProcedure
