@@ -8,7 +8,8 @@ import type { inferRouterOutputs } from '@trpc/server';
 
 let engine: Engine;
 const router = createAppRouter({ countMax: 100 });
-const caller = () => createCallerFactory(router)({ engine, transport: 'internal', exposeInternalErrors: false });
+const caller = () =>
+  createCallerFactory(router)({ engine, transport: 'internal', exposeInternalErrors: false });
 
 async function reasonOfCall(call: Promise<unknown>): Promise<string> {
   try {
