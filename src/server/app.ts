@@ -97,17 +97,19 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger,
-      customLogLevel: (_req, res, error) =>
-        error !== undefined || res.statusCode >= 500
-          ? 'error'
-          : res.statusCode >= 400
-            ? 'info'
-            : 'debug',
-    }),
-  );
+  if (config.logRequests) {
+    app.use(
+      pinoHttp({
+        logger,
+        customLogLevel: (_req, res, error) =>
+          error !== undefined || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'info',
+      }),
+    );
+  }
   app.use(metrics.middleware);
 
   app.get('/healthz', (_req, res) => {

@@ -22,6 +22,7 @@ describe('configuration', () => {
       BODY_BYTES_MAX: '4096',
       SHUTDOWN_GRACE_MS: '100',
       NODE_ENV: 'production',
+      LOG_REQUESTS: 'true',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -35,6 +36,7 @@ describe('configuration', () => {
       bodyBytesMax: 4096,
       shutdownGraceMs: 100,
       exposeInternalErrors: false,
+      logRequests: true,
     });
   });
 
@@ -46,6 +48,7 @@ describe('configuration', () => {
     [{ DEFAULT_RAFFLE_ID: 'Not A Slug' }, 'DEFAULT_RAFFLE_ID'],
     [{ PARTICIPANTS_PER_RAFFLE_MAX: '20000000' }, 'PARTICIPANTS_PER_RAFFLE_MAX'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LOG_REQUESTS: 'yes' }, 'LOG_REQUESTS'],
   ])('refuses %o naming %s', (env, name) => {
     expect(() => parseEnv(env)).toThrow(new RegExp(name));
   });

@@ -26,10 +26,13 @@ describe('graceful shutdown', () => {
     expect(running.engine.stateMachine.ledger('main')?.totalTickets).toBe(51);
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal}: the process drains and exits 0`, async () => {
+  for (const [signal, logRequests] of [
+    ['SIGTERM', true],
+    ['SIGINT', false],
+  ] as const) {
+    it(`${signal}: the process drains and exits 0 (access log ${logRequests ? 'on' : 'off'})`, async () => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-        env: { ...process.env, PORT: '0', LOG_LEVEL: 'info' },
+        env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', LOG_REQUESTS: String(logRequests) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -51,6 +54,7 @@ describe('graceful shutdown', () => {
       expect(await exit).toBe(0);
       expect(output).toContain('shutting down');
       expect(output).toContain('"msg":"stopped"');
+      expect(output.includes('"msg":"request completed"')).toBe(logRequests);
     });
   }
 });
