@@ -80,6 +80,12 @@ describe('router through createCaller', () => {
     expect(
       await reasonOfCall(c.transfers.create({ raffleId: 'nope', from: 'bob', to: 'cy', count: 1 })),
     ).toBe('raffle_not_found');
+    // The raffle is checked before the ledger's own rules.
+    expect(
+      await reasonOfCall(
+        c.transfers.create({ raffleId: 'nope', from: 'bob', to: 'bob', count: 1 }),
+      ),
+    ).toBe('raffle_not_found');
   });
 
   it('draw: answers an ISO time and the draw appears in the history', async () => {

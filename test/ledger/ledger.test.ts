@@ -55,6 +55,12 @@ const scripts: Record<string, Step[]> = {
     ['transfer', 'alice', 'alice', 1, 'transfer_to_self'],
   ],
   'transfer: unknown donor': [['transfer', 'ghost', 'bob', 1, 'participant_not_found']],
+  'transfer: refusals come in a fixed order': [
+    ['transfer', 'ghost', 'ghost', 5, 'transfer_to_self'],
+    ['issue', 'alice', 1, 'alice=1 total=1'],
+    ['transfer', 'ghost', 'alice', 5, 'participant_not_found'],
+    ['transfer', 'alice', 'bob', 5, 'insufficient_tickets'],
+  ],
   'draw: empty raffle': [['draw', 0, 'raffle_empty']],
   'draw: tickets are numbered along admission order': [
     ['issue', 'alice', 2, 'alice=2 total=2'],
