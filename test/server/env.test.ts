@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assertLimitsConsistent } from '../../src/config/limits.js';
-import { defaultConfig, parseEnv } from '../../src/server/env.js';
+import { defaultConfig, envSchema, parseEnv } from '../../src/server/env.js';
 
 describe('configuration', () => {
   it('defaults: port 3000 on 127.0.0.1 with raffle main', () => {
@@ -60,5 +61,12 @@ describe('configuration', () => {
     expect(() => assertLimitsConsistent({ ...defaultConfig(), countMax: 1.5 })).toThrow(
       /safe integer/,
     );
+  });
+
+  it('README: the configuration table lists every variable the service reads', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(envSchema.shape)) {
+      expect(readme, name).toMatch(new RegExp(`^\\| \`${name}\` \\|`, 'm'));
+    }
   });
 });
