@@ -64,28 +64,19 @@ describe('router through createCaller', () => {
   it('transfer: refusals carry their reason code', async () => {
     const c = caller();
     await c.tickets.issue({ raffleId: 'main', username: 'bob', count: 2 });
-    expect(
-      await reasonOfCall(
-        c.transfers.create({ raffleId: 'main', from: 'bob', to: 'bob', count: 1 }),
-      ),
-    ).toBe('transfer_to_self');
-    expect(
-      await reasonOfCall(c.transfers.create({ raffleId: 'main', from: 'bob', to: 'cy', count: 3 })),
-    ).toBe('insufficient_tickets');
-    expect(
-      await reasonOfCall(
-        c.transfers.create({ raffleId: 'main', from: 'nobody', to: 'cy', count: 1 }),
-      ),
-    ).toBe('participant_not_found');
-    expect(
-      await reasonOfCall(c.transfers.create({ raffleId: 'nope', from: 'bob', to: 'cy', count: 1 })),
-    ).toBe('raffle_not_found');
-    // The raffle is checked before the ledger's own rules.
-    expect(
-      await reasonOfCall(
-        c.transfers.create({ raffleId: 'nope', from: 'bob', to: 'bob', count: 1 }),
-      ),
-    ).toBe('raffle_not_found');
+    // Each line: raffle, donor, recipient, count, expected reason. The last line shows the raffle
+    // is checked before the ledger's own rules.
+    const cases: [string, string, string, number, string][] = [
+      ['main', 'bob', 'bob', 1, 'transfer_to_self'],
+      ['main', 'bob', 'cy', 3, 'insufficient_tickets'],
+      ['main', 'nobody', 'cy', 1, 'participant_not_found'],
+      ['nope', 'bob', 'cy', 1, 'raffle_not_found'],
+      ['nope', 'bob', 'bob', 1, 'raffle_not_found'],
+    ];
+    for (const [raffleId, from, to, count, reason] of cases) {
+      const call = c.transfers.create({ raffleId, from, to, count });
+      expect(await reasonOfCall(call), `${raffleId} ${from}->${to} ${count}`).toBe(reason);
+    }
   });
 
   it('draw: answers an ISO time and the draw appears in the history', async () => {
