@@ -12,6 +12,7 @@
 import { refuse, type Refusal } from '../domain/reasons.js';
 import { ticketIndexFromSeed } from './random-index.js';
 import { WeightedSkipList } from './weighted-skip-list.js';
+import type { WeightedEntry, WeightedSkipListCounters } from './weighted-skip-list.js';
 import { ticketsTotalMax } from '../config/limits.js';
 
 export type LedgerResult<T> = { readonly ok: true; readonly value: T } | Refusal;
@@ -85,6 +86,14 @@ function assertCount(count: number): void {
   assert(count > 0, 'count is positive');
 }
 
+/** Everything a snapshot needs to rebuild a ledger, besides its options. */
+export interface LedgerContents {
+  counters: WeightedSkipListCounters;
+  /** Balances in admission order, with their admission seqs (the listing cursors). */
+  entries: Iterable<WeightedEntry>;
+  draws: readonly DrawRecord[];
+}
+
 export class Ledger {
   readonly id: string;
   readonly name: string;
@@ -93,12 +102,29 @@ export class Ledger {
   private readonly balances: WeightedSkipList;
   private readonly drawHistory: DrawRecord[] = [];
 
-  constructor(options: LedgerOptions) {
+  constructor(options: LedgerOptions, contents?: LedgerContents) {
     this.id = options.id;
     this.name = options.name;
     this.createdAtMs = options.createdAtMs;
     this.participantsMax = options.participantsMax;
-    this.balances = new WeightedSkipList({ seed: options.levelSeed >>> 0 });
+    if (contents === undefined) {
+      this.balances = new WeightedSkipList({ seed: options.levelSeed >>> 0 });
+    } else {
+      this.balances = WeightedSkipList.restore(contents.counters, contents.entries);
+      for (const record of contents.draws) this.drawHistory.push(record);
+    }
+  }
+
+  /**
+   * What a snapshot keeps; `new Ledger(options, contents)` rebuilds an equal ledger. The entries
+   * iterate the live list, so the ledger must not change until they are consumed.
+   */
+  contents(): LedgerContents {
+    return {
+      counters: this.balances.counters(),
+      entries: this.balances.entries(),
+      draws: this.drawHistory,
+    };
   }
 
   get totalTickets(): number {

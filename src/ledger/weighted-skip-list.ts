@@ -62,6 +62,16 @@ export interface WeightedEntry {
   seq: number;
 }
 
+/**
+ * What a snapshot keeps of a list besides its entries: the admission counter (so cursors and
+ * future seqs stay the same) and the level generator's state. Node heights are not kept; a
+ * restored list draws fresh ones, which changes speed only, never order, weights or ownership.
+ */
+export interface WeightedSkipListCounters {
+  nextSeq: number;
+  randomState: number;
+}
+
 export class WeightedSkipList {
   // Node arrays, indexed by node; slot 0 is the head sentinel. They are protected rather than
   // private so white-box tests can subclass the list and corrupt them on purpose.
@@ -126,6 +136,38 @@ export class WeightedSkipList {
     this.next0[HEAD] = NIL;
     this.tower[HEAD] = 0;
     this.upNext.fill(NIL, 0, HEAD_TOWER_SLOTS);
+  }
+
+  /**
+   * Rebuilds a list from its entries in list order (strictly increasing seqs, positive weights)
+   * and its counters, as `entries()` and `counters()` gave them. O(n): every entry is appended.
+   */
+  static restore(
+    counters: WeightedSkipListCounters,
+    entries: Iterable<WeightedEntry>,
+    initialCapacity?: number,
+  ): WeightedSkipList {
+    const list = new WeightedSkipList({ seed: counters.randomState >>> 0, initialCapacity });
+    let previousSeq = 0;
+    for (const entry of entries) {
+      assert(
+        Number.isSafeInteger(entry.seq) && entry.seq > previousSeq && entry.seq < counters.nextSeq,
+        'restore: seqs increase and stay below nextSeq',
+      );
+      assert(Number.isSafeInteger(entry.weight) && entry.weight > 0, 'restore: weight positive');
+      assert(!list.index.has(entry.name), 'restore: names are unique');
+      assert(list.total + entry.weight <= Number.MAX_SAFE_INTEGER, 'restore: total stays safe');
+      previousSeq = entry.seq;
+      list.append(entry.name, entry.weight, entry.seq);
+    }
+    list.nextSeq = counters.nextSeq;
+    list.randomState = counters.randomState | 0;
+    return list;
+  }
+
+  /** The counters a snapshot keeps beside the entries; see `restore`. */
+  counters(): WeightedSkipListCounters {
+    return { nextSeq: this.nextSeq, randomState: this.randomState >>> 0 };
   }
 
   /** Number of participants (every one has weight > 0). */
@@ -406,11 +448,11 @@ export class WeightedSkipList {
   }
 
   /** Appends a new node at the end; the last node of every level is known, so no search. */
-  private append(name: string, weight: number): number {
+  private append(name: string, weight: number, seq = this.nextSeq++): number {
     const height = this.randomHeight();
     assert(height >= 1 && height <= LEVEL_MAX, 'append: randomHeight out of [1, LEVEL_MAX]');
     const node = this.allocateNode(height);
-    this.seqs[node] = this.nextSeq++;
+    this.seqs[node] = seq;
     this.weights[node] = weight;
     this.names[node] = name;
     this.index.set(name, node);

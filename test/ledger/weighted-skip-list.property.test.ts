@@ -190,3 +190,41 @@ describe('WeightedSkipList against the reference model', () => {
     );
   }, 60_000);
 });
+
+describe('WeightedSkipList.restore', () => {
+  it('rebuilds a list that goes on exactly like the original (seqs, cursors, ownership)', () => {
+    fc.assert(
+      fc.property(seedArb, scenario(50, 10), fc.nat(), (seed, [pool, ops], cut) => {
+        const names = Array.from({ length: pool }, (_, i) => `user-${i}`);
+        const model = new ReferenceWeightedList();
+        let list = new WeightedSkipList({ seed, initialCapacity: 1 });
+        const restoreAt = cut % (ops.length + 1);
+        ops.forEach((op, step) => {
+          if (step === restoreAt) {
+            const counters = list.counters();
+            list = WeightedSkipList.restore(counters, [...list.entries()]);
+            expect(list.counters()).toEqual(counters);
+          }
+          apply(op, list, model, names);
+          compare(list, model, names, step * 40503);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  }, 60_000);
+
+  it('refuses entries whose seqs do not increase or reach nextSeq', () => {
+    const counters = { nextSeq: 3, randomState: 7 };
+    const entry = (name: string, seq: number) => ({ name, weight: 1, seq });
+    expect(() => WeightedSkipList.restore(counters, [entry('a', 2), entry('b', 1)])).toThrow(
+      /seqs increase/,
+    );
+    expect(() => WeightedSkipList.restore(counters, [entry('a', 3)])).toThrow(/seqs increase/);
+    expect(() => WeightedSkipList.restore(counters, [{ name: 'a', weight: 0, seq: 1 }])).toThrow(
+      /weight positive/,
+    );
+    expect(() => WeightedSkipList.restore(counters, [entry('a', 1), entry('a', 2)])).toThrow(
+      /unique/,
+    );
+  });
+});
