@@ -49,7 +49,11 @@ export const reasonsByOperation: Record<string, Reason[]> = {
   'draws-list': ['raffle_not_found', 'invalid_cursor'],
   'participants-list': ['raffle_not_found', 'invalid_cursor'],
   'participants-get': ['raffle_not_found', 'participant_not_found'],
+  'system-noop': [...bodyReasons],
 };
+
+/** Operations that never reach the command queue, so never answer `queue_full`. */
+const operationsOutsideQueue: ReadonlySet<string> = new Set(['system-noop']);
 
 const errorSchema = {
   type: 'object',
@@ -139,7 +143,8 @@ function decorateOperation(operation: Operation): void {
     delete responses['200'];
   }
   const byStatus = new Map<number, Reason[]>();
-  for (const reason of [...commonReasons, ...specific, ...queueReasons]) {
+  const queued = operationsOutsideQueue.has(id) ? [] : queueReasons;
+  for (const reason of [...commonReasons, ...specific, ...queued]) {
     const status = httpStatusOf(reason);
     const list = byStatus.get(status) ?? [];
     if (!list.includes(reason)) list.push(reason);

@@ -7,6 +7,7 @@ import { router } from '../trpc.js';
 import { drawsRouter } from './draws.js';
 import { participantsRouter } from './participants.js';
 import { rafflesRouter } from './raffles.js';
+import { systemRouter } from './system.js';
 import { ticketsRouter } from './tickets.js';
 import { transfersRouter } from './transfers.js';
 
@@ -18,6 +19,7 @@ export function createAppRouter(limits: ApiLimits) {
     transfers: transfersRouter(schemas),
     draws: drawsRouter(schemas),
     participants: participantsRouter(schemas),
+    system: systemRouter(schemas),
   });
 }
 
