@@ -68,6 +68,16 @@ export const drawSeedBytes = 16;
  */
 export const shutdownGraceMsDefault = 10_000;
 
+/** Idempotency key length bounds (printable ASCII). */
+export const idempotencyKeyLengthMin = 1;
+export const idempotencyKeyLengthMax = 200;
+
+/** Most idempotency records kept; the oldest is forgotten first. Configurable (`IDEMPOTENCY_KEYS_MAX`). */
+export const idempotencyKeysMaxDefault = 100_000;
+
+/** Age after which an idempotency record is forgotten: 24 hours. Configurable (`IDEMPOTENCY_TTL_MS`). */
+export const idempotencyTtlMsDefault = 86_400_000;
+
 /** Throws when two limits contradict each other; called once at start-up and in tests. */
 export function assertLimitsConsistent(limits: {
   countMax: number;

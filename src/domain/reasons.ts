@@ -26,6 +26,8 @@ export const reasonCatalogue = {
   ticket_total_overflow: 'The raffle total would pass Number.MAX_SAFE_INTEGER (2^53 - 1).',
   raffle_empty: 'The raffle holds no tickets, so there is nothing to draw.',
   invalid_cursor: 'The pagination cursor is not one this service issued.',
+  idempotency_key_reused:
+    'The idempotency key was first used for a different request; use a new key for a new request.',
   queue_full: 'The command queue is full; retry after the `Retry-After` header.',
   shutting_down: 'The service is shutting down and takes no new commands.',
   internal_error: 'An unexpected server error; the message is hidden in production.',

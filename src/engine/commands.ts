@@ -18,21 +18,48 @@ import type {
   TransferResult,
 } from '../ledger/ledger.js';
 
-export interface CreateRaffleCommand {
+/**
+ * An optional idempotency key on a mutation: the first outcome under a key is kept in the state,
+ * and a later mutation with the same key and the same content gets that outcome again without
+ * being applied; with other content it is refused (`idempotency_key_reused`).
+ */
+export interface Keyed {
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * The limits that change what `apply` answers. They are state, set by a journaled command, so a
+ * replay answers with the limits that were in force then even if the configuration changed since.
+ */
+export interface StateLimits {
+  rafflesMax: number;
+  participantsPerRaffleMax: number;
+  /** Most idempotency records kept; the oldest goes first. */
+  idempotencyKeysMax: number;
+  /** Age past which an idempotency record is forgotten, measured on stamped command times. */
+  idempotencyTtlMs: number;
+}
+
+export interface ConfigureCommand extends Keyed {
+  type: 'configure';
+  limits: StateLimits;
+}
+
+export interface CreateRaffleCommand extends Keyed {
   type: 'createRaffle';
   /** A slug; when absent the state machine derives one from the stamped seed. */
   id?: string | undefined;
   name: string;
 }
 
-export interface IssueCommand {
+export interface IssueCommand extends Keyed {
   type: 'issue';
   raffleId: string;
   username: string;
   count: number;
 }
 
-export interface TransferCommand {
+export interface TransferCommand extends Keyed {
   type: 'transfer';
   raffleId: string;
   from: string;
@@ -40,7 +67,7 @@ export interface TransferCommand {
   count: number;
 }
 
-export interface DrawCommand {
+export interface DrawCommand extends Keyed {
   type: 'draw';
   raffleId: string;
 }
@@ -74,13 +101,15 @@ export interface ListDrawsQuery {
   limit: number;
 }
 
-export type Mutation = CreateRaffleCommand | IssueCommand | TransferCommand | DrawCommand;
+export type Mutation =
+  ConfigureCommand | CreateRaffleCommand | IssueCommand | TransferCommand | DrawCommand;
 export type Query =
   ListRafflesQuery | GetRaffleQuery | ListParticipantsQuery | GetParticipantQuery | ListDrawsQuery;
 export type Command = Mutation | Query;
 
 /** What each command answers when it succeeds. */
 export interface CommandValues {
+  configure: StateLimits;
   createRaffle: RaffleStats;
   issue: IssueResult;
   transfer: TransferResult;
@@ -110,6 +139,7 @@ export interface StampedCommand<M extends Mutation = Mutation> {
 }
 
 const mutationTypes: ReadonlySet<Command['type']> = new Set([
+  'configure',
   'createRaffle',
   'issue',
   'transfer',

@@ -7,14 +7,53 @@
  * Reads (`query`) never change the state. The state machine holds a map of ledgers so that other
  * raffle kinds can later sit beside the classic one behind the same commands.
  */
+import { createHash } from 'node:crypto';
 import { Ledger } from '../ledger/ledger.js';
 import { refuse } from '../domain/reasons.js';
-import type { RaffleStats } from '../ledger/ledger.js';
-import type { Mutation, Outcome, OutcomeOf, Query, StampedCommand } from './commands.js';
+import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
+import type { LedgerContents, RaffleStats } from '../ledger/ledger.js';
+import type {
+  Mutation,
+  Outcome,
+  OutcomeOf,
+  Query,
+  StampedCommand,
+  StateLimits,
+} from './commands.js';
 
-export interface StateMachineLimits {
-  rafflesMax: number;
-  participantsPerRaffleMax: number;
+/** Limits for a new state machine; the idempotency bounds default to the service defaults. */
+export type StateMachineLimits = Pick<StateLimits, 'rafflesMax' | 'participantsPerRaffleMax'> &
+  Partial<StateLimits>;
+
+/** The first outcome of a keyed mutation, kept so a retry gets it again. */
+export interface IdempotencyRecord {
+  /** SHA-256 (hex) of the mutation's content without its key. */
+  fingerprint: string;
+  outcome: Outcome<unknown>;
+  /** Stamped time of the first mutation; the record expires `idempotencyTtlMs` later. */
+  atMs: number;
+  /** Sequence number of the first mutation. */
+  seq: number;
+}
+
+/** One raffle as a snapshot holds it. */
+export interface RaffleImage {
+  id: string;
+  name: string;
+  createdAtMs: number;
+  contents: LedgerContents;
+}
+
+/**
+ * Everything in the state, for snapshots: `StateMachine.restore(image)` rebuilds a machine whose
+ * `digestText()` equals the original's. Iterables walk the live state; consume them before the
+ * next `apply`.
+ */
+export interface StateImage {
+  seq: number;
+  limits: StateLimits;
+  raffles: Iterable<RaffleImage>;
+  idempotency: Iterable<[string, IdempotencyRecord]>;
 }
 
 function ok<T>(value: T): Outcome<T> {
@@ -48,11 +87,59 @@ export function generatedRaffleId(seed: Uint8Array): string {
   return id;
 }
 
+/**
+ * The content of a mutation without its idempotency key, as a canonical string: fields in a fixed
+ * order, whatever order the command object was built in.
+ */
+function contentOf(command: Mutation): string {
+  switch (command.type) {
+    case 'configure':
+      return JSON.stringify(['configure', command.limits]);
+    case 'createRaffle':
+      return JSON.stringify(['createRaffle', command.id ?? null, command.name]);
+    case 'issue':
+      return JSON.stringify(['issue', command.raffleId, command.username, command.count]);
+    case 'transfer':
+      return JSON.stringify([
+        'transfer',
+        command.raffleId,
+        command.from,
+        command.to,
+        command.count,
+      ]);
+    case 'draw':
+      return JSON.stringify(['draw', command.raffleId]);
+  }
+}
+
+export function fingerprintOf(command: Mutation): string {
+  return createHash('sha256').update(contentOf(command)).digest('hex');
+}
+
 export class StateMachine {
   private readonly raffles = new Map<string, Ledger>();
+  /** Idempotency records in the order they were made, so the oldest is first. */
+  private readonly idempotency = new Map<string, IdempotencyRecord>();
   private lastSeq = 0;
+  private currentLimits: StateLimits;
 
-  constructor(private readonly limits: StateMachineLimits) {}
+  constructor(limits: StateMachineLimits) {
+    this.currentLimits = {
+      idempotencyKeysMax: idempotencyKeysMaxDefault,
+      idempotencyTtlMs: idempotencyTtlMsDefault,
+      ...limits,
+    };
+  }
+
+  /** The limits `apply` uses now (changed only by a `configure` command). */
+  get limits(): StateLimits {
+    return { ...this.currentLimits };
+  }
+
+  /** Idempotency records held now. */
+  get idempotencyRecordCount(): number {
+    return this.idempotency.size;
+  }
 
   /** Sequence number of the last mutation applied (0 before any). */
   get appliedSeq(): number {
@@ -66,12 +153,66 @@ export class StateMachine {
   apply<M extends Mutation>(stamped: StampedCommand<M>): OutcomeOf<M> {
     assert(stamped.seq === this.lastSeq + 1, `seq ${stamped.seq} follows ${this.lastSeq}`);
     this.lastSeq = stamped.seq;
-    return this.applyMutation(stamped) as OutcomeOf<M>;
+    const key = stamped.command.idempotencyKey;
+    if (key === undefined) return this.applyMutation(stamped) as OutcomeOf<M>;
+    return this.applyKeyed(key, stamped) as OutcomeOf<M>;
+  }
+
+  /**
+   * A keyed mutation: the first one under a key is applied and its outcome kept; a later one with
+   * the same content gets that outcome without being applied, and one with other content is
+   * refused. Records are forgotten by age and, past the count bound, oldest first; both are
+   * decided on stamped times only, so a replay forgets exactly what the original run forgot.
+   */
+  private applyKeyed(key: string, stamped: StampedCommand): Outcome<unknown> {
+    const horizon = stamped.atMs - this.currentLimits.idempotencyTtlMs;
+    this.forgetExpired(horizon);
+    const fingerprint = fingerprintOf(stamped.command);
+    let first = this.idempotency.get(key);
+    if (first !== undefined && first.atMs <= horizon) {
+      // Expired, but kept so far behind a younger record (the clock went back): forget it now.
+      this.idempotency.delete(key);
+      first = undefined;
+    }
+    if (first !== undefined) {
+      if (first.fingerprint === fingerprint) return first.outcome;
+      return refuse(
+        'idempotency_key_reused',
+        `The idempotency key '${key}' was first used for a different request (command ${first.seq}).`,
+      );
+    }
+    const outcome = this.applyMutation(stamped);
+    this.idempotency.set(key, { fingerprint, outcome, atMs: stamped.atMs, seq: stamped.seq });
+    this.forgetOverflow();
+    return outcome;
+  }
+
+  private forgetExpired(horizon: number): void {
+    for (const [key, record] of this.idempotency) {
+      if (record.atMs > horizon) break;
+      this.idempotency.delete(key);
+    }
+  }
+
+  private forgetOverflow(): void {
+    let excess = this.idempotency.size - this.currentLimits.idempotencyKeysMax;
+    if (excess <= 0) return;
+    for (const key of this.idempotency.keys()) {
+      this.idempotency.delete(key);
+      if (--excess === 0) break;
+    }
   }
 
   private applyMutation(stamped: StampedCommand): Outcome<unknown> {
     const { command } = stamped;
     switch (command.type) {
+      case 'configure':
+        this.currentLimits = { ...command.limits };
+        for (const ledger of this.raffles.values()) {
+          ledger.participantsMax = command.limits.participantsPerRaffleMax;
+        }
+        this.forgetOverflow();
+        return ok(this.limits);
       case 'createRaffle':
         return this.createRaffle(command.id, command.name, stamped);
       case 'issue': {
@@ -103,18 +244,16 @@ export class StateMachine {
     if (this.raffles.has(id)) {
       return refuse('raffle_id_taken', `A raffle with id '${id}' already exists.`);
     }
-    if (this.raffles.size >= this.limits.rafflesMax) {
-      return refuse(
-        'raffle_limit_reached',
-        `The service already holds ${this.limits.rafflesMax} raffles.`,
-      );
+    const { rafflesMax, participantsPerRaffleMax } = this.currentLimits;
+    if (this.raffles.size >= rafflesMax) {
+      return refuse('raffle_limit_reached', `The service already holds ${rafflesMax} raffles.`);
     }
     const ledger = new Ledger({
       id,
       name,
       createdAtMs: stamped.atMs,
       levelSeed: uint32FromSeed(stamped.seed, 0),
-      participantsMax: this.limits.participantsPerRaffleMax,
+      participantsMax: participantsPerRaffleMax,
     });
     this.raffles.set(id, ledger);
     return ok(ledger.stats());
@@ -156,16 +295,62 @@ export class StateMachine {
    * comparing two state machines; replay tests compare these.
    */
   digestText(): string {
-    const parts: string[] = [`seq=${this.lastSeq}`];
+    const parts: string[] = [`seq=${this.lastSeq}`, JSON.stringify(this.currentLimits)];
     for (const ledger of this.raffles.values()) {
       const stats = ledger.stats();
-      parts.push(JSON.stringify(stats));
-      for (const balance of ledger.balancesInOrder()) {
-        parts.push(`${balance.username}:${balance.tickets}`);
-      }
-      parts.push(JSON.stringify(ledger.draws(0, Math.max(1, ledger.drawCount)).draws));
+      const { counters, entries, draws } = ledger.contents();
+      parts.push(JSON.stringify(stats), `nextSeq=${counters.nextSeq}`);
+      for (const entry of entries) parts.push(`${entry.seq}:${entry.name}:${entry.weight}`);
+      parts.push(JSON.stringify(draws));
+    }
+    for (const [key, record] of this.idempotency) {
+      const { outcome } = record;
+      const kept = outcome.ok ? outcome : { ok: false, reason: outcome.reason };
+      parts.push(JSON.stringify([key, record.seq, record.atMs, kept]));
     }
     return parts.join('\n');
+  }
+
+  /** The whole state, for a snapshot; see `StateImage`. */
+  image(): StateImage {
+    const raffles = this.raffles;
+    return {
+      seq: this.lastSeq,
+      limits: this.limits,
+      raffles: (function* () {
+        for (const ledger of raffles.values()) {
+          yield {
+            id: ledger.id,
+            name: ledger.name,
+            createdAtMs: ledger.createdAtMs,
+            contents: ledger.contents(),
+          };
+        }
+      })(),
+      idempotency: this.idempotency.entries(),
+    };
+  }
+
+  /** Rebuilds a machine from an image, as `image()` gave it (possibly read back from a file). */
+  static restore(image: StateImage): StateMachine {
+    const machine = new StateMachine(image.limits);
+    machine.lastSeq = image.seq;
+    for (const raffle of image.raffles) {
+      assert(!machine.raffles.has(raffle.id), `raffle '${raffle.id}' appears once in the image`);
+      const ledger = new Ledger(
+        {
+          id: raffle.id,
+          name: raffle.name,
+          createdAtMs: raffle.createdAtMs,
+          levelSeed: raffle.contents.counters.randomState,
+          participantsMax: image.limits.participantsPerRaffleMax,
+        },
+        raffle.contents,
+      );
+      machine.raffles.set(raffle.id, ledger);
+    }
+    for (const [key, record] of image.idempotency) machine.idempotency.set(key, record);
+    return machine;
   }
 }
 

@@ -98,7 +98,8 @@ export class Ledger {
   readonly id: string;
   readonly name: string;
   readonly createdAtMs: number;
-  private readonly participantsMax: number;
+  /** Most participants; the state machine changes it when the limits are reconfigured. */
+  participantsMax: number;
   private readonly balances: WeightedSkipList;
   private readonly drawHistory: DrawRecord[] = [];
 

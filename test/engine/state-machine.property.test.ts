@@ -14,7 +14,19 @@ const countArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant(Number.MAX_SAFE_INTEGER - 3) },
 );
 
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const plainMutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('configure' as const),
+      limits: fc.record({
+        rafflesMax: fc.integer({ min: 1, max: 3 }),
+        participantsPerRaffleMax: fc.integer({ min: 1, max: 6 }),
+        idempotencyKeysMax: fc.integer({ min: 1, max: 4 }),
+        idempotencyTtlMs: fc.integer({ min: 0, max: 60 }),
+      }),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -51,6 +63,16 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   },
 );
 
+/** A third of the mutations carry a key from a small pool, so keys are reused often. */
+const mutationArb: fc.Arbitrary<Mutation> = fc
+  .tuple(
+    plainMutationArb,
+    fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined, freq: 2 }),
+  )
+  .map(([mutation, idempotencyKey]) =>
+    idempotencyKey === undefined ? mutation : { ...mutation, idempotencyKey },
+  );
+
 /** Every run starts with two raffles, so most commands reach a ledger. */
 const setup: Mutation[] = [
   { type: 'createRaffle', id: 'main', name: 'Main' },
@@ -61,29 +83,43 @@ const setupSeed = new Uint8Array(16).fill(9);
 const stepArb = fc.record({
   mutation: mutationArb,
   seed: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-  atMs: fc.integer({ min: 0, max: 2 ** 40 }),
+  /** Added to the previous step's time; now and then negative, as when a clock is set back. */
+  elapsedMs: fc.oneof(
+    { weight: 10, arbitrary: fc.integer({ min: 0, max: 20 }) },
+    { weight: 1, arbitrary: fc.integer({ min: -40, max: 0 }) },
+  ),
 });
+
+type Step = { mutation: Mutation; seed: Uint8Array; elapsedMs: number };
+
+function stampAll(steps: Step[]): StampedCommand[] {
+  let atMs = 1_000;
+  return steps.map((step, index) => {
+    atMs += step.elapsedMs;
+    return {
+      seq: index + 1,
+      atMs,
+      seed: needsSeed(step.mutation) ? step.seed : undefined,
+      command: step.mutation,
+    };
+  });
+}
 
 describe('state machine against the reference model', () => {
   it('every outcome and the whole state agree after each command', () => {
     const outcomes = new Map<string, number>();
+    let replays = 0;
     fc.assert(
       fc.property(
         fc.array(stepArb, { minLength: 10, maxLength: 120, size: 'max' }),
         (randomSteps) => {
           const steps = [
-            ...setup.map((mutation) => ({ mutation, seed: setupSeed, atMs: 0 })),
+            ...setup.map((mutation) => ({ mutation, seed: setupSeed, elapsedMs: 0 })),
             ...randomSteps,
           ];
           const machine = new StateMachine(limits);
           const reference = new ReferenceStateMachine(limits);
-          steps.forEach((step, index) => {
-            const stamped: StampedCommand = {
-              seq: index + 1,
-              atMs: step.atMs,
-              seed: needsSeed(step.mutation) ? step.seed : undefined,
-              command: step.mutation,
-            };
+          stampAll(steps).forEach((stamped, index) => {
             const actual = machine.apply(stamped);
             const expected = reference.apply(stamped);
             if (actual.ok) {
@@ -97,6 +133,7 @@ describe('state machine against the reference model', () => {
             machine.checkInvariants();
             expect(machine.digestText()).toBe(reference.digestText(index + 1));
           });
+          replays += reference.replays;
         },
       ),
       { numRuns: 400 },
@@ -117,19 +154,17 @@ describe('state machine against the reference model', () => {
         'insufficient_tickets',
         'ticket_total_overflow',
         'raffle_empty',
+        'configure:ok',
+        'idempotency_key_reused',
       ].sort(),
     );
+    expect(replays).toBeGreaterThan(100);
   });
 
   it('replaying the same stamped commands rebuilds the same state, bit for bit', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 10, maxLength: 80, size: 'max' }), (steps) => {
-        const stamped = steps.map((step, index) => ({
-          seq: index + 1,
-          atMs: step.atMs,
-          seed: needsSeed(step.mutation) ? step.seed : undefined,
-          command: step.mutation,
-        }));
+        const stamped = stampAll(steps);
         const first = new StateMachine(limits);
         const second = new StateMachine(limits);
         const firstOutcomes = stamped.map((command) => first.apply(command));

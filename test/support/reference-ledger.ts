@@ -8,7 +8,12 @@ import type { WeightedEntry } from '../../src/ledger/weighted-skip-list.js';
 export class ReferenceWeightedList {
   private readonly list: WeightedEntry[] = [];
   private readonly byName = new Map<string, WeightedEntry>();
-  private nextSeq = 1;
+  private seqCounter = 1;
+
+  /** The seq the next admitted name gets. */
+  get nextSeq(): number {
+    return this.seqCounter;
+  }
 
   get size(): number {
     return this.list.length;
@@ -33,7 +38,7 @@ export class ReferenceWeightedList {
     if (!Number.isSafeInteger(delta) || delta <= 0) throw new Error('add: bad delta');
     let entry = this.byName.get(name);
     if (entry === undefined) {
-      entry = { name, weight: 0, seq: this.nextSeq++ };
+      entry = { name, weight: 0, seq: this.seqCounter++ };
       this.list.push(entry);
       this.byName.set(name, entry);
     }

@@ -3,8 +3,12 @@
  * scan for draws), the business rules written out plainly. The property tests run random command
  * sequences through both and compare every outcome and the whole state.
  */
-import { ticketsTotalMax } from '../../src/config/limits.js';
-import type { Outcome, StampedCommand } from '../../src/engine/commands.js';
+import {
+  idempotencyKeysMaxDefault,
+  idempotencyTtlMsDefault,
+  ticketsTotalMax,
+} from '../../src/config/limits.js';
+import type { Outcome, StampedCommand, StateLimits } from '../../src/engine/commands.js';
 import { generatedRaffleId } from '../../src/engine/state-machine.js';
 import type { DrawRecord } from '../../src/ledger/ledger.js';
 import { ticketIndexFromSeed } from '../../src/ledger/random-index.js';
@@ -21,10 +25,66 @@ interface ReferenceRaffle {
 const refused = (reason: string) => ({ ok: false, reason }) as unknown as Outcome<never>;
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 
+interface ReferenceKeyRecord {
+  key: string;
+  /** The command without its key, compared as a whole. */
+  content: string;
+  outcome: Outcome<unknown>;
+  atMs: number;
+  seq: number;
+}
+
+/** A command's content without its key: every field but `idempotencyKey`, keys sorted. */
+function contentOf(command: object): string {
+  const fields = Object.entries(command)
+    .filter(([name, value]) => name !== 'idempotencyKey' && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify(fields);
+}
+
 export class ReferenceStateMachine {
   readonly raffles = new Map<string, ReferenceRaffle>();
+  /** Idempotency records, oldest first. */
+  keyed: ReferenceKeyRecord[] = [];
+  /** How many keyed commands were answered from a record instead of being applied. */
+  replays = 0;
+  limits: StateLimits;
 
-  constructor(private readonly limits: { rafflesMax: number; participantsPerRaffleMax: number }) {}
+  constructor(limits: { rafflesMax: number; participantsPerRaffleMax: number }) {
+    this.limits = {
+      idempotencyKeysMax: idempotencyKeysMaxDefault,
+      idempotencyTtlMs: idempotencyTtlMsDefault,
+      ...limits,
+    };
+  }
+
+  /**
+   * Keys: records older than the TTL are dropped from the oldest until a younger one; a record
+   * found for the key but expired counts as absent; a hit with the same content answers the
+   * first outcome, with other content `idempotency_key_reused`; past the count bound the oldest
+   * records go.
+   */
+  apply(stamped: StampedCommand): Outcome<unknown> {
+    const key = stamped.command.idempotencyKey;
+    if (key === undefined) return this.applyPlain(stamped);
+    const horizon = stamped.atMs - this.limits.idempotencyTtlMs;
+    while (this.keyed.length > 0 && this.keyed[0]!.atMs <= horizon) this.keyed.shift();
+    const content = contentOf(stamped.command);
+    let found = this.keyed.find((record) => record.key === key);
+    if (found !== undefined && found.atMs <= horizon) {
+      this.keyed = this.keyed.filter((record) => record !== found);
+      found = undefined;
+    }
+    if (found !== undefined) {
+      if (found.content !== content) return refused('idempotency_key_reused');
+      this.replays += 1;
+      return found.outcome;
+    }
+    const outcome = this.applyPlain(stamped);
+    this.keyed.push({ key, content, outcome, atMs: stamped.atMs, seq: stamped.seq });
+    while (this.keyed.length > this.limits.idempotencyKeysMax) this.keyed.shift();
+    return outcome;
+  }
 
   private stats(raffle: ReferenceRaffle) {
     return {
@@ -37,8 +97,13 @@ export class ReferenceStateMachine {
     };
   }
 
-  apply(stamped: StampedCommand): Outcome<unknown> {
+  private applyPlain(stamped: StampedCommand): Outcome<unknown> {
     const c = stamped.command;
+    if (c.type === 'configure') {
+      this.limits = { ...c.limits };
+      while (this.keyed.length > this.limits.idempotencyKeysMax) this.keyed.shift();
+      return ok({ ...c.limits });
+    }
     if (c.type === 'createRaffle') {
       const id = c.id ?? generatedRaffleId(stamped.seed as Uint8Array);
       if (this.raffles.has(id)) return refused('raffle_id_taken');
@@ -102,11 +167,18 @@ export class ReferenceStateMachine {
 
   /** The same canonical text as `StateMachine.digestText()`. */
   digestText(lastSeq: number): string {
-    const parts: string[] = [`seq=${lastSeq}`];
+    const parts: string[] = [`seq=${lastSeq}`, JSON.stringify(this.limits)];
     for (const raffle of this.raffles.values()) {
-      parts.push(JSON.stringify(this.stats(raffle)));
-      for (const entry of raffle.list.entries()) parts.push(`${entry.name}:${entry.weight}`);
+      parts.push(JSON.stringify(this.stats(raffle)), `nextSeq=${raffle.list.nextSeq}`);
+      for (const entry of raffle.list.entries()) {
+        parts.push(`${entry.seq}:${entry.name}:${entry.weight}`);
+      }
       parts.push(JSON.stringify(raffle.draws));
+    }
+    for (const record of this.keyed) {
+      const { outcome } = record;
+      const kept = outcome.ok ? outcome : { ok: false, reason: outcome.reason };
+      parts.push(JSON.stringify([record.key, record.seq, record.atMs, kept]));
     }
     return parts.join('\n');
   }
