@@ -78,6 +78,18 @@ export const idempotencyKeysMaxDefault = 100_000;
 /** Age after which an idempotency record is forgotten: 24 hours. Configurable (`IDEMPOTENCY_TTL_MS`). */
 export const idempotencyTtlMsDefault = 86_400_000;
 
+/** Largest journal or snapshot record payload; a larger length in a header is corruption. */
+export const journalRecordBytesMax = 256 * 1_048_576;
+
+/** Journal commands between two snapshots. Configurable (`SNAPSHOT_EVERY_COMMANDS`). */
+export const snapshotEveryCommandsDefault = 1_000_000;
+
+/** Journal bytes between two snapshots: 256 MiB. Configurable (`SNAPSHOT_EVERY_BYTES`). */
+export const snapshotEveryBytesDefault = 256 * 1_048_576;
+
+/** Participants, draws or idempotency records per snapshot record. */
+export const snapshotChunkEntries = 10_000;
+
 /** Throws when two limits contradict each other; called once at start-up and in tests. */
 export function assertLimitsConsistent(limits: {
   countMax: number;

@@ -5,9 +5,10 @@
  * engine also creates the default raffle through the queue, like any other command, so a log that
  * replays the history sees it too.
  */
+import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
 import type { CommandLog } from './command-log.js';
 import { CommandQueue } from './command-queue.js';
-import type { Command, OutcomeOf } from './commands.js';
+import type { Command, OutcomeOf, StateLimits } from './commands.js';
 import { StateMachine } from './state-machine.js';
 
 export interface EngineOptions {
@@ -17,9 +18,15 @@ export interface EngineOptions {
   defaultRaffleName: string;
   rafflesMax: number;
   participantsPerRaffleMax: number;
+  /** @default idempotencyKeysMaxDefault */
+  idempotencyKeysMax?: number;
+  /** @default idempotencyTtlMsDefault */
+  idempotencyTtlMs?: number;
   queueLengthMax: number;
   batchSizeMax: number;
   log?: CommandLog;
+  /** A state recovered by the log (a journal); a new, empty one when absent. */
+  stateMachine?: StateMachine;
   clock?: () => number;
   fillRandom?: (buffer: Uint8Array) => void;
 }
@@ -37,10 +44,7 @@ export class Engine {
   private readonly queue: CommandQueue;
 
   private constructor(options: EngineOptions) {
-    this.stateMachine = new StateMachine({
-      rafflesMax: options.rafflesMax,
-      participantsPerRaffleMax: options.participantsPerRaffleMax,
-    });
+    this.stateMachine = options.stateMachine ?? new StateMachine(limitsOf(options));
     this.queue = new CommandQueue({
       stateMachine: this.stateMachine,
       log: options.log,
@@ -51,16 +55,28 @@ export class Engine {
     });
   }
 
-  /** Creates an engine and its default raffle. */
+  /**
+   * Creates an engine. Through the queue, like any other command (so a journal records them):
+   * the configured limits when the state does not hold them yet, and the default raffle when it
+   * does not exist.
+   */
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
-    const created = await engine.submit({
-      type: 'createRaffle',
-      id: options.defaultRaffleId,
-      name: options.defaultRaffleName,
-    });
-    if (!created.ok && created.reason !== 'raffle_id_taken') {
-      throw new Error(`engine: cannot create the default raffle: ${created.message}`);
+    const limits = limitsOf(options);
+    const state = engine.stateMachine;
+    if (state.appliedSeq === 0 || !sameLimits(state.limits, limits)) {
+      const configured = await engine.submit({ type: 'configure', limits });
+      if (!configured.ok) throw new Error(`engine: cannot set the limits: ${configured.message}`);
+    }
+    if (state.ledger(options.defaultRaffleId) === undefined) {
+      const created = await engine.submit({
+        type: 'createRaffle',
+        id: options.defaultRaffleId,
+        name: options.defaultRaffleName,
+      });
+      if (!created.ok) {
+        throw new Error(`engine: cannot create the default raffle: ${created.message}`);
+      }
     }
     return engine;
   }
@@ -87,4 +103,22 @@ export class Engine {
       raffleCount: this.stateMachine.raffleCount,
     };
   }
+}
+
+function limitsOf(options: EngineOptions): StateLimits {
+  return {
+    rafflesMax: options.rafflesMax,
+    participantsPerRaffleMax: options.participantsPerRaffleMax,
+    idempotencyKeysMax: options.idempotencyKeysMax ?? idempotencyKeysMaxDefault,
+    idempotencyTtlMs: options.idempotencyTtlMs ?? idempotencyTtlMsDefault,
+  };
+}
+
+function sameLimits(a: StateLimits, b: StateLimits): boolean {
+  return (
+    a.rafflesMax === b.rafflesMax &&
+    a.participantsPerRaffleMax === b.participantsPerRaffleMax &&
+    a.idempotencyKeysMax === b.idempotencyKeysMax &&
+    a.idempotencyTtlMs === b.idempotencyTtlMs
+  );
 }

@@ -12,11 +12,15 @@ import {
   bodyBytesMaxDefault,
   countMaxCeiling,
   countMaxDefault,
+  idempotencyKeysMaxDefault,
+  idempotencyTtlMsDefault,
   participantsPerRaffleMaxCeiling,
   participantsPerRaffleMaxDefault,
   queueLengthMaxDefault,
   rafflesMaxDefault,
   shutdownGraceMsDefault,
+  snapshotEveryBytesDefault,
+  snapshotEveryCommandsDefault,
 } from '../config/limits.js';
 import { raffleIdSchema, raffleNameSchema } from '../api/schemas.js';
 
@@ -46,6 +50,12 @@ export const envSchema = z.object({
   BODY_BYTES_MAX: integer(1024, 64 * 1_048_576, bodyBytesMaxDefault),
   SHUTDOWN_GRACE_MS: integer(0, 600_000, shutdownGraceMsDefault),
   EXPOSE_INTERNAL_ERRORS: booleanFlag.optional(),
+  DURABILITY: z.enum(['fsync', 'none']).default('fsync'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SNAPSHOT_EVERY_COMMANDS: integer(1, 1_000_000_000, snapshotEveryCommandsDefault),
+  SNAPSHOT_EVERY_BYTES: integer(4096, 2 ** 40, snapshotEveryBytesDefault),
+  IDEMPOTENCY_KEYS_MAX: integer(0, 10_000_000, idempotencyKeysMaxDefault),
+  IDEMPOTENCY_TTL_MS: integer(0, 30 * 86_400_000, idempotencyTtlMsDefault),
   LOG_REQUESTS: booleanFlag.default(false),
 });
 
@@ -64,6 +74,13 @@ export interface Config {
   bodyBytesMax: number;
   shutdownGraceMs: number;
   exposeInternalErrors: boolean;
+  /** `fsync`: journal every batch to `dataDir` before answering; `none`: memory only. */
+  durability: 'fsync' | 'none';
+  dataDir: string;
+  snapshotEveryCommands: number;
+  snapshotEveryBytes: number;
+  idempotencyKeysMax: number;
+  idempotencyTtlMs: number;
   /** One access-log line per request (pino-http); off by default, it costs about a third of the throughput. */
   logRequests: boolean;
 }
@@ -93,6 +110,12 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     bodyBytesMax: e.BODY_BYTES_MAX,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     exposeInternalErrors: e.EXPOSE_INTERNAL_ERRORS ?? e.NODE_ENV !== 'production',
+    durability: e.DURABILITY,
+    dataDir: e.DATA_DIR,
+    snapshotEveryCommands: e.SNAPSHOT_EVERY_COMMANDS,
+    snapshotEveryBytes: e.SNAPSHOT_EVERY_BYTES,
+    idempotencyKeysMax: e.IDEMPOTENCY_KEYS_MAX,
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
     logRequests: e.LOG_REQUESTS,
   };
   assertLimitsConsistent(config);

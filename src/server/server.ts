@@ -10,12 +10,15 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Engine } from '../engine/engine.js';
 import type { CommandLog } from '../engine/command-log.js';
+import { Journal } from '../journal/journal.js';
 import { createApp } from './app.js';
 import type { Config } from './env.js';
 
 export interface RunningServer {
   server: Server;
   engine: Engine;
+  /** The journal, when the service runs with `DURABILITY=fsync`. */
+  journal: Journal | undefined;
   url: string;
   port: number;
   /** Graceful stop; resolves when everything queued has been answered. */
@@ -27,14 +30,30 @@ export async function startServer(
   logger: Logger,
   options: { log?: CommandLog } = {},
 ): Promise<RunningServer> {
-  const engine = await Engine.start({
-    defaultRaffleId: config.defaultRaffleId,
-    defaultRaffleName: config.defaultRaffleName,
+  const limits = {
     rafflesMax: config.rafflesMax,
     participantsPerRaffleMax: config.participantsPerRaffleMax,
+    idempotencyKeysMax: config.idempotencyKeysMax,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+  };
+  const journal =
+    options.log === undefined && config.durability === 'fsync'
+      ? await Journal.open({
+          dataDir: config.dataDir,
+          snapshotEveryCommands: config.snapshotEveryCommands,
+          snapshotEveryBytes: config.snapshotEveryBytes,
+          logger,
+          initialLimits: limits,
+        })
+      : undefined;
+  const engine = await Engine.start({
+    ...limits,
+    defaultRaffleId: config.defaultRaffleId,
+    defaultRaffleName: config.defaultRaffleName,
     queueLengthMax: config.queueLengthMax,
     batchSizeMax: config.batchSizeMax,
-    log: options.log,
+    log: options.log ?? journal,
+    stateMachine: journal?.stateMachine,
   });
   const app = createApp({ engine, config, logger });
   const server = createServer(app);
@@ -79,5 +98,5 @@ export async function startServer(
     })();
     return closing;
   };
-  return { server, engine, url, port: address.port, close };
+  return { server, engine, journal, url, port: address.port, close };
 }

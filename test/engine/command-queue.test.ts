@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandQueue } from '../../src/engine/command-queue.js';
+import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../../src/config/limits.js';
 import { Engine } from '../../src/engine/engine.js';
 import { StateMachine } from '../../src/engine/state-machine.js';
 import { BlockingLog, RecordingLog } from '../support/server.js';
@@ -157,7 +158,7 @@ describe('command queue', () => {
 });
 
 describe('engine', () => {
-  it('start: the default raffle exists and the first command is its creation', async () => {
+  it('start: the first commands set the limits and create the default raffle', async () => {
     const log = new RecordingLog();
     const engine = await Engine.start({
       defaultRaffleId: 'main',
@@ -170,13 +171,47 @@ describe('engine', () => {
     });
     const stats = await engine.submit({ type: 'getRaffle', raffleId: 'main' });
     expect(stats.ok && stats.value.name).toBe('Main raffle');
-    expect(log.commands[0]?.command).toEqual({
-      type: 'createRaffle',
-      id: 'main',
-      name: 'Main raffle',
-    });
-    expect(engine.stats()).toMatchObject({ appliedSeq: 1, raffleCount: 1, queueLength: 0 });
+    expect(log.commands.map((stamped) => stamped.command)).toEqual([
+      {
+        type: 'configure',
+        limits: {
+          rafflesMax: 10,
+          participantsPerRaffleMax: 10,
+          idempotencyKeysMax: idempotencyKeysMaxDefault,
+          idempotencyTtlMs: idempotencyTtlMsDefault,
+        },
+      },
+      { type: 'createRaffle', id: 'main', name: 'Main raffle' },
+    ]);
+    expect(engine.stats()).toMatchObject({ appliedSeq: 2, raffleCount: 1, queueLength: 0 });
     await engine.close();
     expect(engine.isClosed).toBe(true);
+  });
+
+  it('start on a recovered state: only what changed is journaled', async () => {
+    const options = {
+      defaultRaffleId: 'main',
+      defaultRaffleName: 'Main raffle',
+      rafflesMax: 10,
+      participantsPerRaffleMax: 10,
+      queueLengthMax: 10,
+      batchSizeMax: 10,
+    };
+    const first = await Engine.start({ ...options, log: new RecordingLog() });
+    await first.close();
+    const same = new RecordingLog();
+    await (await Engine.start({ ...options, log: same, stateMachine: first.stateMachine })).close();
+    expect(same.commands).toEqual([]);
+
+    const changed = new RecordingLog();
+    const engine = await Engine.start({
+      ...options,
+      participantsPerRaffleMax: 3,
+      log: changed,
+      stateMachine: first.stateMachine,
+    });
+    expect(changed.commands.map((stamped) => stamped.command.type)).toEqual(['configure']);
+    expect(engine.stateMachine.limits.participantsPerRaffleMax).toBe(3);
+    await engine.close();
   });
 });

@@ -11,7 +11,13 @@ export async function startTestServer(
   overrides: Partial<Config> = {},
   options: { log?: CommandLog } = {},
 ): Promise<RunningServer> {
-  const config = defaultConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides });
+  const config = defaultConfig({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    durability: 'none',
+    ...overrides,
+  });
   return startServer(config, pino({ level: 'silent' }), options);
 }
 

@@ -1,0 +1,66 @@
+/**
+ * What lives in the data directory, and the file-system steps that make it durable.
+ *
+ *     journal-<first seq, 16 digits>.log     commands from that sequence number on
+ *     snapshot-<seq, 16 digits>.snap         the whole state after that sequence number
+ *     snapshot-<seq>.snap.tmp                a snapshot being written (removed at start)
+ *     LOCK                                   the process id of the service using the directory
+ */
+import { closeSync, fsyncSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const digits = 16;
+const segmentPattern = /^journal-(\d{16})\.log$/;
+const snapshotPattern = /^snapshot-(\d{16})\.snap$/;
+
+export const lockFileName = 'LOCK';
+
+export function segmentName(firstSeq: number): string {
+  return `journal-${String(firstSeq).padStart(digits, '0')}.log`;
+}
+
+export function snapshotName(seq: number): string {
+  return `snapshot-${String(seq).padStart(digits, '0')}.snap`;
+}
+
+export interface NumberedFile {
+  name: string;
+  path: string;
+  /** First sequence number of a segment; covered sequence number of a snapshot. */
+  seq: number;
+}
+
+function listMatching(dir: string, pattern: RegExp): NumberedFile[] {
+  const files: NumberedFile[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = pattern.exec(name);
+    if (match !== null) files.push({ name, path: join(dir, name), seq: Number(match[1]) });
+  }
+  return files.sort((a, b) => a.seq - b.seq);
+}
+
+/** Journal segments, oldest first. */
+export function listSegments(dir: string): NumberedFile[] {
+  return listMatching(dir, segmentPattern);
+}
+
+/** Snapshots, oldest first. */
+export function listSnapshots(dir: string): NumberedFile[] {
+  return listMatching(dir, snapshotPattern);
+}
+
+export function listTemporaryFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.tmp'))
+    .map((name) => join(dir, name));
+}
+
+/** Makes the directory's entries (files created, renamed or removed) durable. */
+export function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
