@@ -52,6 +52,23 @@ export const reasonsByOperation: Record<string, Reason[]> = {
   'system-noop': [...bodyReasons],
 };
 
+/** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
+export const keyedOperations: ReadonlySet<string> = new Set([
+  'raffles-create',
+  'tickets-issue',
+  'transfers-create',
+  'draws-create',
+]);
+
+const idempotencyKeyHeader = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'A retry with the same key and the same request gets the first answer (success or refusal) without being applied again, also after a restart; the same key with another request is refused with 422 `idempotency_key_reused`. Keys are kept for `IDEMPOTENCY_TTL_MS` and at most `IDEMPOTENCY_KEYS_MAX` of them. Equivalent to the `requestId` body field.',
+  schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
+} as const;
+
 /** Operations that never reach the command queue, so never answer `queue_full`. */
 const operationsOutsideQueue: ReadonlySet<string> = new Set(['system-noop']);
 
@@ -90,6 +107,7 @@ function reasonTable(): string {
 
 type Operation = {
   operationId?: string;
+  parameters?: unknown[];
   security?: unknown;
   responses?: Record<string, unknown>;
 };
@@ -144,7 +162,10 @@ function decorateOperation(operation: Operation): void {
   }
   const byStatus = new Map<number, Reason[]>();
   const queued = operationsOutsideQueue.has(id) ? [] : queueReasons;
-  for (const reason of [...commonReasons, ...specific, ...queued]) {
+  const keyed: Reason[] = keyedOperations.has(id) ? ['idempotency_key_reused'] : [];
+  if (keyed.length > 0)
+    operation.parameters = [...(operation.parameters ?? []), idempotencyKeyHeader];
+  for (const reason of [...commonReasons, ...specific, ...keyed, ...queued]) {
     const status = httpStatusOf(reason);
     const list = byStatus.get(status) ?? [];
     if (!list.includes(reason)) list.push(reason);

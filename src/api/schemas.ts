@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import {
+  idempotencyKeyLengthMax,
+  idempotencyKeyLengthMin,
   pageLimitDefault,
   pageLimitMax,
   raffleIdLengthMax,
@@ -67,6 +69,23 @@ export const raffleNameSchema = z
   .max(raffleNameLengthMax)
   .superRefine((value, context) => refineText(value, context, 'name'))
   .meta({ description: 'Display name of the raffle.', example: 'Spring raffle' });
+
+/**
+ * An idempotency key: 1–200 printable ASCII characters without spaces (a UUID fits). The same
+ * pattern checks the REST `Idempotency-Key` header.
+ */
+export const idempotencyKeyPattern = new RegExp(
+  `^[\\x21-\\x7e]{${idempotencyKeyLengthMin},${idempotencyKeyLengthMax}}$`,
+);
+
+export const idempotencyKeySchema = z
+  .string()
+  .regex(idempotencyKeyPattern, 'an idempotency key is 1–200 printable ASCII characters, no spaces')
+  .meta({
+    description:
+      'Idempotency key: a retry with the same key and the same request gets the first answer without being applied again; the same key with another request is refused (422 `idempotency_key_reused`). On REST the `Idempotency-Key` header does the same.',
+    example: '3f0c1c9e-6c1b-4d7e-9a51-0a7f2b1c9d42',
+  });
 
 export const cursorSchema = z
   .string()
@@ -133,13 +152,16 @@ export function createSchemas(limits: { countMax: number }) {
     createRaffleInput: z.object({
       id: raffleIdSchema.optional(),
       name: raffleNameSchema,
+      requestId: idempotencyKeySchema.optional(),
     }),
     raffleRef: z.object({ raffleId: raffleIdSchema }),
+    drawInput: z.object({ raffleId: raffleIdSchema, requestId: idempotencyKeySchema.optional() }),
     listRafflesOutput: z.object({ raffles: z.array(raffle) }),
     issueInput: z.object({
       raffleId: raffleIdSchema,
       username: usernameSchema,
       count: countSchema,
+      requestId: idempotencyKeySchema.optional(),
     }),
     issueOutput: z
       .object({ username: z.string(), tickets: wholeNumber(), totalTickets: wholeNumber() })
@@ -149,6 +171,7 @@ export function createSchemas(limits: { countMax: number }) {
       from: usernameSchema,
       to: usernameSchema,
       count: countSchema,
+      requestId: idempotencyKeySchema.optional(),
     }),
     transferOutput: z.object({ from: participant, to: participant }).meta({ id: 'TransferResult' }),
     pageInput: z.object({

@@ -12,6 +12,7 @@ import type { Reason } from '../domain/reasons.js';
 import type { Command, OutcomeOf } from '../engine/commands.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, zodIssuesOf } from './errors.js';
+import { idempotencyKeyPattern } from './schemas.js';
 
 export interface ApiLimits {
   /** Largest count one issue or transfer may move. */
@@ -52,6 +53,8 @@ export interface Context {
   transport: 'rest' | 'trpc' | 'internal';
   /** Show the text of internal errors to callers (development only). */
   exposeInternalErrors: boolean;
+  /** The REST `Idempotency-Key` header as received (not yet checked); absent on tRPC. */
+  idempotencyKeyHeader?: string | undefined;
 }
 
 export interface ErrorData {
@@ -118,6 +121,28 @@ const decodePathParameters = t.middleware(async ({ ctx, meta, getRawInput, next 
     },
   });
 });
+
+/**
+ * The idempotency key of a mutation: the `requestId` input (checked by zod) or, on REST, the
+ * `Idempotency-Key` header. Both may be given only if they agree.
+ */
+export function idempotencyKeyOf(ctx: Context, requestId: string | undefined): string | undefined {
+  const header = ctx.idempotencyKeyHeader;
+  if (header === undefined) return requestId;
+  if (!idempotencyKeyPattern.test(header)) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'The Idempotency-Key header must be 1–200 printable ASCII characters, no spaces.',
+    });
+  }
+  if (requestId !== undefined && requestId !== header) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'The Idempotency-Key header and the requestId field differ; send one of them.',
+    });
+  }
+  return header;
+}
 
 export const router = t.router;
 export const publicProcedure = t.procedure.use(decodePathParameters);

@@ -85,11 +85,14 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
     bodyBytesMax: config.bodyBytesMax,
   });
   const metrics = createMetrics(engine);
-  const contextFor = (transport: Context['transport']) => (): Context => ({
-    engine,
-    transport,
-    exposeInternalErrors: config.exposeInternalErrors,
-  });
+  const contextFor =
+    (transport: Context['transport']) =>
+    ({ req }: { req: express.Request }): Context => ({
+      engine,
+      transport,
+      exposeInternalErrors: config.exposeInternalErrors,
+      idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
+    });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
   };

@@ -308,6 +308,7 @@ describe('published types', () => {
       raffleId: string;
       username: string;
       count: number;
+      requestId?: string | undefined;
     }>();
     expectTypeOf<RaffleInputs['participants']['list']>()
       .toHaveProperty('cursor')

@@ -5,7 +5,7 @@ import type { DrawRecord } from '../../ledger/ledger.js';
 import { unwrap } from '../errors.js';
 import { cursorAfter, positionAfter } from '../paging.js';
 import type { Schemas } from '../schemas.js';
-import { publicProcedure, router } from '../trpc.js';
+import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
 
 export function drawView(record: DrawRecord) {
   return {
@@ -32,10 +32,14 @@ export function drawsRouter(schemas: Schemas) {
           successDescription: 'Created (201).',
         },
       })
-      .input(schemas.raffleRef)
+      .input(schemas.drawInput)
       .output(schemas.draw)
       .mutation(async ({ ctx, input }) => {
-        const outcome = await ctx.engine.submit({ type: 'draw', raffleId: input.raffleId });
+        const outcome = await ctx.engine.submit({
+          type: 'draw',
+          raffleId: input.raffleId,
+          idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
+        });
         return drawView(unwrap(outcome));
       }),
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { RaffleStats } from '../../ledger/ledger.js';
 import { unwrap } from '../errors.js';
 import type { Schemas } from '../schemas.js';
-import { publicProcedure, router } from '../trpc.js';
+import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
 
 export function raffleView(stats: RaffleStats) {
   return {
@@ -37,6 +37,7 @@ export function rafflesRouter(schemas: Schemas) {
       .mutation(async ({ ctx, input }) => {
         const outcome = await ctx.engine.submit({
           type: 'createRaffle',
+          idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
           id: input.id,
           name: input.name,
         });

@@ -3,7 +3,7 @@
  */
 import { unwrap } from '../errors.js';
 import type { Schemas } from '../schemas.js';
-import { publicProcedure, router } from '../trpc.js';
+import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
 
 export function transfersRouter(schemas: Schemas) {
   return router({
@@ -24,6 +24,7 @@ export function transfersRouter(schemas: Schemas) {
         return unwrap(
           await ctx.engine.submit({
             type: 'transfer',
+            idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
             raffleId: input.raffleId,
             from: input.from,
             to: input.to,
