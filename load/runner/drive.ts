@@ -1,0 +1,175 @@
+/**
+ * One stream of requests against the service, driven by autocannon, with this runner's own
+ * accounting: per-request latency, status counts and each answer handed back to the caller.
+ *
+ * autocannon ends a timed run by closing its connections, which would lose the answers to the
+ * requests still in flight, and with them exact accounting (a ticket issue sent but never
+ * answered may or may not have been applied). So the run is ended here instead: at the deadline
+ * every connection switches to harmless `GET /healthz` requests, which are not counted, and
+ * autocannon is stopped once every counted request has been answered. With one request in flight
+ * per connection (pipelining 1), a connection's next request is only built once the previous one
+ * is answered, so the latency measured from building to answer is the request's own.
+ */
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import type { HttpCall } from './surfaces.js';
+
+export interface PlannedCall extends HttpCall {
+  /** Called with the status and body of this request's answer. */
+  onAnswer?(status: number, body: string): void;
+}
+
+export interface DriveOptions {
+  /** Base URL of the service, `http://127.0.0.1:port`. */
+  url: string;
+  connections: number;
+  durationS: number;
+  /** The next request to send; called once per request. */
+  next(): PlannedCall;
+  /**
+   * Longest wait for the answers still in flight at the deadline.
+   * @default 12000
+   */
+  drainTimeoutMs?: number;
+}
+
+export interface DriveResult {
+  connections: number;
+  durationS: number;
+  /** Requests sent before the deadline. */
+  sent: number;
+  /** Of those, answered (in the window or while draining). */
+  answered: number;
+  /** Answered within the measured window: the basis of the throughput. */
+  answeredInWindow: number;
+  /** Sent but never answered (connection errors, timeouts, drain timeout). */
+  unanswered: number;
+  requestsPerS: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  statusCounts: Record<string, number>;
+  /** Connection errors and timeouts as autocannon counted them (drain requests included). */
+  transportErrors: number;
+  timeouts: number;
+}
+
+interface CallContext {
+  call?: PlannedCall;
+  sentAtMs?: number;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(fraction * sorted.length)));
+  return sorted[rank - 1] as number;
+}
+
+export async function drive(options: DriveOptions): Promise<DriveResult> {
+  const drainTimeoutMs = options.drainTimeoutMs ?? 12_000;
+  let latencies = new Float64Array(1 << 16);
+  let latencyCount = 0;
+  const statusCounts: Record<string, number> = {};
+  let sent = 0;
+  let answered = 0;
+  let answeredInWindow = 0;
+  let draining = false;
+  let windowEndMs = Number.POSITIVE_INFINITY;
+  let onDrained: (() => void) | undefined;
+
+  const record = (latencyMs: number): void => {
+    if (latencyCount === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2);
+      grown.set(latencies);
+      latencies = grown;
+    }
+    latencies[latencyCount] = latencyMs;
+    latencyCount += 1;
+  };
+
+  let settle: (error: Error | null, result: autocannon.Result) => void = () => undefined;
+  const finished = new Promise<autocannon.Result>((resolve, reject) => {
+    settle = (error, result) => (error ? reject(error) : resolve(result));
+  });
+  const instance = autocannon(
+    {
+      url: options.url,
+      connections: options.connections,
+      pipelining: 1,
+      // A safety bound only: the run is stopped below, once drained.
+      duration: options.durationS + drainTimeoutMs / 1000 + 5,
+      timeout: 10,
+      requests: [
+        {
+          setupRequest: (request, context) => {
+            const ctx = context as CallContext;
+            if (draining) {
+              ctx.call = undefined;
+              return { ...request, method: 'GET', path: '/healthz', headers: {}, body: '' };
+            }
+            const call = options.next();
+            ctx.call = call;
+            ctx.sentAtMs = performance.now();
+            sent += 1;
+            return {
+              ...request,
+              method: call.method,
+              path: call.path,
+              headers: call.body === undefined ? {} : { 'content-type': 'application/json' },
+              body: call.body ?? '',
+            };
+          },
+          onResponse: (status, body, context) => {
+            const ctx = context as CallContext;
+            const call = ctx.call;
+            if (call === undefined || ctx.sentAtMs === undefined) return;
+            ctx.call = undefined;
+            const now = performance.now();
+            record(now - ctx.sentAtMs);
+            answered += 1;
+            if (now <= windowEndMs) answeredInWindow += 1;
+            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+            call.onAnswer?.(status, body);
+            if (draining && answered === sent) onDrained?.();
+          },
+        },
+      ],
+    },
+    (error: Error | null, result) => settle(error, result),
+  );
+
+  const startMs = performance.now();
+  windowEndMs = startMs + options.durationS * 1000;
+  await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
+  draining = true;
+  if (answered < sent) {
+    await new Promise<void>((resolve) => {
+      onDrained = resolve;
+      setTimeout(resolve, drainTimeoutMs);
+    });
+  }
+  instance.stop();
+  const result = await finished;
+
+  const sorted = latencies.slice(0, latencyCount).sort();
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return {
+    connections: options.connections,
+    durationS: options.durationS,
+    sent,
+    answered,
+    answeredInWindow,
+    unanswered: sent - answered,
+    requestsPerS: answeredInWindow / options.durationS,
+    latencyMs: {
+      p50: percentile(sorted, 0.5),
+      p95: percentile(sorted, 0.95),
+      p99: percentile(sorted, 0.99),
+      max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
+      mean: sorted.length > 0 ? sum / sorted.length : 0,
+    },
+    statusCounts,
+    transportErrors: result.errors,
+    timeouts: result.timeouts,
+  };
+}

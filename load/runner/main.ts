@@ -1,0 +1,149 @@
+/**
+ * `npm run load`: the Node load runner. Starts the service as a separate process (or uses
+ * `--url`), drives a scenario against it with autocannon, prints a table per operation, checks
+ * the raffle's invariants through the API and exits non-zero if any check failed or the service
+ * answered 5xx.
+ *
+ *   npm run load -- --scenario mixed --surface trpc --duration 20 --connections 64
+ *   npm run load -- --scenario bulk --items 1000 --json load/results/bulk.json
+ *   npm run load:overhead
+ *
+ * Exit codes: 0 passed (or skipped), 1 a check failed, 2 bad arguments.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runBulk } from './bulk.js';
+import { runMixed } from './mixed.js';
+import { formatOverhead, runOverhead } from './overhead.js';
+import { formatRun, type RunReport } from './report.js';
+import { repositoryRoot, startServerProcess, type ServerProcess } from './server-process.js';
+
+const usage = `usage: npm run load -- [options]
+  --scenario mixed|bulk|overhead   workload (default mixed)
+  --surface rest|trpc              REST under /api or tRPC under /trpc (default rest; not for overhead)
+  --duration <s>                   measured seconds (default 10)
+  --connections <n>                concurrent connections, split between operations (default 50)
+  --items <n>                      bulk: items per request (default 1000)
+  --rounds <n>, --round <s>        overhead: alternating rounds and seconds per round (default 3 × 5)
+  --url <base>                     use a running service instead of starting one
+  --json <file>                    also write the results as JSON
+                                   (overhead default: load/results/overhead.json)
+  --cpu-prof <dir>                 profile the started service (node --cpu-prof) into <dir>
+  --server-env KEY=VALUE           environment of the started service, repeatable
+                                   (e.g. DURABILITY=none; by default the service's own defaults)
+  --help`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number: ${text}`);
+  return value;
+}
+
+function writeJson(file: string, data: unknown): void {
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
+  console.log(`results written to ${path}`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'mixed' },
+      surface: { type: 'string', default: 'rest' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      items: { type: 'string' },
+      rounds: { type: 'string' },
+      round: { type: 'string' },
+      url: { type: 'string' },
+      json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'server-env': { type: 'string', multiple: true },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const scenario = values.scenario;
+  const surface = values.surface;
+  if (scenario !== 'mixed' && scenario !== 'bulk' && scenario !== 'overhead') {
+    fail(`unknown --scenario ${scenario}`);
+  }
+  if (surface !== 'rest' && surface !== 'trpc') fail(`unknown --surface ${surface}`);
+  const connections = Math.round(positive('connections', values.connections, 50));
+  const durationS = positive('duration', values.duration, 10);
+  const cpuProfile = values['cpu-prof'];
+  const serverEnv: Record<string, string> = {};
+  for (const pair of values['server-env'] ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) fail(`--server-env must be KEY=VALUE: ${pair}`);
+    serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const serverNodeArgs =
+    cpuProfile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfile)}`];
+
+  if (scenario === 'overhead') {
+    const report = await runOverhead({
+      url: values.url,
+      connections,
+      rounds: Math.round(positive('rounds', values.rounds, 3)),
+      roundDurationS: positive('round', values.round, 5),
+      serverNodeArgs,
+      serverEnv,
+      log: (line) => console.log(line),
+    });
+    console.log(formatOverhead(report));
+    writeJson(values.json ?? resolve(repositoryRoot, 'load/results/overhead.json'), report);
+    const non2xx = Object.entries(report.targets).filter(([, t]) => t.non2xx > 0);
+    for (const [name, t] of non2xx) console.error(`${name}: ${t.non2xx} non-2xx answers`);
+    return non2xx.length > 0 ? 1 : 0;
+  }
+
+  let server: ServerProcess | undefined;
+  let baseUrl = values.url?.replace(/\/+$/, '');
+  if (baseUrl === undefined) {
+    server = await startServerProcess({ nodeArgs: serverNodeArgs, env: serverEnv });
+    baseUrl = server.url;
+    console.log(`service started: ${baseUrl} (pid ${server.pid})`);
+  }
+  let report: RunReport;
+  try {
+    report =
+      scenario === 'bulk'
+        ? await runBulk({
+            baseUrl,
+            surface,
+            durationS,
+            connections,
+            itemsPerRequest: Math.round(positive('items', values.items, 1000)),
+          })
+        : await runMixed({ baseUrl, surface, durationS, connections });
+  } finally {
+    if (server !== undefined) {
+      const code = await server.stop({ keepWorkDir: false });
+      if (code !== 0) console.error(`the service exited with code ${code}`);
+    }
+  }
+  console.log(formatRun(report));
+  if (values.json !== undefined) writeJson(values.json, report);
+  return report.failures.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

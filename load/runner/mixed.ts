@@ -1,0 +1,124 @@
+/**
+ * The mixed scenario: every operation at once, in the proportions the service expects (see
+ * `load/k6/workload.js`), each from its own autocannon instance so that each gets its own
+ * throughput and latency. Connections are split by the mix, at least one per operation; as every
+ * connection waits for its answer before sending again, the request shares follow the mix only
+ * as far as the operations cost the same.
+ *
+ * Accounting: the runner adds up the tickets of every issue answered 200 and the draws answered
+ * 201 on a raffle of its own, so afterwards `issued − drawn` must equal the raffle's total
+ * (transfers move tickets, they never make or destroy any).
+ */
+import { drive } from './drive.js';
+import { createRaffle, operationFailures, operationReport } from './common.js';
+import { checkRaffleInvariants } from './invariants.js';
+import type { OperationReport, RunReport } from './report.js';
+import { answerOf, httpCallFor, type Surface } from './surfaces.js';
+import { Tally } from './tally.js';
+import {
+  expectedRefusals,
+  issueCountMax,
+  listPageLimit,
+  operationMix,
+  randomInt,
+  randomPair,
+  randomUsername,
+  successStatus,
+  transferCountMax,
+  type OperationName,
+} from '../k6/workload.js';
+
+export interface MixedOptions {
+  baseUrl: string;
+  surface: Surface;
+  durationS: number;
+  connections: number;
+}
+
+/** Connections per operation: the mix's share of the total, at least one each. */
+export function splitConnections(total: number): Record<OperationName, number> {
+  const split = {} as Record<OperationName, number>;
+  for (const [operation, share] of Object.entries(operationMix) as [OperationName, number][]) {
+    split[operation] = Math.max(1, Math.round((total * share) / 100));
+  }
+  return split;
+}
+
+function inputFor(
+  operation: OperationName,
+  raffleId: string,
+): Record<string, unknown> & { count?: number } {
+  switch (operation) {
+    case 'issue':
+      return { raffleId, username: randomUsername(), count: randomInt(1, issueCountMax) };
+    case 'transfer':
+      return { raffleId, ...randomPair(), count: randomInt(1, transferCountMax) };
+    case 'listParticipants':
+      return { raffleId, limit: listPageLimit };
+    case 'getParticipant':
+      return { raffleId, username: randomUsername() };
+    case 'draw':
+    case 'getRaffle':
+      return { raffleId };
+  }
+}
+
+export async function runMixed(options: MixedOptions): Promise<RunReport> {
+  const startedAt = new Date().toISOString();
+  const raffleId = await createRaffle(
+    options.baseUrl,
+    `load mixed ${options.surface} ${startedAt}`,
+  );
+  const accounting = { ticketsIssued: 0, drawsSucceeded: 0, exact: true };
+  const split = splitConnections(options.connections);
+
+  const runs = (Object.keys(operationMix) as OperationName[]).map(async (operation) => {
+    const tally = new Tally(successStatus[operation], expectedRefusals[operation]);
+    const result = await drive({
+      url: options.baseUrl,
+      connections: split[operation],
+      durationS: options.durationS,
+      next: () => {
+        const input = inputFor(operation, raffleId);
+        return {
+          ...httpCallFor(options.surface, operation, input),
+          onAnswer: (status, body) => {
+            const verdict = tally.classify(answerOf(options.surface, status, body));
+            if (verdict !== 'ok') return;
+            if (operation === 'issue') accounting.ticketsIssued += input.count ?? 0;
+            if (operation === 'draw') accounting.drawsSucceeded += 1;
+          },
+        };
+      },
+    });
+    return operationReport(operation, result, tally);
+  });
+  const operations: OperationReport[] = await Promise.all(runs);
+
+  accounting.exact = operations.every((op) => op.unanswered === 0);
+  const invariants = await checkRaffleInvariants({
+    baseUrl: options.baseUrl,
+    raffleId,
+    expected: accounting.exact
+      ? {
+          totalTickets: accounting.ticketsIssued - accounting.drawsSucceeded,
+          drawCount: accounting.drawsSucceeded,
+        }
+      : {},
+  });
+  const failures = operationFailures(operations);
+  if (!invariants.ok) failures.push(`invariants: ${invariants.problems.length} problems`);
+  return {
+    scenario: 'mixed',
+    surface: options.surface,
+    baseUrl: options.baseUrl,
+    raffleId,
+    durationS: options.durationS,
+    connections: Object.values(split).reduce((a, b) => a + b, 0),
+    startedAt,
+    operations,
+    accounting,
+    invariants,
+    failures,
+  };
+}

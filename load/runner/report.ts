@@ -1,0 +1,141 @@
+/**
+ * Results of a load run as data (for `--json`) and as a table for people.
+ */
+import type { DriveResult } from './drive.js';
+import type { InvariantReport } from './invariants.js';
+
+export interface OperationReport extends DriveResult {
+  operation: string;
+  ok: number;
+  refused: Record<string, number>;
+  unexpected: Record<string, number>;
+  serverErrors: Record<string, number>;
+  /** Bulk only: items (ticket operations) by outcome, and items per second in the window. */
+  items?: {
+    perRequest: number;
+    ok: number;
+    refused: Record<string, number>;
+    unexpected: Record<string, number>;
+    perS: number;
+  };
+}
+
+export interface RunReport {
+  scenario: 'mixed' | 'bulk';
+  surface: 'rest' | 'trpc';
+  baseUrl: string;
+  raffleId: string;
+  durationS: number;
+  connections: number;
+  startedAt: string;
+  operations: OperationReport[];
+  /** What the runner's own answers say the raffle must hold. */
+  accounting: {
+    ticketsIssued: number;
+    drawsSucceeded: number;
+    exact: boolean;
+  };
+  invariants?: InvariantReport;
+  /** Why the run failed; empty when it passed. */
+  failures: string[];
+  /** Set when the scenario could not run (bulk endpoints missing). */
+  skipped?: string;
+}
+
+const fixed = (value: number, digits = 1): string => value.toFixed(digits);
+
+function counts(record: Record<string, number>): string {
+  const entries = Object.entries(record);
+  return entries.length === 0 ? '-' : entries.map(([key, n]) => `${key}: ${n}`).join(', ');
+}
+
+/** Left-aligned first column, right-aligned numbers, columns as wide as their widest cell. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) =>
+        i === 0 || i === row.length - 1
+          ? cell.padEnd(widths[i] ?? 0)
+          : cell.padStart(widths[i] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatRun(report: RunReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `${report.scenario} load over ${report.surface.toUpperCase()} against ${report.baseUrl}, raffle ${report.raffleId}: ` +
+      `${report.durationS} s, ${report.connections} connections`,
+  );
+  if (report.skipped !== undefined) {
+    lines.push(`skipped: ${report.skipped}`);
+    return lines.join('\n');
+  }
+  const bulk = report.scenario === 'bulk';
+  const header = [
+    'operation',
+    'conns',
+    'requests',
+    'req/s',
+    ...(bulk ? ['items/s'] : []),
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'max ms',
+    'statuses (expected refusals; unexpected)',
+  ];
+  const rows = report.operations.map((op) => {
+    const statuses = Object.entries(op.statusCounts)
+      .map(([status, n]) => `${status}: ${n}`)
+      .join(', ');
+    const refusals = bulk && op.items ? counts(op.items.refused) : counts(op.refused);
+    const unexpected = { ...op.unexpected, ...op.serverErrors, ...(op.items?.unexpected ?? {}) };
+    return [
+      op.operation,
+      String(op.connections),
+      String(op.answered),
+      fixed(op.requestsPerS, 0),
+      ...(bulk ? [fixed(op.items?.perS ?? 0, 0)] : []),
+      fixed(op.latencyMs.p50, 2),
+      fixed(op.latencyMs.p95, 2),
+      fixed(op.latencyMs.p99, 2),
+      fixed(op.latencyMs.max, 1),
+      `${statuses || '-'} (${refusals}; ${counts(unexpected)})`,
+    ];
+  });
+  const total = report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
+  lines.push(formatTable(header, rows));
+  lines.push(`total: ${fixed(total, 0)} req/s`);
+  if (bulk) {
+    const items = report.operations.reduce((sum, op) => sum + (op.items?.perS ?? 0), 0);
+    lines.push(`ticket operations: ${fixed(items, 0)} items/s`);
+  }
+  const { accounting, invariants } = report;
+  lines.push(
+    `accounting: ${accounting.ticketsIssued} tickets issued, ${accounting.drawsSucceeded} draws` +
+      (accounting.exact
+        ? ' (every request answered: exact)'
+        : ' (some requests unanswered: not exact)'),
+  );
+  if (invariants !== undefined) {
+    lines.push(
+      `invariants: ${invariants.ok ? 'ok' : 'FAILED'}: ${invariants.participantsListed} participants, ` +
+        `${invariants.ticketsListed} tickets in ${invariants.pages} pages` +
+        (invariants.compared.length > 0
+          ? `; compared with accounting: ${invariants.compared.join(', ')}`
+          : ''),
+    );
+    for (const problem of invariants.problems) lines.push(`  - ${problem}`);
+  }
+  lines.push(
+    report.failures.length === 0
+      ? 'result: passed'
+      : `result: FAILED\n  - ${report.failures.join('\n  - ')}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,44 @@
+/**
+ * The load runner's mixed scenario, briefly and with few connections, against a service it starts
+ * from the sources: behaviour only (every operation answered, accounting exact, invariants
+ * checked and passed), never speed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMixed } from '../../load/runner/mixed.js';
+import { startServerProcess, type ServerProcess } from '../../load/runner/server-process.js';
+import { operationMix } from '../../load/k6/workload.js';
+
+let server: ServerProcess;
+
+beforeAll(async () => {
+  server = await startServerProcess({ fromSource: true });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('load runner', () => {
+  it.each(['rest', 'trpc'] as const)(
+    'mixed over %s: every operation answered, invariants checked and passed',
+    async (surface) => {
+      const report = await runMixed({ baseUrl: server.url, surface, durationS: 2, connections: 8 });
+      expect(report.operations.map((op) => op.operation).sort()).toEqual(
+        Object.keys(operationMix).sort(),
+      );
+      for (const op of report.operations) {
+        expect(op.answered, op.operation).toBeGreaterThan(0);
+        expect(op.serverErrors, op.operation).toEqual({});
+        expect(op.unexpected, op.operation).toEqual({});
+      }
+      expect(report.operations.find((op) => op.operation === 'issue')?.ok).toBeGreaterThan(0);
+      expect(report.accounting.exact).toBe(true);
+      expect(report.accounting.ticketsIssued).toBeGreaterThan(0);
+      expect(report.invariants?.ok, report.invariants?.problems.join('\n')).toBe(true);
+      expect(report.invariants?.compared).toEqual(['totalTickets', 'drawCount']);
+      expect(report.invariants?.figures?.totalTickets).toBe(
+        report.accounting.ticketsIssued - report.accounting.drawsSucceeded,
+      );
+      expect(report.failures).toEqual([]);
+    },
+  );
+});
