@@ -94,7 +94,7 @@ export function generatedRaffleId(seed: Uint8Array): string {
 function contentOf(command: Mutation): string {
   switch (command.type) {
     case 'configure':
-      return JSON.stringify(['configure', command.limits]);
+      return JSON.stringify(['configure', limitsText(command.limits)]);
     case 'createRaffle':
       return JSON.stringify(['createRaffle', command.id ?? null, command.name]);
     case 'issue':
@@ -110,6 +110,16 @@ function contentOf(command: Mutation): string {
     case 'draw':
       return JSON.stringify(['draw', command.raffleId]);
   }
+}
+
+/** The limits as text with a fixed field order, for digests. */
+export function limitsText(limits: StateLimits): string {
+  return JSON.stringify([
+    limits.rafflesMax,
+    limits.participantsPerRaffleMax,
+    limits.idempotencyKeysMax,
+    limits.idempotencyTtlMs,
+  ]);
 }
 
 export function fingerprintOf(command: Mutation): string {
@@ -295,7 +305,7 @@ export class StateMachine {
    * comparing two state machines; replay tests compare these.
    */
   digestText(): string {
-    const parts: string[] = [`seq=${this.lastSeq}`, JSON.stringify(this.currentLimits)];
+    const parts: string[] = [`seq=${this.lastSeq}`, limitsText(this.currentLimits)];
     for (const ledger of this.raffles.values()) {
       const stats = ledger.stats();
       const { counters, entries, draws } = ledger.contents();

@@ -167,7 +167,10 @@ export class ReferenceStateMachine {
 
   /** The same canonical text as `StateMachine.digestText()`. */
   digestText(lastSeq: number): string {
-    const parts: string[] = [`seq=${lastSeq}`, JSON.stringify(this.limits)];
+    const { rafflesMax, participantsPerRaffleMax, idempotencyKeysMax, idempotencyTtlMs } =
+      this.limits;
+    const limits = [rafflesMax, participantsPerRaffleMax, idempotencyKeysMax, idempotencyTtlMs];
+    const parts: string[] = [`seq=${lastSeq}`, JSON.stringify(limits)];
     for (const raffle of this.raffles.values()) {
       parts.push(JSON.stringify(this.stats(raffle)), `nextSeq=${raffle.list.nextSeq}`);
       for (const entry of raffle.list.entries()) {

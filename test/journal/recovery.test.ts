@@ -1,0 +1,243 @@
+/**
+ * The journal in process: group commit, recovery to a prefix of the acknowledged history from a
+ * journal cut at any byte, refusal to start on corruption before the tail, and snapshots that
+ * rebuild exactly the state a replay from the first command builds.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CommandLog } from '../../src/engine/command-log.js';
+import type { Mutation, StampedCommand } from '../../src/engine/commands.js';
+import { Engine } from '../../src/engine/engine.js';
+import { StateMachine } from '../../src/engine/state-machine.js';
+import { listSegments, listSnapshots } from '../../src/journal/files.js';
+import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
+
+const logger = pino({ level: 'silent' });
+const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
+const directories: string[] = [];
+
+afterEach(() => {
+  for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'raffle-journal-'));
+  directories.push(dir);
+  return dir;
+}
+
+/** Passes batches to the journal and keeps a copy of every stamped command. */
+class TeeLog implements CommandLog {
+  readonly commands: StampedCommand[] = [];
+  constructor(private readonly inner: CommandLog) {}
+  append(batch: readonly StampedCommand[]) {
+    this.commands.push(...batch);
+    return this.inner.append(batch);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promise<Journal> {
+  return Journal.open({
+    dataDir,
+    snapshotEveryCommands,
+    snapshotEveryBytes: 2 ** 40,
+    logger,
+    initialLimits: limits,
+  });
+}
+
+async function startEngine(journal: Journal, log: CommandLog = journal): Promise<Engine> {
+  return Engine.start({
+    ...limits,
+    defaultRaffleId: 'main',
+    defaultRaffleName: 'Main',
+    queueLengthMax: 100_000,
+    batchSizeMax: 10_000,
+    log,
+    stateMachine: journal.stateMachine,
+  });
+}
+
+/** A deterministic mix of mutations (some keyed, some refused) from a seed. */
+function mutations(count: number, seed: number): Mutation[] {
+  let state = seed >>> 0;
+  const next = (n: number) => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state % n;
+  };
+  const names = ['ann', 'bo', 'cy', 'di', 'ed'];
+  const list: Mutation[] = [{ type: 'createRaffle', id: 'side', name: 'Side' }];
+  for (let i = 0; i < count; i += 1) {
+    const raffleId = next(4) === 0 ? 'side' : 'main';
+    const key = next(3) === 0 ? `key-${next(30)}` : undefined;
+    const roll = next(10);
+    const base =
+      roll < 5
+        ? { type: 'issue' as const, raffleId, username: names[next(5)]!, count: 1 + next(9) }
+        : roll < 8
+          ? {
+              type: 'transfer' as const,
+              raffleId,
+              from: names[next(5)]!,
+              to: names[next(5)]!,
+              count: 1 + next(6),
+            }
+          : { type: 'draw' as const, raffleId };
+    list.push(key === undefined ? base : { ...base, idempotencyKey: key });
+  }
+  return list;
+}
+
+describe('journal recovery', () => {
+  it('a journal cut at any byte recovers to the acknowledged prefix it holds', async () => {
+    const dataDir = tempDir();
+    const journal = await openJournal(dataDir);
+    const engine = await startEngine(journal);
+    const digests = new Map<number, string>([[0, new StateMachine(limits).digestText()]]);
+    digests.set(journal.stateMachine.appliedSeq, journal.stateMachine.digestText());
+    // One command per batch, each acknowledged before the next: one record per command.
+    for (const mutation of mutations(60, 7)) {
+      await engine.submit(mutation);
+      digests.set(journal.stateMachine.appliedSeq, journal.stateMachine.digestText());
+    }
+    const segment = listSegments(dataDir)[0]!;
+    const bytes = readFileSync(segment.path);
+    const intact = tempDir();
+    cpSync(dataDir, intact, { recursive: true });
+    const recovered = await openJournal(intact);
+    expect(recovered.stateMachine.digestText()).toBe(journal.stateMachine.digestText());
+
+    const cuts = fc.sample(fc.nat({ max: bytes.length }), { numRuns: 40, seed: 11 });
+    for (const cut of [0, 1, 11, 12, 13, bytes.length - 1, ...cuts]) {
+      const copy = tempDir();
+      cpSync(dataDir, copy, { recursive: true });
+      truncateSync(join(copy, segment.name), cut);
+      const reopened = await openJournal(copy);
+      const seq = reopened.stateMachine.appliedSeq;
+      expect(reopened.stateMachine.digestText(), `cut at ${cut}`).toBe(digests.get(seq));
+      // Exactly the whole records before the cut survive, and the torn rest is cut from disk.
+      const kept = statSync(join(copy, segment.name)).size;
+      expect(kept).toBeLessThanOrEqual(cut);
+      expect(reopened.recovery.tornBytesCut).toBe(cut - kept);
+      expect(bytes.subarray(0, kept).equals(readFileSync(join(copy, segment.name)))).toBe(true);
+    }
+    await engine.close();
+  });
+
+  it('a flipped byte before the last record refuses to start, naming the file and offset', async () => {
+    const dataDir = tempDir();
+    const journal = await openJournal(dataDir);
+    const engine = await startEngine(journal);
+    for (const mutation of mutations(40, 3)) await engine.submit(mutation);
+    await engine.close();
+    // Closing wrote a snapshot; remove it so recovery has to read the whole journal.
+    for (const snapshot of listSnapshots(dataDir)) rmSync(snapshot.path);
+    const segment = listSegments(dataDir)[0]!;
+    const bytes = readFileSync(segment.path);
+    const positions = fc.sample(fc.nat({ max: Math.floor(bytes.length * 0.9) }), {
+      numRuns: 25,
+      seed: 5,
+    });
+    for (const at of positions) {
+      const copy = tempDir();
+      cpSync(dataDir, copy, { recursive: true });
+      const damaged = Buffer.from(bytes);
+      damaged[at] = (damaged[at] as number) ^ 0x20;
+      writeFileSync(join(copy, segment.name), damaged);
+      const error = await openJournal(copy).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error, `flip at ${at}`).toBeInstanceOf(JournalCorruptionError);
+      const corruption = error as JournalCorruptionError;
+      expect(corruption.file).toBe(join(copy, segment.name));
+      expect(corruption.offset).toBeLessThanOrEqual(at);
+      expect(corruption.message).toContain(segment.name);
+      expect(corruption.message).toContain(`offset ${corruption.offset}`);
+      // Nothing was cut or rewritten, and the directory is not left locked.
+      expect(readFileSync(join(copy, segment.name)).equals(damaged)).toBe(true);
+      expect(readdirSync(copy)).not.toContain('LOCK');
+    }
+  });
+
+  it('snapshot then replay builds the same state as a replay from the first command', async () => {
+    const dataDir = tempDir();
+    const journal = await openJournal(dataDir, 37);
+    const tee = new TeeLog(journal);
+    const engine = await startEngine(journal, tee);
+    const all = mutations(600, 19);
+    // Bursts of concurrent commands, so batches hold several commands and snapshots fall
+    // between batches of every size.
+    for (let i = 0; i < all.length; i += 25) {
+      await Promise.all(all.slice(i, i + 25).map((mutation) => engine.submit(mutation)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(journal.stats.snapshots).toBeGreaterThanOrEqual(3);
+    expect(listSnapshots(dataDir).length).toBe(2);
+    const live = journal.stateMachine.digestText();
+
+    const fromScratch = new StateMachine(limits);
+    for (const stamped of tee.commands) fromScratch.apply(stamped);
+    expect(fromScratch.digestText()).toBe(live);
+
+    const recovered = await openJournal(dataDir);
+    expect(recovered.recovery.snapshotSeq).toBeGreaterThan(0);
+    expect(recovered.recovery.replayed).toBeLessThan(tee.commands.length);
+    expect(recovered.stateMachine.digestText()).toBe(live);
+
+    // A damaged newest snapshot is passed over: the older one and the journal give the same.
+    const newest = listSnapshots(dataDir).at(-1)!;
+    const damaged = readFileSync(newest.path);
+    damaged[Math.floor(damaged.length / 2)] ^= 0x01;
+    writeFileSync(newest.path, damaged);
+    const fallback = await openJournal(dataDir);
+    expect(fallback.recovery.snapshotsSkipped).toEqual([newest.name]);
+    expect(fallback.stateMachine.digestText()).toBe(live);
+    await engine.close();
+  });
+
+  it('group commit: concurrent commands share fsyncs', async () => {
+    const journal = await openJournal(tempDir());
+    const engine = await startEngine(journal);
+    const before = journal.stats.fsyncs;
+    const outcomes = await Promise.all(
+      Array.from({ length: 5_000 }, (_, i) =>
+        engine.submit({ type: 'issue', raffleId: 'main', username: `u${i % 100}`, count: 1 }),
+      ),
+    );
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    const fsyncs = journal.stats.fsyncs - before;
+    expect(fsyncs).toBeGreaterThan(0);
+    expect(fsyncs).toBeLessThanOrEqual(5_000 / 50);
+    await engine.close();
+  });
+
+  it('graceful close writes a snapshot, so the next start replays nothing', async () => {
+    const dataDir = tempDir();
+    const journal = await openJournal(dataDir);
+    const engine = await startEngine(journal);
+    for (const mutation of mutations(30, 23)) await engine.submit(mutation);
+    const live = journal.stateMachine.digestText();
+    await engine.close();
+    const reopened = await openJournal(dataDir);
+    expect(reopened.recovery).toMatchObject({
+      replayed: 0,
+      snapshotSeq: journal.stateMachine.appliedSeq,
+    });
+    expect(reopened.stateMachine.digestText()).toBe(live);
+  });
+
+  it('a data directory in use by a live process is refused', async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'LOCK'), `${process.ppid}\n`);
+    await expect(openJournal(dataDir)).rejects.toThrow(/in use by process/);
+  });
+});
