@@ -19,6 +19,7 @@ import { retryAfterSeconds } from '../config/limits.js';
 import type { Reason } from '../domain/reasons.js';
 import { reasonCatalogue } from '../domain/reasons.js';
 import type { Engine } from '../engine/engine.js';
+import type { JournalStats } from '../journal/journal.js';
 import { httpStatusOf, reasonOf, trpcCodeByReason } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
 import { createAppRouter } from '../api/routers/_app.js';
@@ -29,6 +30,8 @@ import { serviceVersion } from './version.js';
 
 export interface AppDependencies {
   engine: Engine;
+  /** The journal's figures for `/metrics`, when the service journals. */
+  journal?: { stats: JournalStats } | undefined;
   config: Config;
   logger: Logger;
 }
@@ -74,7 +77,7 @@ const emptyBodyIsEmptyObject: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp({ engine, config, logger }: AppDependencies): express.Express {
+export function createApp({ engine, journal, config, logger }: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
   const appRouter = createAppRouter({ countMax: config.countMax });
@@ -84,7 +87,7 @@ export function createApp({ engine, config, logger }: AppDependencies): express.
     countMax: config.countMax,
     bodyBytesMax: config.bodyBytesMax,
   });
-  const metrics = createMetrics(engine);
+  const metrics = createMetrics(engine, journal);
   const contextFor =
     (transport: Context['transport']) =>
     ({ req }: { req: express.Request }): Context => ({

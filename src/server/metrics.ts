@@ -7,6 +7,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
+import type { JournalStats } from '../journal/journal.js';
 
 export interface Metrics {
   registry: Registry;
@@ -19,9 +20,32 @@ function surfaceOf(url: string): string {
   return 'other';
 }
 
-export function createMetrics(engine: Engine): Metrics {
+export function createMetrics(engine: Engine, journal?: { stats: JournalStats }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (journal !== undefined) {
+    const journalGauges: [string, string, keyof JournalStats][] = [
+      [
+        'raffle_journal_fsyncs_total',
+        'fsyncs of the journal (one per batch: group commit).',
+        'fsyncs',
+      ],
+      ['raffle_journal_commands_total', 'Commands written to the journal.', 'commands'],
+      ['raffle_journal_bytes_total', 'Bytes written to the journal.', 'bytes'],
+      ['raffle_snapshots_total', 'Snapshots written since start.', 'snapshots'],
+      ['raffle_snapshot_seq', 'Sequence number of the last snapshot.', 'lastSnapshotSeq'],
+    ];
+    for (const [name, help, field] of journalGauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(journal.stats[field]);
+        },
+      });
+    }
+  }
   new Gauge({
     name: 'raffle_queue_length',
     help: 'Commands waiting in the command queue.',

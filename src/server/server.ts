@@ -55,7 +55,7 @@ export async function startServer(
     log: options.log ?? journal,
     stateMachine: journal?.stateMachine,
   });
-  const app = createApp({ engine, config, logger });
+  const app = createApp({ engine, journal, config, logger });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -196,7 +196,8 @@ describe('journal recovery', () => {
     // A damaged newest snapshot is passed over: the older one and the journal give the same.
     const newest = listSnapshots(dataDir).at(-1)!;
     const damaged = readFileSync(newest.path);
-    damaged[Math.floor(damaged.length / 2)] ^= 0x01;
+    const middle = Math.floor(damaged.length / 2);
+    damaged[middle] = (damaged[middle] as number) ^ 0x01;
     writeFileSync(newest.path, damaged);
     const fallback = await openJournal(dataDir);
     expect(fallback.recovery.snapshotsSkipped).toEqual([newest.name]);
