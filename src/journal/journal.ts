@@ -339,6 +339,16 @@ export class Journal implements CommandLog {
     rmSync(this.lockPath, { force: true });
   }
 
+  /**
+   * Releases the files without a final snapshot and without waiting for one, leaving the
+   * directory as a crash would: for tests and benchmarks of recovery.
+   */
+  async abandon(): Promise<void> {
+    this.closed = true;
+    await this.segment.close();
+    rmSync(this.lockPath, { force: true });
+  }
+
   private snapshotDue(): boolean {
     return (
       this.snapshotWriting === undefined &&
