@@ -45,6 +45,8 @@ export const reasonsByOperation: Record<string, Reason[]> = {
     'insufficient_tickets',
     'participant_limit_reached',
   ],
+  'tickets-issueBulk': [...bodyReasons, 'raffle_not_found'],
+  'transfers-createBulk': [...bodyReasons, 'raffle_not_found'],
   'draws-create': [...bodyReasons, 'raffle_not_found', 'raffle_empty'],
   'draws-list': ['raffle_not_found', 'invalid_cursor'],
   'participants-list': ['raffle_not_found', 'invalid_cursor'],
@@ -57,6 +59,8 @@ export const keyedOperations: ReadonlySet<string> = new Set([
   'raffles-create',
   'tickets-issue',
   'transfers-create',
+  'tickets-issueBulk',
+  'transfers-createBulk',
   'draws-create',
 ]);
 

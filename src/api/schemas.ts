@@ -7,9 +7,11 @@
  * the inferred types do not depend on those values, so the client's types stay the same.
  */
 import { z } from 'zod';
+import { reasons } from '../domain/reasons.js';
 import {
   idempotencyKeyLengthMax,
   idempotencyKeyLengthMin,
+  bulkItemsMaxDefault,
   pageLimitDefault,
   pageLimitMax,
   raffleIdLengthMax,
@@ -96,7 +98,25 @@ const wholeNumber = () => z.number().int().nonnegative();
 
 const isoTime = z.iso.datetime().meta({ example: '2026-11-21T09:30:00.000Z' });
 
-export function createSchemas(limits: { countMax: number }) {
+/** A refused item of a bulk request: the same reason and message a single request would get. */
+const bulkRefusal = z
+  .object({ ok: z.literal(false), reason: z.enum(reasons), message: z.string() })
+  .meta({ id: 'BulkItemRefusal' });
+
+function bulkOutput<T extends z.ZodType>(value: T, id: string) {
+  return z
+    .object({
+      applied: z.number().int().nonnegative().meta({ description: 'Items applied.' }),
+      refused: z.number().int().nonnegative().meta({ description: 'Items refused.' }),
+      results: z
+        .array(z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), value }), bulkRefusal]))
+        .meta({ description: 'One result per item, in the order of the request.' }),
+    })
+    .meta({ id });
+}
+
+export function createSchemas(limits: { countMax: number; bulkItemsMax?: number | undefined }) {
+  const bulkItemsMax = limits.bulkItemsMax ?? bulkItemsMaxDefault;
   // trpc-to-openapi switches on `coerce` for every input field that unwraps to a plain number,
   // body fields included, which would take "5", true or [3] as a count. A pipe is not unwrapped,
   // so counts stay strict JSON numbers; the query parameter `limit` is coerced as intended.
@@ -144,6 +164,13 @@ export function createSchemas(limits: { countMax: number }) {
     })
     .meta({ id: 'Draw' });
 
+  const issueOutput = z
+    .object({ username: z.string(), tickets: wholeNumber(), totalTickets: wholeNumber() })
+    .meta({ id: 'IssueResult' });
+  const transferOutput = z
+    .object({ from: participant, to: participant })
+    .meta({ id: 'TransferResult' });
+
   return {
     count: countSchema,
     raffle,
@@ -163,9 +190,8 @@ export function createSchemas(limits: { countMax: number }) {
       count: countSchema,
       requestId: idempotencyKeySchema.optional(),
     }),
-    issueOutput: z
-      .object({ username: z.string(), tickets: wholeNumber(), totalTickets: wholeNumber() })
-      .meta({ id: 'IssueResult' }),
+    issueOutput,
+    issueBulkOutput: bulkOutput(issueOutput, 'IssueBulkResult'),
     transferInput: z.object({
       raffleId: raffleIdSchema,
       from: usernameSchema,
@@ -173,7 +199,26 @@ export function createSchemas(limits: { countMax: number }) {
       count: countSchema,
       requestId: idempotencyKeySchema.optional(),
     }),
-    transferOutput: z.object({ from: participant, to: participant }).meta({ id: 'TransferResult' }),
+    transferOutput,
+    transferBulkOutput: bulkOutput(transferOutput, 'TransferBulkResult'),
+    issueBulkInput: z.object({
+      raffleId: raffleIdSchema,
+      items: z
+        .array(z.object({ username: usernameSchema, count: countSchema }))
+        .min(1)
+        .max(bulkItemsMax)
+        .meta({ description: `1 to ${bulkItemsMax} issues, applied in order.` }),
+      requestId: idempotencyKeySchema.optional(),
+    }),
+    transferBulkInput: z.object({
+      raffleId: raffleIdSchema,
+      items: z
+        .array(z.object({ from: usernameSchema, to: usernameSchema, count: countSchema }))
+        .min(1)
+        .max(bulkItemsMax)
+        .meta({ description: `1 to ${bulkItemsMax} transfers, applied in order.` }),
+      requestId: idempotencyKeySchema.optional(),
+    }),
     pageInput: z.object({
       raffleId: raffleIdSchema,
       limit: pageLimitSchema,

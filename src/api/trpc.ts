@@ -17,6 +17,8 @@ import { idempotencyKeyPattern } from './schemas.js';
 export interface ApiLimits {
   /** Largest count one issue or transfer may move. */
   countMax: number;
+  /** Most items in one bulk request. @default bulkItemsMaxDefault */
+  bulkItemsMax?: number | undefined;
 }
 
 /** What procedures need of the engine: submitting commands. */

@@ -53,6 +53,9 @@ export const queueLengthMaxDefault = 100_000;
 /** Most commands applied in one batch (one turn of the writer). Configurable (`BATCH_SIZE_MAX`). */
 export const batchSizeMaxDefault = 10_000;
 
+/** Most items in one bulk issue or bulk transfer request. Configurable (`BULK_ITEMS_MAX`). */
+export const bulkItemsMaxDefault = 10_000;
+
 /** Seconds a client is told to wait in `Retry-After` when the queue is full. */
 export const retryAfterSeconds = 1;
 

@@ -67,6 +67,20 @@ export interface TransferCommand extends Keyed {
   count: number;
 }
 
+/** Several issues in one command: each item is applied in order as its own operation. */
+export interface IssueBulkCommand extends Keyed {
+  type: 'issueBulk';
+  raffleId: string;
+  items: { username: string; count: number }[];
+}
+
+/** Several transfers in one command: each item is applied in order as its own operation. */
+export interface TransferBulkCommand extends Keyed {
+  type: 'transferBulk';
+  raffleId: string;
+  items: { from: string; to: string; count: number }[];
+}
+
 export interface DrawCommand extends Keyed {
   type: 'draw';
   raffleId: string;
@@ -102,7 +116,13 @@ export interface ListDrawsQuery {
 }
 
 export type Mutation =
-  ConfigureCommand | CreateRaffleCommand | IssueCommand | TransferCommand | DrawCommand;
+  | ConfigureCommand
+  | CreateRaffleCommand
+  | IssueCommand
+  | TransferCommand
+  | IssueBulkCommand
+  | TransferBulkCommand
+  | DrawCommand;
 export type Query =
   ListRafflesQuery | GetRaffleQuery | ListParticipantsQuery | GetParticipantQuery | ListDrawsQuery;
 export type Command = Mutation | Query;
@@ -113,12 +133,21 @@ export interface CommandValues {
   createRaffle: RaffleStats;
   issue: IssueResult;
   transfer: TransferResult;
+  issueBulk: BulkResult<IssueResult>;
+  transferBulk: BulkResult<TransferResult>;
   draw: DrawRecord;
   listRaffles: RaffleStats[];
   getRaffle: RaffleStats;
   listParticipants: ParticipantPage;
   getParticipant: ParticipantBalance;
   listDraws: DrawPage;
+}
+
+/** The outcome of each item of a bulk command, in order, and how many were applied. */
+export interface BulkResult<T> {
+  applied: number;
+  refused: number;
+  results: Outcome<T>[];
 }
 
 export type ValueOf<C extends Command> = CommandValues[C['type']];
@@ -143,6 +172,8 @@ const mutationTypes: ReadonlySet<Command['type']> = new Set([
   'createRaffle',
   'issue',
   'transfer',
+  'issueBulk',
+  'transferBulk',
   'draw',
 ]);
 

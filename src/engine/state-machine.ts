@@ -13,6 +13,7 @@ import { refuse } from '../domain/reasons.js';
 import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
 import type { LedgerContents, RaffleStats } from '../ledger/ledger.js';
 import type {
+  BulkResult,
   Mutation,
   Outcome,
   OutcomeOf,
@@ -107,9 +108,33 @@ function contentOf(command: Mutation): string {
         command.to,
         command.count,
       ]);
+    case 'issueBulk':
+      return JSON.stringify([
+        'issueBulk',
+        command.raffleId,
+        command.items.map((item) => [item.username, item.count]),
+      ]);
+    case 'transferBulk':
+      return JSON.stringify([
+        'transferBulk',
+        command.raffleId,
+        command.items.map((item) => [item.from, item.to, item.count]),
+      ]);
     case 'draw':
       return JSON.stringify(['draw', command.raffleId]);
   }
+}
+
+/** Applies each item in order and tallies the outcomes. */
+function applyEach<I, T>(items: readonly I[], one: (item: I) => Outcome<T>): BulkResult<T> {
+  const results = new Array<Outcome<T>>(items.length);
+  let applied = 0;
+  for (let i = 0; i < items.length; i += 1) {
+    const outcome = one(items[i] as I);
+    if (outcome.ok) applied += 1;
+    results[i] = outcome;
+  }
+  return { applied, refused: items.length - applied, results };
 }
 
 /** The limits as text with a fixed field order, for digests. */
@@ -235,6 +260,18 @@ export class StateMachine {
         if (ledger === undefined) return raffleNotFound(command.raffleId);
         return ledger.transfer(command.from, command.to, command.count);
       }
+      case 'issueBulk': {
+        const ledger = this.raffles.get(command.raffleId);
+        if (ledger === undefined) return raffleNotFound(command.raffleId);
+        return ok(applyEach(command.items, (item) => ledger.issue(item.username, item.count)));
+      }
+      case 'transferBulk': {
+        const ledger = this.raffles.get(command.raffleId);
+        if (ledger === undefined) return raffleNotFound(command.raffleId);
+        return ok(
+          applyEach(command.items, (item) => ledger.transfer(item.from, item.to, item.count)),
+        );
+      }
       case 'draw': {
         const ledger = this.raffles.get(command.raffleId);
         if (ledger === undefined) return raffleNotFound(command.raffleId);
@@ -314,9 +351,11 @@ export class StateMachine {
       parts.push(JSON.stringify(draws));
     }
     for (const [key, record] of this.idempotency) {
-      const { outcome } = record;
-      const kept = outcome.ok ? outcome : { ok: false, reason: outcome.reason };
-      parts.push(JSON.stringify([key, record.seq, record.atMs, kept]));
+      // Messages are prose for people; the digest keeps what a client switches on.
+      const kept = JSON.stringify(record.outcome, (name, value: unknown) =>
+        name === 'message' ? undefined : value,
+      );
+      parts.push(`${JSON.stringify([key, record.seq, record.atMs])}${kept}`);
     }
     return parts.join('\n');
   }

@@ -80,8 +80,9 @@ const emptyBodyIsEmptyObject: RequestHandler = (req, _res, next) => {
 export function createApp({ engine, journal, config, logger }: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
-  const appRouter = createAppRouter({ countMax: config.countMax });
-  const restRouter = createAppRouter({ countMax: config.countMax });
+  const apiLimits = { countMax: config.countMax, bulkItemsMax: config.bulkItemsMax };
+  const appRouter = createAppRouter(apiLimits);
+  const restRouter = createAppRouter(apiLimits);
   const openApiDocument = createOpenApiDocument(restRouter, {
     version: serviceVersion,
     countMax: config.countMax,

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   assertLimitsConsistent,
   batchSizeMaxDefault,
+  bulkItemsMaxDefault,
   bodyBytesMaxDefault,
   countMaxCeiling,
   countMaxDefault,
@@ -48,6 +49,7 @@ export const envSchema = z.object({
   QUEUE_LENGTH_MAX: integer(1, 10_000_000, queueLengthMaxDefault),
   BATCH_SIZE_MAX: integer(1, 1_000_000, batchSizeMaxDefault),
   BODY_BYTES_MAX: integer(1024, 64 * 1_048_576, bodyBytesMaxDefault),
+  BULK_ITEMS_MAX: integer(1, 100_000, bulkItemsMaxDefault),
   SHUTDOWN_GRACE_MS: integer(0, 600_000, shutdownGraceMsDefault),
   EXPOSE_INTERNAL_ERRORS: booleanFlag.optional(),
   DURABILITY: z.enum(['fsync', 'none']).default('fsync'),
@@ -72,6 +74,7 @@ export interface Config {
   queueLengthMax: number;
   batchSizeMax: number;
   bodyBytesMax: number;
+  bulkItemsMax: number;
   shutdownGraceMs: number;
   exposeInternalErrors: boolean;
   /** `fsync`: journal every batch to `dataDir` before answering; `none`: memory only. */
@@ -108,6 +111,7 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     queueLengthMax: e.QUEUE_LENGTH_MAX,
     batchSizeMax: e.BATCH_SIZE_MAX,
     bodyBytesMax: e.BODY_BYTES_MAX,
+    bulkItemsMax: e.BULK_ITEMS_MAX,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     exposeInternalErrors: e.EXPOSE_INTERNAL_ERRORS ?? e.NODE_ENV !== 'production',
     durability: e.DURABILITY,

@@ -22,7 +22,7 @@ const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =
 );
 
 /**
- * The REST contract of DESIGN.md, plus the diagnostic no-op: method, path, success status and the
+ * The REST contract of DESIGN.md, plus the bulk endpoints and the diagnostic no-op: method, path, success status and the
  * refusal statuses.
  */
 const contract: [string, string, number, number[]][] = [
@@ -35,6 +35,8 @@ const contract: [string, string, number, number[]][] = [
   ['get', '/raffles/{raffleId}/draws', 200, [404]],
   ['get', '/raffles/{raffleId}/participants', 200, [400, 404]],
   ['get', '/raffles/{raffleId}/participants/{username}', 200, [404]],
+  ['post', '/raffles/{raffleId}/tickets/bulk', 200, [400, 404, 422]],
+  ['post', '/raffles/{raffleId}/transfers/bulk', 200, [400, 404, 422]],
   ['post', '/noop', 200, [400]],
 ];
 

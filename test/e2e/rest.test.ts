@@ -862,6 +862,8 @@ describe('service endpoints', () => {
       '/raffles/{raffleId}/draws': ['get', 'post'],
       '/raffles/{raffleId}/participants': ['get'],
       '/raffles/{raffleId}/participants/{username}': ['get'],
+      '/raffles/{raffleId}/tickets/bulk': ['post'],
+      '/raffles/{raffleId}/transfers/bulk': ['post'],
       '/noop': ['post'],
     };
     expect(Object.keys(paths).sort()).toEqual(Object.keys(expected).sort());

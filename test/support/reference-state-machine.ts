@@ -120,6 +120,27 @@ export class ReferenceStateMachine {
     }
     const raffle = this.raffles.get(c.raffleId);
     if (raffle === undefined) return refused('raffle_not_found');
+    if (c.type === 'issueBulk' || c.type === 'transferBulk') {
+      const results = c.items.map((item) =>
+        this.applyPlain({
+          ...stamped,
+          command:
+            c.type === 'issueBulk'
+              ? {
+                  type: 'issue',
+                  raffleId: c.raffleId,
+                  ...(item as { username: string; count: number }),
+                }
+              : {
+                  type: 'transfer',
+                  raffleId: c.raffleId,
+                  ...(item as { from: string; to: string; count: number }),
+                },
+        }),
+      );
+      const applied = results.filter((result) => result.ok).length;
+      return ok({ applied, refused: results.length - applied, results });
+    }
     const list = raffle.list;
     if (c.type === 'issue') {
       if (list.totalWeight + c.count > ticketsTotalMax) return refused('ticket_total_overflow');
@@ -179,9 +200,9 @@ export class ReferenceStateMachine {
       parts.push(JSON.stringify(raffle.draws));
     }
     for (const record of this.keyed) {
-      const { outcome } = record;
-      const kept = outcome.ok ? outcome : { ok: false, reason: outcome.reason };
-      parts.push(JSON.stringify([record.key, record.seq, record.atMs, kept]));
+      parts.push(
+        `${JSON.stringify([record.key, record.seq, record.atMs])}${JSON.stringify(record.outcome)}`,
+      );
     }
     return parts.join('\n');
   }

@@ -31,5 +31,29 @@ export function ticketsRouter(schemas: Schemas) {
           }),
         );
       }),
+
+    issueBulk: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/raffles/{raffleId}/tickets/bulk',
+          tags: ['tickets'],
+          summary: 'Issue tickets in bulk',
+          description:
+            'Applies each item in order as its own issue, all in one command (one journal record, one batch). Each item gets its own result or refusal reason; a refused item does not stop the others. The request as a whole is refused only when the raffle does not exist or the input is invalid.',
+        },
+      })
+      .input(schemas.issueBulkInput)
+      .output(schemas.issueBulkOutput)
+      .mutation(async ({ ctx, input }) => {
+        return unwrap(
+          await ctx.engine.submit({
+            type: 'issueBulk',
+            idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
+            raffleId: input.raffleId,
+            items: input.items,
+          }),
+        );
+      }),
   });
 }

@@ -32,5 +32,29 @@ export function transfersRouter(schemas: Schemas) {
           }),
         );
       }),
+
+    createBulk: publicProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/raffles/{raffleId}/transfers/bulk',
+          tags: ['transfers'],
+          summary: 'Transfer tickets in bulk',
+          description:
+            'Applies each item in order as its own transfer, all in one command (one journal record, one batch). Each item gets its own result or refusal reason; a refused item does not stop the others. The request as a whole is refused only when the raffle does not exist or the input is invalid.',
+        },
+      })
+      .input(schemas.transferBulkInput)
+      .output(schemas.transferBulkOutput)
+      .mutation(async ({ ctx, input }) => {
+        return unwrap(
+          await ctx.engine.submit({
+            type: 'transferBulk',
+            idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
+            raffleId: input.raffleId,
+            items: input.items,
+          }),
+        );
+      }),
   });
 }
