@@ -24,6 +24,7 @@ import {
 
 const controlCharacter = /\p{Cc}/u;
 const surroundingWhitespace = /^\s|\s$/u;
+const plainAsciiName = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /** Text checks shared by usernames and raffle names: well-formed, no control characters. */
@@ -45,14 +46,13 @@ function refineText(value: string, context: z.RefinementCtx, label: string): voi
  */
 export const usernameSchema = z
   .string()
-  .transform((value) => value.normalize('NFC'))
-  .pipe(
-    z
-      .string()
-      .min(usernameLengthMin)
-      .max(usernameLengthMax)
-      .superRefine((value, context) => refineText(value, context, 'username')),
-  )
+  .normalize('NFC')
+  .min(usernameLengthMin)
+  .max(usernameLengthMax)
+  .superRefine((value, context) => {
+    // Most names are plain printable ASCII with no surrounding space: nothing else to check.
+    if (!plainAsciiName.test(value)) refineText(value, context, 'username');
+  })
   .meta({
     description: `Participant name: NFC-normalised, ${usernameLengthMin}–${usernameLengthMax} characters, no control characters or surrounding whitespace.`,
     example: 'alice',
