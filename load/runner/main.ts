@@ -129,6 +129,14 @@ async function main(): Promise<number> {
             itemsPerRequest: Math.round(positive('items', values.items, 1000)),
           })
         : await runMixed({ baseUrl, surface, durationS, connections });
+  } catch (error) {
+    const status = server?.status();
+    if (status !== undefined && status.exitCode !== null) {
+      console.error(
+        `the service exited with code ${status.exitCode} during the run:\n${status.stderr}`,
+      );
+    }
+    throw error;
   } finally {
     if (server !== undefined) {
       const code = await server.stop({ keepWorkDir: false });

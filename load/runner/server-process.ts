@@ -39,6 +39,8 @@ export interface ServerProcess {
   pid: number;
   /** The child's working directory (a fresh temporary directory). */
   workDir: string;
+  /** The end of what the child wrote, and its exit code if it has exited. */
+  status(): { exitCode: number | null; stdout: string; stderr: string };
   /** SIGTERM, then wait for exit (SIGKILL after `graceMs`); removes the working directory unless kept. */
   stop(options?: { graceMs?: number; keepWorkDir?: boolean }): Promise<number | null>;
 }
@@ -88,6 +90,7 @@ export async function startServerProcess(
     },
   );
   let stderr = '';
+  let stdout = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8192);
@@ -108,6 +111,7 @@ export async function startServerProcess(
     }, options.startTimeoutMs ?? 20_000);
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
+      stdout = (stdout + chunk).slice(-8192);
       pending += chunk;
       let newline = pending.indexOf('\n');
       while (newline >= 0) {
@@ -132,6 +136,7 @@ export async function startServerProcess(
     url,
     pid: child.pid ?? -1,
     workDir,
+    status: () => ({ exitCode: child.exitCode, stdout, stderr }),
     async stop({ graceMs = 15_000, keepWorkDir = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
