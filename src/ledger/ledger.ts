@@ -153,13 +153,15 @@ export class Ledger {
         `Issuing ${count} tickets would take raffle '${this.id}' past ${ticketsTotalMax} tickets.`,
       );
     }
-    if (this.balances.weightOf(username) === 0 && this.balances.size >= this.participantsMax) {
+    const node = this.balances.find(username);
+    if (node === undefined && this.balances.size >= this.participantsMax) {
       return refuse(
         'participant_limit_reached',
         `Raffle '${this.id}' already holds ${this.participantsMax} participants.`,
       );
     }
-    const tickets = this.balances.add(username, count);
+    const tickets =
+      node === undefined ? this.balances.add(username, count) : this.balances.addAt(node, count);
     assert(this.balances.totalWeight === totalBefore + count, 'issue adds count to the total');
     return ok({ username, tickets, totalTickets: this.balances.totalWeight });
   }
@@ -169,17 +171,20 @@ export class Ledger {
     if (from === to) {
       return refuse('transfer_to_self', `'${from}' cannot transfer tickets to themselves.`);
     }
-    const donorTickets = this.balances.weightOf(from);
-    if (donorTickets === 0) {
+    // Each name is looked up once; the handles stay valid until a participant leaves.
+    const donor = this.balances.find(from);
+    if (donor === undefined) {
       return refuse('participant_not_found', `'${from}' holds no tickets in raffle '${this.id}'.`);
     }
+    const donorTickets = this.balances.weightAt(donor);
     if (donorTickets < count) {
       return refuse(
         'insufficient_tickets',
         `'${from}' holds ${donorTickets} tickets, fewer than the ${count} asked for.`,
       );
     }
-    const recipientIsNew = this.balances.weightOf(to) === 0;
+    const recipient = this.balances.find(to);
+    const recipientIsNew = recipient === undefined;
     const donorLeaves = donorTickets === count;
     if (recipientIsNew && !donorLeaves && this.balances.size >= this.participantsMax) {
       return refuse(
@@ -188,8 +193,12 @@ export class Ledger {
       );
     }
     const totalBefore = this.balances.totalWeight;
-    const fromTickets = this.balances.subtract(from, count);
-    const toTickets = this.balances.add(to, count);
+    // The donor leaving frees only the donor's node, so the recipient's handle stays valid.
+    const fromTickets = this.balances.subtractAt(donor, count);
+    const toTickets =
+      recipient === undefined
+        ? this.balances.add(to, count)
+        : this.balances.addAt(recipient, count);
     assert(this.balances.totalWeight === totalBefore, 'a transfer conserves the total');
     return ok({
       from: { username: from, tickets: fromTickets },
@@ -205,8 +214,9 @@ export class Ledger {
     }
     const ticketIndex = ticketIndexFromSeed(totalTicketsBefore, seed);
     assert(ticketIndex >= 0 && ticketIndex < totalTicketsBefore, 'ticket index is in range');
-    const username = this.balances.nameAt(ticketIndex);
-    const ticketsLeft = this.balances.subtract(username, 1);
+    const winner = this.balances.nodeAt(ticketIndex);
+    const username = this.balances.nameOf(winner);
+    const ticketsLeft = this.balances.subtractAt(winner, 1);
     assert(this.balances.totalWeight === totalTicketsBefore - 1, 'a draw removes one ticket');
     const record: DrawRecord = {
       drawId: this.drawHistory.length + 1,

@@ -12,21 +12,34 @@
  *
  * Representation and main trade-off: to reach 10^7 participants in a few GiB there is no object
  * per node. Nodes are indices into growable struct-of-arrays typed arrays (doubled when full, with
- * a free list of removed indices threaded through `next0`). Level 0 (`next0`, `span0`) is stored
- * per node; levels 1..h-1 of a node of height h live in a separate tower arena (`upNext`,
- * `upSpan`) as h-1 consecutive slots starting at `tower[node]`, with one free list per height so
- * released towers are reused exactly. With p = 1/4 a node needs 1/3 of an upper slot on average,
- * so a node costs about 37 bytes of typed arrays instead of the 32 levels × 12 bytes a fixed
- * LEVEL_MAX layout would take. The price is one extra indirection (and a branch on level 0) when
- * following a link above level 0. Interleaving the fields into 32-byte records behind aliased
- * Float64Array/Int32Array views was tried and measured slower, so plain parallel arrays stay.
+ * a free list of removed indices threaded through `next0`). Level 0 (`next0`, and the weight as
+ * its span) is stored per node; levels 1..h-1 of a node of height h live in a separate tower
+ * arena as h-1 consecutive slots starting at `tower[node]`, with one free list per height so
+ * released towers are reused exactly. An arena slot is a 16-byte link record — the span (float64),
+ * then the slot of the next node at the same level and the next node itself (int32 each), read
+ * through aliased Float64Array/Int32Array views of one buffer — so a step of a descent touches
+ * one cache line and needs no `tower[]` lookup, and moving down a level is `slot - 1`. With
+ * p = 1/4 a node needs 1/3 of an upper slot on average, so a node costs about 38 bytes of typed
+ * arrays instead of the 32 levels × 16 bytes a fixed LEVEL_MAX layout would take. (The per-node
+ * fields stay plain parallel arrays: interleaving them into records was measured slower.)
  *
- * Span convention: for a link at level i from node a to node b, span = sum of the weights of the
- * nodes after a up to and including b. A link from a to the end of the list (NIL) carries the sum
- * of all weights after a, so every link satisfies span = pos(b) - pos(a) where pos(x) is the sum
- * of weights up to and including x, pos(head) = 0 and pos(NIL) = totalWeight. The bookkeeping
- * follows the shape of Redis's zslInsert/zslDeleteNode (t_zset.c, `update[]` of predecessors),
- * with weights in place of rank counts.
+ * Span convention (segments): the link at level i leaving node a (to node b, or to the end) owns
+ * the segment of the list that starts at a and stops just before b, and its span is the sum of the
+ * weights in that segment, a's own weight included (the head weighs 0). So a level-0 span is the
+ * node's own weight, and for a node x the segment that contains x at level i starts at x itself
+ * when x is taller than i, and otherwise at the last node before x that is taller than i.
+ *
+ * The second choice that follows from it: every node keeps `parent`, the last node before it that
+ * is taller than it (the head when there is none). Following parents from x visits exactly the
+ * starts of the segments containing x at the levels x does not reach, so a weight change updates
+ * x's own tower and then walks up its parents — O(log n) expected, with no search and no
+ * comparison — instead of searching for x's predecessors by seq from the head. Keeping parents
+ * costs 4 bytes per node, O(1) on append (the parent is the last node at level h), and on removal
+ * re-pointing the removed node's children (about 3 per level of the node, found along its links).
+ * Removal finds the node's predecessors by walking forward from its parent, again without a seq
+ * search. Nodes are also exposed as handles (`find`, `nodeAt`, `addAt`, `subtractAt`), so the
+ * ledger looks a name up once per operation. The splice bookkeeping follows the shape of Redis's
+ * zslInsert/zslDeleteNode (t_zset.c, `update[]` of predecessors), with weights for rank counts.
  */
 
 /** Maximum number of levels, as in Redis. */
@@ -72,25 +85,35 @@ export interface WeightedSkipListCounters {
   randomState: number;
 }
 
+/**
+ * A node handle: the index of a live participant's node. It stays valid until that participant
+ * leaves (its weight reaches 0); after that the index may be reused for someone else.
+ */
+export type NodeHandle = number;
+
 export class WeightedSkipList {
   // Node arrays, indexed by node; slot 0 is the head sentinel. They are protected rather than
   // private so white-box tests can subclass the list and corrupt them on purpose.
   protected seqs: Float64Array;
+  /** The node's weight, which is also the span of its level-0 link. */
   protected weights: Float64Array;
   protected heights: Uint8Array;
   protected next0: Int32Array;
-  protected span0: Float64Array;
+  /** Last node before this one that is taller than it; the head when there is none. */
+  protected parent: Int32Array;
   /** Arena offset of the node's levels 1..h-1, or NIL when the node has height 1. */
   protected tower: Int32Array;
   protected names: string[] = [''];
   protected readonly index = new Map<string, number>();
 
-  // Tower arena for levels >= 1: slot tower[x] + (i - 1) holds level i of node x.
-  protected upNext: Int32Array;
+  // Tower arena for levels >= 1: slot s = tower[x] + (i - 1) holds level i of node x, as the
+  // record upSpan[2s] (span), upLink[4s + 2] (next node's slot at level i), upLink[4s + 3] (next
+  // node); both views share one buffer.
   protected upSpan: Float64Array;
+  protected upLink: Int32Array;
   /** First never-used arena slot. */
   protected arenaTop = HEAD_TOWER_SLOTS;
-  /** Head of the free list of released towers of each height, linked through upNext. */
+  /** Head of the free list of released towers of each height, linked through the next node. */
   protected readonly freeTowers = new Int32Array(LEVEL_MAX + 1).fill(NIL);
 
   /** Number of node slots ever handed out, head included. */
@@ -104,6 +127,14 @@ export class WeightedSkipList {
   protected readonly lastAt = new Int32Array(LEVEL_MAX);
   /** Scratch predecessors of a node being removed, reused to avoid per-operation allocation. */
   private readonly update = new Int32Array(LEVEL_MAX);
+  /**
+   * The last `nodeAt` descent: the node it found and, per level, the arena slot of the segment
+   * containing that node. A draw changes the weight of the node it just found, and these are the
+   * very segments to update, so the change skips the walk up the parents. Every mutation clears
+   * it (a cache of speed only; it never changes an outcome).
+   */
+  private descentNode = NIL;
+  private readonly descentSlot = new Int32Array(LEVEL_MAX);
 
   protected total = 0;
   protected nextSeq = 1;
@@ -126,16 +157,17 @@ export class WeightedSkipList {
     this.weights = new Float64Array(capacity);
     this.heights = new Uint8Array(capacity);
     this.next0 = new Int32Array(capacity);
-    this.span0 = new Float64Array(capacity);
+    this.parent = new Int32Array(capacity);
     this.tower = new Int32Array(capacity);
     // With p = 1/4 the expected number of upper slots is a third of the node count.
     const arenaCapacity = HEAD_TOWER_SLOTS + Math.max(64, Math.ceil(capacity / 2));
-    this.upNext = new Int32Array(arenaCapacity);
-    this.upSpan = new Float64Array(arenaCapacity);
+    this.upSpan = new Float64Array(2 * arenaCapacity);
+    this.upLink = new Int32Array(this.upSpan.buffer);
     this.heights[HEAD] = LEVEL_MAX;
     this.next0[HEAD] = NIL;
+    this.parent[HEAD] = NIL;
     this.tower[HEAD] = 0;
-    this.upNext.fill(NIL, 0, HEAD_TOWER_SLOTS);
+    for (let slot = 0; slot < HEAD_TOWER_SLOTS; slot++) this.setLink(slot, NIL, NIL);
   }
 
   /**
@@ -201,6 +233,23 @@ export class WeightedSkipList {
     return this.topLevel;
   }
 
+  /** The handle of name's node, or undefined when name holds nothing. One map lookup. */
+  find(name: string): NodeHandle | undefined {
+    return this.index.get(name);
+  }
+
+  /** Weight of a live node. */
+  weightAt(node: NodeHandle): number {
+    this.assertLive(node, 'weightAt');
+    return this.weights[node]!;
+  }
+
+  /** Name of a live node. */
+  nameOf(node: NodeHandle): string {
+    this.assertLive(node, 'nameOf');
+    return this.names[node]!;
+  }
+
   /**
    * Adds delta (a positive safe integer) to name's weight, inserting name at the end if absent.
    * Returns the new weight.
@@ -214,6 +263,19 @@ export class WeightedSkipList {
     return weight;
   }
 
+  /** Adds delta (a positive safe integer) to a live node's weight. Returns the new weight. */
+  addAt(node: NodeHandle, delta: number): number {
+    this.assertLive(node, 'addAt');
+    assert(
+      Number.isSafeInteger(delta) && delta > 0,
+      'addAt: delta must be a positive safe integer',
+    );
+    assert(this.total + delta <= Number.MAX_SAFE_INTEGER, 'addAt: total would exceed 2^53 - 1');
+    const weight = this.changeWeight(node, delta);
+    assert(Number.isSafeInteger(weight) && weight >= delta, 'addAt: postcondition on the weight');
+    return weight;
+  }
+
   /**
    * Subtracts delta (positive integer, <= current weight) from name's weight; the node is removed
    * when it reaches 0. Returns the new weight.
@@ -221,6 +283,15 @@ export class WeightedSkipList {
   subtract(name: string, delta: number): number {
     const node = this.index.get(name);
     assert(node !== undefined, 'subtract: name is absent');
+    return this.subtractAt(node, delta);
+  }
+
+  /**
+   * Subtracts delta (positive integer, <= current weight) from a live node's weight; the node is
+   * removed when it reaches 0, which ends the handle. Returns the new weight.
+   */
+  subtractAt(node: NodeHandle, delta: number): number {
+    this.assertLive(node, 'subtract');
     assert(
       Number.isSafeInteger(delta) && delta > 0,
       'subtract: delta must be a positive safe integer',
@@ -228,6 +299,7 @@ export class WeightedSkipList {
     const weight = this.weights[node]!;
     assert(delta <= weight, 'subtract: delta exceeds the weight');
     if (delta === weight) {
+      const name = this.names[node]!;
       this.remove(node);
       assert(!this.index.has(name), 'subtract: postcondition, removed name still indexed');
       return 0;
@@ -239,48 +311,65 @@ export class WeightedSkipList {
 
   /**
    * The name owning ticket index r, 0 <= r < totalWeight, tickets being numbered consecutively
-   * along the list order. Descends from the top level, skipping a link while its span is <= r.
+   * along the list order.
    */
   nameAt(r: number): string {
+    return this.names[this.nodeAt(r)]!;
+  }
+
+  /**
+   * The node owning ticket index r, 0 <= r < totalWeight. Descends from the top level, skipping a
+   * segment while its span is <= the tickets left to skip.
+   */
+  nodeAt(r: number): NodeHandle {
     assert(Number.isSafeInteger(r) && r >= 0 && r < this.total, 'nameAt: r is out of range');
-    const { tower, upNext, upSpan, next0, span0 } = this;
+    const { upLink, upSpan, next0, weights } = this;
     let x = HEAD;
+    // Invariant: r - rest is the number of tickets before x, and ticket r lies in x's segment.
     let rest = r;
+    // The head's tower starts at slot 0, so its slot at level i is i - 1.
+    const descentSlot = this.descentSlot;
+    let slot = this.topLevel - 2;
     for (let i = this.topLevel - 1; i >= 1; i--) {
-      let slot = tower[x]! + i - 1;
-      let span = upSpan[slot]!;
-      // Links to NIL carry the remaining weight, which is > rest, so the loop never passes NIL.
+      let span = upSpan[2 * slot]!;
+      // The last segment of a level runs to the end and so holds ticket r: no NIL is followed.
       while (span <= rest) {
         rest -= span;
-        x = upNext[slot]!;
-        slot = tower[x]! + i - 1;
-        span = upSpan[slot]!;
+        x = upLink[4 * slot + 3]!;
+        slot = upLink[4 * slot + 2]!;
+        span = upSpan[2 * slot]!;
       }
+      descentSlot[i] = slot;
+      // A tower's slots are consecutive: x's slot one level down.
+      slot--;
     }
-    let span = span0[x]!;
+    // Level 0 segments are single nodes; the head weighs 0, so the loop always leaves it.
+    let span = weights[x]!;
     while (span <= rest) {
       rest -= span;
       x = next0[x]!;
-      span = span0[x]!;
+      span = weights[x]!;
     }
-    // The link leaving x covers ticket r, so r belongs to the node that link lands on.
-    const owner = next0[x]!;
-    assert(owner !== NIL, 'nameAt: postcondition, the descent ran off the end');
-    return this.names[owner]!;
+    assert(x !== HEAD && x !== NIL, 'nameAt: postcondition, the descent ended on a node');
+    this.descentNode = x;
+    return x;
   }
 
   /** Up to `limit` entries in list order whose seq is strictly greater than afterSeq. */
   entriesAfter(afterSeq: number, limit: number): WeightedEntry[] {
     assert(Number.isSafeInteger(limit) && limit >= 0, 'entriesAfter: bad limit');
     assert(!Number.isNaN(afterSeq), 'entriesAfter: afterSeq is NaN');
-    const { tower, upNext, next0, seqs } = this;
+    const { upLink, next0, seqs } = this;
     let x = HEAD;
+    let slot = this.topLevel - 2;
     for (let i = this.topLevel - 1; i >= 1; i--) {
-      let next = upNext[tower[x]! + i - 1]!;
+      let next = upLink[4 * slot + 3]!;
       while (next !== NIL && seqs[next]! <= afterSeq) {
         x = next;
-        next = upNext[tower[x]! + i - 1]!;
+        slot = upLink[4 * slot + 2]!;
+        next = upLink[4 * slot + 3]!;
       }
+      slot--;
     }
     let next = next0[x]!;
     while (next !== NIL && seqs[next]! <= afterSeq) next = next0[next]!;
@@ -308,12 +397,15 @@ export class WeightedSkipList {
     };
     const { used, heights, weights, seqs, next0 } = this;
     if (heights[HEAD] !== LEVEL_MAX) fail('head height is LEVEL_MAX');
+    if (weights[HEAD] !== 0) fail('head weighs 0');
     if (this.tower[HEAD] !== 0) fail('head tower sits at arena offset 0');
     if (!(this.topLevel >= 1 && this.topLevel <= LEVEL_MAX)) fail('topLevel within [1, LEVEL_MAX]');
 
-    // Level 0: weights, seqs, names and prefix positions.
+    // Level 0: weights, seqs, names, parents and the tickets before each node.
     const live = new Uint8Array(used);
-    const pos = new Float64Array(used);
+    const before = new Float64Array(used);
+    // lastTaller[j]: the last node seen so far whose height is greater than j.
+    const lastTaller = new Int32Array(LEVEL_MAX + 1).fill(HEAD);
     let count = 0;
     let sum = 0;
     let prevSeq = 0;
@@ -333,8 +425,10 @@ export class WeightedSkipList {
       if (!(h >= 1 && h <= LEVEL_MAX)) fail(`height of '${name}' within [1, LEVEL_MAX]`);
       if (h > maxHeight) maxHeight = h;
       if (this.index.get(name) !== x) fail(`map entry of '${name}' points at its node`);
+      if (this.parent[x] !== lastTaller[h]) fail(`parent of '${name}' is the last taller node`);
+      for (let j = 0; j < h; j++) lastTaller[j] = x;
+      before[x] = sum;
       sum += w;
-      pos[x] = sum;
     }
     if (!Number.isSafeInteger(sum)) fail('sum of weights is a safe integer');
     if (sum !== this.total) fail(`total ${this.total} equals the sum of weights ${sum}`);
@@ -346,7 +440,7 @@ export class WeightedSkipList {
     if (maxHeight !== this.topLevel) fail(`topLevel ${this.topLevel} is the max height`);
 
     // Every level: exactly the nodes taller than it, in level-0 order, with exact spans.
-    const position = (x: number): number => (x === NIL ? this.total : x === HEAD ? 0 : pos[x]!);
+    const start = (x: number): number => (x === NIL ? this.total : x === HEAD ? 0 : before[x]!);
     for (let i = 0; i < LEVEL_MAX; i++) {
       const headNext = this.nextOf(HEAD, i);
       if (i >= this.topLevel) {
@@ -360,7 +454,7 @@ export class WeightedSkipList {
         const next = this.nextOf(x, i);
         if (next !== below) fail(`level ${i} is the subsequence of nodes taller than ${i}`);
         const span = this.spanAt(x, i);
-        if (span !== position(next) - position(x)) {
+        if (span !== start(next) - start(x)) {
           fail(`span at level ${i} after '${this.names[x]}' covers the weights it passes`);
         }
         if (next === NIL) break;
@@ -404,7 +498,7 @@ export class WeightedSkipList {
     }
     for (let h = 2; h <= LEVEL_MAX; h++) {
       let guard = 0;
-      for (let t = this.freeTowers[h]!; t !== NIL; t = this.upNext[t]!) {
+      for (let t = this.freeTowers[h]!; t !== NIL; t = this.upLink[4 * t + 3]!) {
         claim(t, h - 1, 'free');
         if (++guard > this.arenaTop) fail(`free tower list of height ${h} has a cycle`);
       }
@@ -432,23 +526,38 @@ export class WeightedSkipList {
     return { name: this.names[node]!, weight: this.weights[node]!, seq: this.seqs[node]! };
   }
 
+  /** A handle is live when it indexes a node slot holding weight (free slots and the head hold 0). */
+  private assertLive(node: number, operation: string): void {
+    if (!(node > HEAD && node < this.used && this.weights[node]! > 0)) {
+      assert(false, `${operation}: not a live node handle`);
+    }
+  }
+
   // Link accessors for cold paths (checks, white-box tests); hot loops inline the indexing.
 
   protected nextOf(x: number, level: number): number {
-    return level === 0 ? this.next0[x]! : this.upNext[this.tower[x]! + level - 1]!;
+    return level === 0 ? this.next0[x]! : this.upLink[4 * (this.tower[x]! + level - 1) + 3]!;
   }
 
+  /** Span of x's link at `level`; at level 0 that is x's weight. */
   protected spanAt(x: number, level: number): number {
-    return level === 0 ? this.span0[x]! : this.upSpan[this.tower[x]! + level - 1]!;
+    return level === 0 ? this.weights[x]! : this.upSpan[2 * (this.tower[x]! + level - 1)]!;
   }
 
   protected setSpanAt(x: number, level: number, span: number): void {
-    if (level === 0) this.span0[x] = span;
-    else this.upSpan[this.tower[x]! + level - 1] = span;
+    if (level === 0) this.weights[x] = span;
+    else this.upSpan[2 * (this.tower[x]! + level - 1)] = span;
+  }
+
+  /** Points the link in arena slot `slot` at `node`, whose slot at the same level is `nodeSlot`. */
+  private setLink(slot: number, nodeSlot: number, node: number): void {
+    this.upLink[4 * slot + 2] = nodeSlot;
+    this.upLink[4 * slot + 3] = node;
   }
 
   /** Appends a new node at the end; the last node of every level is known, so no search. */
   private append(name: string, weight: number, seq = this.nextSeq++): number {
+    this.descentNode = NIL;
     const height = this.randomHeight();
     assert(height >= 1 && height <= LEVEL_MAX, 'append: randomHeight out of [1, LEVEL_MAX]');
     const node = this.allocateNode(height);
@@ -457,33 +566,35 @@ export class WeightedSkipList {
     this.names[node] = name;
     this.index.set(name, node);
 
-    // Newly used levels start as an empty head → NIL link, carrying the whole (old) total.
-    const { upNext, upSpan, lastAt } = this;
+    // Newly used levels start as an empty head → NIL link: the head's segment holds everything.
+    const { upSpan, lastAt } = this;
     for (let i = this.topLevel; i < height; i++) {
-      upNext[i - 1] = NIL;
-      upSpan[i - 1] = this.total;
+      this.setLink(i - 1, NIL, NIL);
+      upSpan[2 * (i - 1)] = this.total;
       lastAt[i] = HEAD;
     }
     if (height > this.topLevel) this.topLevel = height;
+    // The last node taller than the new one is the last node at level `height`.
+    this.parent[node] = height < this.topLevel ? lastAt[height]! : HEAD;
 
-    // Every level's last link now reaches one node further: its span grows by the new weight,
-    // whether it now lands on the new node or still runs to the end past it.
+    // At the node's levels the last segment now stops before it and the node starts its own;
+    // above them the last segment still runs to the end, which now includes the new weight.
     const last0 = lastAt[0]!;
-    this.span0[last0] = this.span0[last0]! + weight;
     this.next0[last0] = node;
     lastAt[0] = node;
     this.next0[node] = NIL;
-    this.span0[node] = 0;
     const nodeTower = this.tower[node]!;
     for (let i = 1; i < this.topLevel; i++) {
       const last = lastAt[i]!;
       const slot = this.tower[last]! + i - 1;
-      upSpan[slot] = upSpan[slot]! + weight;
       if (i < height) {
-        upNext[slot] = node;
-        upNext[nodeTower + i - 1] = NIL;
-        upSpan[nodeTower + i - 1] = 0;
+        const nodeSlot = nodeTower + i - 1;
+        this.setLink(slot, nodeSlot, node);
+        this.setLink(nodeSlot, NIL, NIL);
+        upSpan[2 * nodeSlot] = weight;
         lastAt[i] = node;
+      } else {
+        upSpan[2 * slot] = upSpan[2 * slot]! + weight;
       }
     }
     this.total += weight;
@@ -491,49 +602,73 @@ export class WeightedSkipList {
   }
 
   /**
-   * Adds d (non-zero, not emptying the node) to a node's weight. Every link that passes over or
-   * lands on the node covers it, and exactly one such link exists per level: the one leaving the
-   * node's predecessor at that level. The search by seq finds them on the way down.
+   * Adds d (non-zero, not emptying the node) to a node's weight: to every segment containing the
+   * node, one per level — its own at the levels it reaches, then those of its parents.
    */
   private changeWeight(node: number, d: number): number {
-    const { tower, upNext, upSpan, next0, seqs } = this;
-    const target = seqs[node]!;
-    let x = HEAD;
-    for (let i = this.topLevel - 1; i >= 1; i--) {
-      let slot = tower[x]! + i - 1;
-      let next = upNext[slot]!;
-      while (next !== NIL && seqs[next]! < target) {
-        x = next;
-        slot = tower[x]! + i - 1;
-        next = upNext[slot]!;
-      }
-      upSpan[slot] = upSpan[slot]! + d;
-    }
-    let next = next0[x]!;
-    while (next !== node) {
-      assert(next !== NIL, 'changeWeight: node not found on level 0');
-      x = next;
-      next = next0[x]!;
-    }
-    this.span0[x] = this.span0[x]! + d;
+    const { tower, upSpan, heights, parent } = this;
     const weight = this.weights[node]! + d;
     this.weights[node] = weight;
+    const top = this.topLevel;
+    if (node === this.descentNode) {
+      // The descent that found this node recorded the segment containing it at every level.
+      const descentSlot = this.descentSlot;
+      for (let i = 1; i < top; i++) {
+        const slot = descentSlot[i]!;
+        upSpan[2 * slot] = upSpan[2 * slot]! + d;
+      }
+      this.descentNode = NIL;
+    } else {
+      this.descentNode = NIL;
+      const height = heights[node]!;
+      const own = tower[node]!;
+      for (let i = 1; i < height; i++) {
+        upSpan[2 * (own + i - 1)] = upSpan[2 * (own + i - 1)]! + d;
+      }
+      this.addAbove(parent[node]!, height, top, d);
+    }
     this.total += d;
     return weight;
   }
 
+  /**
+   * Adds d to the segments at levels [level, top) that contain a node whose parent is `x` and
+   * whose height is `level`: x's own segments up to its height, then its parent's, and so on up
+   * to the head, which is taller than every level.
+   */
+  private addAbove(x: number, level: number, top: number, d: number): void {
+    const { tower, upSpan, heights, parent } = this;
+    let i = level;
+    while (i < top) {
+      const reach = Math.min(heights[x]!, top);
+      const base = tower[x]! - 1;
+      for (; i < reach; i++) upSpan[2 * (base + i)] = upSpan[2 * (base + i)]! + d;
+      x = parent[x]!;
+    }
+  }
+
   /** Unlinks a node at every level, merging spans, then releases its slot and tower. */
   private remove(node: number): void {
-    const { tower, upNext, upSpan, next0, span0, seqs, update, lastAt } = this;
-    const target = seqs[node]!;
-    let x = HEAD;
-    for (let i = this.topLevel - 1; i >= 1; i--) {
-      let next = upNext[tower[x]! + i - 1]!;
-      while (next !== NIL && seqs[next]! < target) {
+    this.descentNode = NIL;
+    const { tower, upLink, upSpan, next0, heights, parent, update, lastAt } = this;
+    const height = heights[node]!;
+    const weight = this.weights[node]!;
+    const nodeTower = tower[node]!;
+
+    // Predecessors at the node's levels: its parent is taller and comes before it, so walking
+    // forward from the parent, one level at a time, reaches the node at every level it has.
+    let x = parent[node]!;
+    let slot = tower[x]! + height - 2;
+    for (let i = height - 1; i >= 1; i--) {
+      let next = upLink[4 * slot + 3]!;
+      while (next !== node) {
+        assert(next !== NIL, 'remove: node not found above level 0');
         x = next;
-        next = upNext[tower[x]! + i - 1]!;
+        slot = upLink[4 * slot + 2]!;
+        next = upLink[4 * slot + 3]!;
       }
       update[i] = x;
+      slot--;
     }
     let next = next0[x]!;
     while (next !== node) {
@@ -541,27 +676,32 @@ export class WeightedSkipList {
       x = next;
       next = next0[x]!;
     }
-    update[0] = x;
+    // x is now the predecessor at level 0.
 
-    const weight = this.weights[node]!;
-    const height = this.heights[node]!;
-    // Level 0: the predecessor's link now runs to the node's successor, minus the node's weight.
-    span0[x] = span0[x]! + span0[node]! - weight;
-    next0[x] = next0[node]!;
-    if (lastAt[0] === node) lastAt[0] = x;
-    const nodeTower = tower[node]!;
-    for (let i = 1; i < this.topLevel; i++) {
-      const pred = update[i]!;
-      const slot = tower[pred]! + i - 1;
-      if (i < height) {
-        upSpan[slot] = upSpan[slot]! + upSpan[nodeTower + i - 1]! - weight;
-        upNext[slot] = upNext[nodeTower + i - 1]!;
-        if (lastAt[i] === node) lastAt[i] = pred;
-      } else {
-        upSpan[slot] = upSpan[slot]! - weight;
+    // Children (nodes of height j < height whose parent is this node) follow it at level j - 1
+    // until the first node taller than j; their new parent is the predecessor at level j.
+    for (let j = 1; j < height; j++) {
+      let child = j === 1 ? next0[node]! : upLink[4 * (nodeTower + j - 2) + 3]!;
+      while (child !== NIL && heights[child] === j) {
+        parent[child] = update[j]!;
+        child = j === 1 ? next0[child]! : upLink[4 * (tower[child]! + j - 2) + 3]!;
       }
     }
-    while (this.topLevel > 1 && upNext[this.topLevel - 2] === NIL) this.topLevel--;
+
+    // At the node's levels its predecessor's segment absorbs the node's segment, less the node.
+    next0[x] = next0[node]!;
+    if (lastAt[0] === node) lastAt[0] = x;
+    for (let i = 1; i < height; i++) {
+      const pred = update[i]!;
+      const predSlot = tower[pred]! + i - 1;
+      const nodeSlot = nodeTower + i - 1;
+      upSpan[2 * predSlot] = upSpan[2 * predSlot]! + upSpan[2 * nodeSlot]! - weight;
+      this.setLink(predSlot, upLink[4 * nodeSlot + 2]!, upLink[4 * nodeSlot + 3]!);
+      if (lastAt[i] === node) lastAt[i] = pred;
+    }
+    // Above them the node leaves the segments of its parents.
+    this.addAbove(parent[node]!, height, this.topLevel, -weight);
+    while (this.topLevel > 1 && upLink[4 * (this.topLevel - 2) + 3] === NIL) this.topLevel--;
     this.total -= weight;
 
     this.index.delete(this.names[node]!);
@@ -586,14 +726,14 @@ export class WeightedSkipList {
     const height = this.heights[node]!;
     if (height > 1) {
       const offset = this.tower[node]!;
-      this.upNext[offset] = this.freeTowers[height]!;
+      this.setLink(offset, NIL, this.freeTowers[height]!);
       this.freeTowers[height] = offset;
     }
     this.tower[node] = NIL;
     this.heights[node] = 0;
     this.weights[node] = 0;
     this.seqs[node] = 0;
-    this.span0[node] = 0;
+    this.parent[node] = NIL;
     // Drop the string so a departed participant's name can be collected.
     this.names[node] = '';
     this.next0[node] = this.freeNode;
@@ -603,11 +743,11 @@ export class WeightedSkipList {
   private allocateTower(height: number): number {
     const offset = this.freeTowers[height]!;
     if (offset !== NIL) {
-      this.freeTowers[height] = this.upNext[offset]!;
+      this.freeTowers[height] = this.upLink[4 * offset + 3]!;
       return offset;
     }
     const slots = height - 1;
-    if (this.arenaTop + slots > this.upNext.length) this.growArena(this.arenaTop + slots);
+    if (this.arenaTop + slots > this.upSpan.length / 2) this.growArena(this.arenaTop + slots);
     const top = this.arenaTop;
     this.arenaTop += slots;
     return top;
@@ -620,16 +760,16 @@ export class WeightedSkipList {
     this.weights = grow(this.weights, new Float64Array(capacity));
     this.heights = grow(this.heights, new Uint8Array(capacity));
     this.next0 = grow(this.next0, new Int32Array(capacity));
-    this.span0 = grow(this.span0, new Float64Array(capacity));
+    this.parent = grow(this.parent, new Int32Array(capacity));
     this.tower = grow(this.tower, new Int32Array(capacity));
   }
 
   private growArena(needed: number): void {
-    let capacity = this.upNext.length * 2;
+    let capacity = this.upSpan.length;
     while (capacity < needed) capacity *= 2;
-    assert(capacity <= 2 ** 31 - 1, 'growArena: arena exceeds int32 offsets');
-    this.upNext = grow(this.upNext, new Int32Array(capacity));
-    this.upSpan = grow(this.upSpan, new Float64Array(capacity));
+    assert(capacity <= 2 ** 29, 'growArena: arena exceeds int32 offsets');
+    this.upSpan = grow(this.upSpan, new Float64Array(2 * capacity));
+    this.upLink = new Int32Array(this.upSpan.buffer);
   }
 }
 

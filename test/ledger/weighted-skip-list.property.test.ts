@@ -13,7 +13,9 @@ type Op =
   | { kind: 'add'; who: number; delta: number }
   | { kind: 'subtract'; who: number; pick: number }
   | { kind: 'draw'; pick: number }
-  | { kind: 'removeAll'; who: number };
+  | { kind: 'removeAll'; who: number }
+  | { kind: 'addAt'; who: number; delta: number }
+  | { kind: 'take'; pick: number };
 
 /** A subclass whose heights are replayed from a generated list, to reach tall towers often. */
 class ScriptedHeights extends WeightedSkipList {
@@ -49,6 +51,15 @@ function opArbitrary(pool: number, maxDelta: number): fc.Arbitrary<Op> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('subtract' as const), who, pick }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('draw' as const), pick }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeAll' as const), who }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('addAt' as const),
+        who,
+        delta: fc.integer({ min: 1, max: maxDelta }),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('take' as const), pick }) },
   );
 }
 
@@ -83,6 +94,27 @@ function apply(
       const winner = model.nameAt(r);
       expect(list.nameAt(r)).toBe(winner);
       expect(list.subtract(winner, 1)).toBe(model.subtract(winner, 1));
+      break;
+    }
+    case 'addAt': {
+      // The handle API, as the ledger uses it: one lookup, then the change on the node.
+      const name = names[op.who]!;
+      const node = list.find(name);
+      expect(node === undefined).toBe(model.weightOf(name) === 0);
+      const weight = node === undefined ? list.add(name, op.delta) : list.addAt(node, op.delta);
+      expect(weight).toBe(model.add(name, op.delta));
+      break;
+    }
+    case 'take': {
+      // A draw through handles: the node found by the descent loses one ticket.
+      const total = model.totalWeight;
+      if (total === 0) break;
+      const r = op.pick % total;
+      const node = list.nodeAt(r);
+      const winner = model.nameAt(r);
+      expect(list.nameOf(node)).toBe(winner);
+      expect(list.weightAt(node)).toBe(model.weightOf(winner));
+      expect(list.subtractAt(node, 1)).toBe(model.subtract(winner, 1));
       break;
     }
     case 'removeAll': {

@@ -49,6 +49,15 @@ class ScriptedList extends WeightedSkipList {
   corruptMap(name: string): void {
     this.index.delete(name);
   }
+
+  corruptParent(name: string, parentName: string): void {
+    this.parent[this.index.get(name)!] = this.index.get(parentName)!;
+  }
+
+  parentOf(name: string): string {
+    const parent = this.parent[this.index.get(name)!]!;
+    return parent === 0 ? '(head)' : this.names[parent]!;
+  }
 }
 
 type Pair = [string, number];
@@ -478,6 +487,129 @@ describe('WeightedSkipList', () => {
     expect(list.entriesAfter(1000, 3)).toEqual([]);
   });
 
+  it('parents: the last taller node before each node, kept through appends and removals', () => {
+    const list = build(
+      [1, 3, 1, 2, 1, 4, 2, 1],
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+        ['d', 4],
+        ['e', 5],
+        ['f', 6],
+        ['g', 7],
+        ['h', 8],
+      ],
+    );
+    const parents = (): string[] =>
+      [...list.entries()].map((e) => `${e.name}<${list.parentOf(e.name)}`);
+    expect(parents()).toEqual([
+      'a<(head)',
+      'b<(head)',
+      'c<b',
+      'd<b',
+      'e<d',
+      'f<(head)',
+      'g<f',
+      'h<g',
+    ]);
+    // Removing b (height 3) hands its children c and d to the predecessors at their levels.
+    list.subtract('b', 2);
+    expect(parents()).toEqual([
+      'a<(head)',
+      'c<(head)',
+      'd<(head)',
+      'e<d',
+      'f<(head)',
+      'g<f',
+      'h<g',
+    ]);
+    // Removing the tallest node: its children find the next taller node before it.
+    list.subtract('f', 6);
+    expect(parents()).toEqual(['a<(head)', 'c<(head)', 'd<(head)', 'e<d', 'g<(head)', 'h<g']);
+    list.heightScript = [1];
+    list.add('i', 1);
+    expect(parents()).toEqual([
+      'a<(head)',
+      'c<(head)',
+      'd<(head)',
+      'e<d',
+      'g<(head)',
+      'h<g',
+      'i<g',
+    ]);
+    expect(owners(list).join('')).toBe('acccddddeeeeeggggggghhhhhhhhi');
+  });
+
+  it('handles: find, weightAt, nameOf, addAt and subtractAt agree with the name API', () => {
+    const list = build(
+      [2, 1, 3],
+      [
+        ['a', 3],
+        ['b', 1],
+        ['c', 2],
+      ],
+    );
+    const b = list.find('b')!;
+    expect(b).toBe(list.nodeOf('b'));
+    expect(list.find('nobody')).toBeUndefined();
+    expect(list.weightAt(b)).toBe(1);
+    expect(list.nameOf(b)).toBe('b');
+    expect(list.addAt(b, 4)).toBe(5);
+    expect(list.weightOf('b')).toBe(5);
+    const a = list.find('a')!;
+    expect(list.subtractAt(a, 2)).toBe(1);
+    expect(pairs(list)).toEqual([
+      ['a', 1],
+      ['b', 5],
+      ['c', 2],
+    ]);
+    expect(owners(list)).toEqual(['a', 'b', 'b', 'b', 'b', 'b', 'c', 'c']);
+    // Emptying a node removes it and ends its handle.
+    expect(list.subtractAt(a, 1)).toBe(0);
+    expect(list.find('a')).toBeUndefined();
+    expect(() => list.weightAt(a)).toThrow(/not a live node handle/);
+    expect(() => list.addAt(a, 1)).toThrow(/not a live node handle/);
+    expect(() => list.subtractAt(a, 1)).toThrow(/not a live node handle/);
+    expect(() => list.nameOf(0)).toThrow(/not a live node handle/);
+    expect(() => list.addAt(b, 0)).toThrow(/delta/);
+    expect(() => list.subtractAt(b, 6)).toThrow(/exceeds/);
+    expect(pairs(list)).toEqual([
+      ['b', 5],
+      ['c', 2],
+    ]);
+  });
+
+  it('nodeAt: the handle of the ticket owner; a change right after a descent stays exact', () => {
+    const list = build(
+      [1, 3, 1, 2, 4, 1],
+      [
+        ['a', 1],
+        ['b', 5],
+        ['c', 2],
+        ['d', 1],
+        ['e', 7],
+        ['f', 3],
+      ],
+    );
+    for (let r = 0; r < list.totalWeight; r++) {
+      expect(list.nameOf(list.nodeAt(r))).toBe(list.nameAt(r));
+    }
+    // Take tickets through nodeAt then subtractAt/addAt on the found node, and on another node
+    // between the descent and the change: every span must stay exact.
+    const total = list.totalWeight;
+    for (let k = 0; k < 12; k++) {
+      const node = list.nodeAt((k * 7) % list.totalWeight);
+      if (k % 3 === 1) list.addAt(list.find('f')!, 1);
+      if (k % 3 === 2) list.addAt(node, 2);
+      else list.subtractAt(node, 1);
+      list.checkInvariants();
+    }
+    // Four takes, four (add to f, take) pairs, four adds of 2.
+    expect(list.totalWeight).toBe(total - 4 + 4 * 2);
+    expect(() => list.nodeAt(list.totalWeight)).toThrow(/out of range/);
+  });
+
   it('the observable state does not depend on the seed', () => {
     const run = (seed: number): unknown => {
       const list = new WeightedSkipList({ seed, initialCapacity: 4 });
@@ -527,9 +659,25 @@ describe('WeightedSkipList', () => {
       );
 
     it('a level-0 span', () => {
+      // A level-0 span is the node's own weight, so the sum of weights no longer matches.
       const list = corrupted();
       list.corruptSpan('b', 0, 1);
-      expect(() => list.checkInvariants()).toThrow(/span at level 0 after 'b'/);
+      expect(() => list.checkInvariants()).toThrow(/total 10 equals the sum of weights 11/);
+    });
+
+    it('a level-0 span, with the total adjusted to match', () => {
+      // The upper level still covers the old weight: the span check names the segment.
+      const list = corrupted();
+      list.corruptSpan('b', 0, 1);
+      list.corruptTotal(1);
+      expect(() => list.checkInvariants()).toThrow(/span at level 1 after 'b'/);
+    });
+
+    it('a parent link', () => {
+      const list = corrupted();
+      expect(list.parentOf('d')).toBe('c');
+      list.corruptParent('d', 'b');
+      expect(() => list.checkInvariants()).toThrow(/parent of 'd' is the last taller node/);
     });
 
     it('an upper-level span', () => {
