@@ -6,10 +6,11 @@
  * so each operation was applied exactly once. Ten cycles, on one growing data directory with
  * frequent snapshots, so kills also land in the middle of snapshots.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listSegments } from '../../src/journal/files.js';
 import { request } from '../support/server.js';
 import { startServiceProcess, type ServiceProcess } from '../support/process.js';
 
@@ -143,4 +144,39 @@ describe('SIGKILL during concurrent writes', () => {
     // The kills landed while requests were in flight, not between them.
     expect(inFlightAtKill).toBeGreaterThanOrEqual(cycles);
   }, 240_000);
+
+  it('a flipped byte in the middle of the journal stops the real process with file and offset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raffle-corrupt-'));
+    try {
+      const settings = { DATA_DIR: dir, DURABILITY: 'fsync' };
+      const service = await startServiceProcess(settings);
+      for (let i = 0; i < 100; i += 1) {
+        const reply = await request(service.url, 'POST', '/api/raffles/main/tickets', {
+          username: `u${i}`,
+          count: 1,
+        });
+        expect(reply.status).toBe(200);
+      }
+      service.child.kill('SIGKILL');
+      await service.exited;
+      const segment = listSegments(dir).find((file) => statSync(file.path).size > 0);
+      expect(segment).toBeDefined();
+      const bytes = readFileSync(segment!.path);
+      const middle = Math.floor(bytes.length / 2);
+      bytes[middle] = (bytes[middle] as number) ^ 0x10;
+      writeFileSync(segment!.path, bytes);
+
+      const failure = await startServiceProcess(settings).then(
+        () => 'started',
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(/exited with 1 before listening/);
+      expect(failure).toContain(segment!.name);
+      expect(failure).toMatch(/byte offset \d+/);
+      // Nothing was cut or rewritten.
+      expect(readFileSync(segment!.path).equals(bytes)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
