@@ -24,6 +24,7 @@ import { MemoryCommandLog } from '../src/engine/command-log.js';
 import type { StampedCommand } from '../src/engine/commands.js';
 import { Engine } from '../src/engine/engine.js';
 import { listSegments } from '../src/journal/files.js';
+import { median } from '../load/runner/common.js';
 import { Journal } from '../src/journal/journal.js';
 
 const { values } = parseArgs({
@@ -43,14 +44,6 @@ const windowSize = Number(values.window);
 const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 16_000_000 };
 const scratch = mkdtempSync(join(tmpdir(), 'raffle-bench-durability-'));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 function openJournal(dataDir: string): Promise<Journal> {
   return Journal.open({

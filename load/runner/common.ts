@@ -60,3 +60,12 @@ export function operationFailures(operations: readonly OperationReport[]): strin
   }
   return failures;
 }
+
+/** The median of a non-empty list (the mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

@@ -10,6 +10,7 @@
  * machine its own CPU use caps the bare server's figure, which then understates the gap.
  */
 import { cpus } from 'node:os';
+import { median } from './common.js';
 import { drive, type DriveResult } from './drive.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { httpCallFor, type HttpCall } from './surfaces.js';
@@ -81,14 +82,6 @@ export interface OverheadReport {
 
 export const issueToNoopTarget = 0.85;
 const usernamePool = 10_000;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 const issueShaped = () => ({
   username: `u${randomInt(0, usernamePool - 1)}`,
