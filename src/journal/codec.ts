@@ -1,7 +1,10 @@
 /**
- * Stamped commands to journal payloads and back: one JSON object per command, with the seed (the
- * random bytes of a draw or a generated raffle id) in base64.
+ * Batches of stamped commands to journal payloads and back. A payload is a JSON array of
+ * stamped commands (the random seed of a draw or a generated raffle id in base64); a batch is one
+ * payload, or several when it is too large for one record. The batch is the unit the queue
+ * acknowledges, so a record torn by a crash only ever holds commands nobody heard back about.
  */
+import { journalRecordBytesMax } from '../config/limits.js';
 import type { Mutation, StampedCommand } from '../engine/commands.js';
 
 interface StampedJson {
@@ -11,14 +14,30 @@ interface StampedJson {
   command: Mutation;
 }
 
-export function encodeStamped(stamped: StampedCommand): Buffer {
+function toJson(stamped: StampedCommand): StampedJson {
   const json: StampedJson = { seq: stamped.seq, atMs: stamped.atMs, command: stamped.command };
   if (stamped.seed !== undefined) json.seed = Buffer.from(stamped.seed).toString('base64');
-  return Buffer.from(JSON.stringify(json));
+  return json;
 }
 
-export function decodeStamped(payload: Buffer): StampedCommand {
-  const json = JSON.parse(payload.toString('utf8')) as StampedJson;
+/**
+ * The payloads of one batch: one, unless its JSON passes `payloadBytesMax` (half the record
+ * bound), in which case the batch is halved until each part fits.
+ */
+export function encodeBatch(
+  batch: readonly StampedCommand[],
+  payloadBytesMax = journalRecordBytesMax / 2,
+): Buffer[] {
+  const payload = Buffer.from(JSON.stringify(batch.map(toJson)));
+  if (payload.length <= payloadBytesMax || batch.length === 1) return [payload];
+  const half = Math.ceil(batch.length / 2);
+  return [
+    ...encodeBatch(batch.slice(0, half), payloadBytesMax),
+    ...encodeBatch(batch.slice(half), payloadBytesMax),
+  ];
+}
+
+function fromJson(json: StampedJson): StampedCommand {
   if (
     typeof json !== 'object' ||
     json === null ||
@@ -36,4 +55,11 @@ export function decodeStamped(payload: Buffer): StampedCommand {
     seed: json.seed === undefined ? undefined : new Uint8Array(Buffer.from(json.seed, 'base64')),
     command: json.command,
   };
+}
+
+/** The stamped commands of one payload, in order; throws when it is not one this codec wrote. */
+export function decodeBatch(payload: Buffer): StampedCommand[] {
+  const json = JSON.parse(payload.toString('utf8')) as unknown;
+  if (!Array.isArray(json) || json.length === 0) throw new Error('not a batch of commands');
+  return json.map((entry) => fromJson(entry as StampedJson));
 }

@@ -38,7 +38,7 @@ import type { Logger } from 'pino';
 import type { CommandLog } from '../engine/command-log.js';
 import type { StampedCommand } from '../engine/commands.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
-import { decodeStamped, encodeStamped } from './codec.js';
+import { decodeBatch, encodeBatch } from './codec.js';
 import {
   fsyncDirectory,
   listSegments,
@@ -175,23 +175,25 @@ function recover(options: JournalOptions): { machine: StateMachine; report: Reco
     const scan = scanRecords(buffer);
     scan.payloads.forEach((payload, recordIndex) => {
       const offset = scan.offsets[recordIndex] as number;
-      let stamped: StampedCommand;
+      let batch: StampedCommand[];
       try {
-        stamped = decodeStamped(payload);
+        batch = decodeBatch(payload);
       } catch (error) {
         throw new JournalCorruptionError(segment.path, offset, (error as Error).message);
       }
-      if (stamped.seq <= machine.appliedSeq) return;
-      if (stamped.seq !== machine.appliedSeq + 1) {
-        throw new JournalCorruptionError(
-          segment.path,
-          offset,
-          `command ${stamped.seq} follows command ${machine.appliedSeq}`,
-        );
+      for (const stamped of batch) {
+        if (stamped.seq <= machine.appliedSeq) continue;
+        if (stamped.seq !== machine.appliedSeq + 1) {
+          throw new JournalCorruptionError(
+            segment.path,
+            offset,
+            `command ${stamped.seq} follows command ${machine.appliedSeq}`,
+          );
+        }
+        machine.apply(stamped);
+        replayed += 1;
       }
-      machine.apply(stamped);
-      replayed += 1;
-      if ((replayed & 0x3fff) === 0 && performance.now() - lastProgress >= progressEveryMs) {
+      if (performance.now() - lastProgress >= progressEveryMs) {
         lastProgress = performance.now();
         const done = bytesDone + offset;
         logger.info(
@@ -299,7 +301,7 @@ export class Journal implements CommandLog {
 
   async append(batch: readonly StampedCommand[]): Promise<void> {
     if (this.closed) throw new Error('journal: append after close');
-    const records = batch.map((stamped) => encodeRecord(encodeStamped(stamped)));
+    const records = encodeBatch(batch).map(encodeRecord);
     const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
     const lastSeq = (batch[batch.length - 1] as StampedCommand).seq;
     this.commandsSinceSnapshot += batch.length;

@@ -100,14 +100,18 @@ describe('journal recovery', () => {
   it('a journal cut at any byte recovers to the acknowledged prefix it holds', async () => {
     const dataDir = tempDir();
     const journal = await openJournal(dataDir);
-    const engine = await startEngine(journal);
-    const digests = new Map<number, string>([[0, new StateMachine(limits).digestText()]]);
-    digests.set(journal.stateMachine.appliedSeq, journal.stateMachine.digestText());
+    const tee = new TeeLog(journal);
+    const engine = await startEngine(journal, tee);
     // One command per batch, each acknowledged before the next: one record per command.
-    for (const mutation of mutations(60, 7)) {
-      await engine.submit(mutation);
-      digests.set(journal.stateMachine.appliedSeq, journal.stateMachine.digestText());
+    for (const mutation of mutations(60, 7)) await engine.submit(mutation);
+    // The state after each acknowledged command, rebuilt from the commands the journal received.
+    const replay = new StateMachine(limits);
+    const digests = new Map<number, string>([[0, replay.digestText()]]);
+    for (const stamped of tee.commands) {
+      replay.apply(stamped);
+      digests.set(stamped.seq, replay.digestText());
     }
+    expect(replay.digestText()).toBe(journal.stateMachine.digestText());
     const segment = listSegments(dataDir)[0]!;
     const bytes = readFileSync(segment.path);
     const intact = tempDir();
