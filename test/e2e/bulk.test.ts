@@ -127,6 +127,13 @@ describe('bulk endpoints', () => {
         400,
         'invalid_input',
       ],
+      // Counts in items stay strict JSON numbers too (trpc-to-openapi coerces inside arrays).
+      ...['5', true, [3], 1.5, null].map((count): [string, unknown, number, string] => [
+        `/raffles/${raffle}/tickets/bulk`,
+        { items: [{ username: 'a', count }] },
+        400,
+        'invalid_input',
+      ]),
       [
         '/raffles/nowhere/tickets/bulk',
         { items: [{ username: 'a', count: 1 }] },
