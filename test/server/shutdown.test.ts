@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BlockingLog, request, startTestServer } from '../support/server.js';
 
 describe('graceful shutdown', () => {
@@ -31,8 +34,16 @@ describe('graceful shutdown', () => {
     ['SIGINT', false],
   ] as const) {
     it(`${signal}: the process drains and exits 0 (access log ${logRequests ? 'on' : 'off'})`, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'raffle-shutdown-'));
+      onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-        env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', LOG_REQUESTS: String(logRequests) },
+        env: {
+          ...process.env,
+          PORT: '0',
+          LOG_LEVEL: 'info',
+          LOG_REQUESTS: String(logRequests),
+          DATA_DIR: dataDir,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -55,6 +66,8 @@ describe('graceful shutdown', () => {
       expect(output).toContain('shutting down');
       expect(output).toContain('"msg":"stopped"');
       expect(output.includes('"msg":"request completed"')).toBe(logRequests);
+      // A graceful stop leaves a snapshot of everything it acknowledged.
+      expect(output).toContain('"msg":"snapshot written"');
     });
   }
 });
