@@ -158,17 +158,18 @@ describe('command queue', () => {
 });
 
 describe('engine', () => {
+  const options = {
+    defaultRaffleId: 'main',
+    defaultRaffleName: 'Main raffle',
+    rafflesMax: 10,
+    participantsPerRaffleMax: 10,
+    queueLengthMax: 10,
+    batchSizeMax: 10,
+  };
+
   it('start: the first commands set the limits and create the default raffle', async () => {
     const log = new RecordingLog();
-    const engine = await Engine.start({
-      defaultRaffleId: 'main',
-      defaultRaffleName: 'Main raffle',
-      rafflesMax: 10,
-      participantsPerRaffleMax: 10,
-      queueLengthMax: 10,
-      batchSizeMax: 10,
-      log,
-    });
+    const engine = await Engine.start({ ...options, log });
     const stats = await engine.submit({ type: 'getRaffle', raffleId: 'main' });
     expect(stats.ok && stats.value.name).toBe('Main raffle');
     expect(log.commands.map((stamped) => stamped.command)).toEqual([
@@ -189,14 +190,6 @@ describe('engine', () => {
   });
 
   it('start on a recovered state: only what changed is journaled', async () => {
-    const options = {
-      defaultRaffleId: 'main',
-      defaultRaffleName: 'Main raffle',
-      rafflesMax: 10,
-      participantsPerRaffleMax: 10,
-      queueLengthMax: 10,
-      batchSizeMax: 10,
-    };
     const first = await Engine.start({ ...options, log: new RecordingLog() });
     await first.close();
     const same = new RecordingLog();
