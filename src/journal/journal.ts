@@ -61,6 +61,8 @@ export interface JournalOptions {
   logger: Logger;
   /** Limits of a state machine that starts empty (the journal's first command sets its own). */
   initialLimits: StateMachineLimits;
+  /** How often a long replay logs its progress. @default 1000 */
+  progressEveryMs?: number;
 }
 
 export interface RecoveryReport {
@@ -92,8 +94,8 @@ export class JournalCorruptionError extends Error {
   }
 }
 
-/** How often a long replay logs its progress. */
-const progressEveryMs = 1_000;
+/** How often a long replay logs its progress, by default. */
+const progressEveryMsDefault = 1_000;
 
 function acquireLock(dataDir: string): string {
   const path = join(dataDir, lockFileName);
@@ -169,6 +171,7 @@ function recover(options: JournalOptions): { machine: StateMachine; report: Reco
   let replayed = 0;
   let tornBytesCut = 0;
   let lastProgress = performance.now();
+  const progressEveryMs = options.progressEveryMs ?? progressEveryMsDefault;
   needed.forEach((segment, index) => {
     const isLast = index === needed.length - 1;
     const buffer = readFileSync(segment.path);

@@ -240,6 +240,41 @@ describe('journal recovery', () => {
     expect(reopened.stateMachine.digestText()).toBe(live);
   });
 
+  it('recovery logs the torn bytes it cut, its progress, and what it replayed in how long', async () => {
+    const dataDir = tempDir();
+    const journal = await openJournal(dataDir);
+    const engine = await startEngine(journal);
+    for (const mutation of mutations(30, 29)) await engine.submit(mutation);
+    await journal.abandon();
+    const segment = listSegments(dataDir)[0]!;
+    const size = statSync(segment.path).size;
+    truncateSync(segment.path, size - 5);
+
+    const lines: Record<string, unknown>[] = [];
+    const recording = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const reopened = await Journal.open({
+      dataDir,
+      snapshotEveryCommands: 1_000_000,
+      snapshotEveryBytes: 2 ** 40,
+      logger: recording,
+      initialLimits: limits,
+      progressEveryMs: 0,
+    });
+    const cut = lines.find((line) => line.bytesCut !== undefined);
+    expect(cut).toMatchObject({ file: segment.path, bytesCut: reopened.recovery.tornBytesCut });
+    expect(reopened.recovery.tornBytesCut).toBeGreaterThan(0);
+    expect(String(cut?.msg)).toContain(`${reopened.recovery.tornBytesCut} bytes`);
+    expect(lines.some((line) => line.msg === 'replaying the journal')).toBe(true);
+    const summary = lines.find((line) => String(line.msg).startsWith('recovered state'));
+    expect(summary).toMatchObject({ replayed: reopened.recovery.replayed });
+    expect(typeof summary?.durationMs).toBe('number');
+    expect(String(summary?.msg)).toContain(`${reopened.recovery.replayed} journaled commands`);
+    await engine.close().catch(() => undefined);
+  });
+
   it('a data directory in use by a live process is refused', async () => {
     const dataDir = tempDir();
     writeFileSync(join(dataDir, 'LOCK'), `${process.ppid}\n`);
