@@ -129,7 +129,10 @@ function loadSnapshot(
     try {
       const image = decodeSnapshot(readFileSync(snapshot.path));
       if (image.seq !== snapshot.seq) throw new Error(`it holds seq ${image.seq}`);
-      return StateMachine.restore(image);
+      const machine = StateMachine.restore(image);
+      // Checksums prove the bytes are the ones written; the invariants prove they make a state.
+      machine.checkInvariants();
+      return machine;
     } catch (error) {
       skipped.push(snapshot.name);
       options.logger.error(
