@@ -85,6 +85,21 @@ function build(heights: number[], weights: Pair[]): ScriptedList {
   return list;
 }
 
+/** Six nodes of mixed heights and weights, used where every ticket boundary is probed. */
+function sixNodes() {
+  return build(
+    [1, 3, 1, 2, 4, 1],
+    [
+      ['a', 1],
+      ['b', 5],
+      ['c', 2],
+      ['d', 1],
+      ['e', 7],
+      ['f', 3],
+    ],
+  );
+}
+
 describe('WeightedSkipList', () => {
   it('starts empty', () => {
     const list = new WeightedSkipList({ seed: 1 });
@@ -397,17 +412,7 @@ describe('WeightedSkipList', () => {
   });
 
   it('nameAt at boundaries: 0, each w-1/w boundary, total-1', () => {
-    const list = build(
-      [1, 3, 1, 2, 4, 1],
-      [
-        ['a', 1],
-        ['b', 5],
-        ['c', 2],
-        ['d', 1],
-        ['e', 7],
-        ['f', 3],
-      ],
-    );
+    const list = sixNodes();
     expect(list.nameAt(0)).toBe('a');
     let start = 0;
     for (const { name, weight } of list.entries()) {
@@ -581,17 +586,7 @@ describe('WeightedSkipList', () => {
   });
 
   it('nodeAt: the handle of the ticket owner; a change right after a descent stays exact', () => {
-    const list = build(
-      [1, 3, 1, 2, 4, 1],
-      [
-        ['a', 1],
-        ['b', 5],
-        ['c', 2],
-        ['d', 1],
-        ['e', 7],
-        ['f', 3],
-      ],
-    );
+    const list = sixNodes();
     for (let r = 0; r < list.totalWeight; r++) {
       expect(list.nameOf(list.nodeAt(r))).toBe(list.nameAt(r));
     }
