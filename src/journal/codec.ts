@@ -1,11 +1,23 @@
 /**
- * Batches of stamped commands to journal payloads and back. A payload is a JSON array of
- * stamped commands (the random seed of a draw or a generated raffle id in base64); a batch is one
- * payload, or several when it is too large for one record. The batch is the unit the queue
+ * Batches of stamped commands to journal payloads and back. A payload is a JSON object naming
+ * the journal format and holding an array of stamped commands (the random seed of a draw or a
+ * generated raffle id in base64); a batch is one payload, or several when it is too large for
+ * one record. The batch is the unit the queue
  * acknowledges, so a record torn by a crash only ever holds commands nobody heard back about.
  */
 import { journalRecordBytesMax } from '../config/limits.js';
 import type { Mutation, StampedCommand } from '../engine/commands.js';
+
+/** The journal format this code writes and reads; a payload of another format is refused. */
+export const journalFormat = 1;
+
+/** A record that is intact but written in a journal format this version does not read. */
+export class JournalFormatError extends Error {
+  constructor(readonly format: unknown) {
+    super(`journal format ${String(format)}, but this version reads format ${journalFormat}`);
+    this.name = 'JournalFormatError';
+  }
+}
 
 interface StampedJson {
   seq: number;
@@ -28,7 +40,9 @@ export function encodeBatch(
   batch: readonly StampedCommand[],
   payloadBytesMax = journalRecordBytesMax / 2,
 ): Buffer[] {
-  const payload = Buffer.from(JSON.stringify(batch.map(toJson)));
+  const payload = Buffer.from(
+    JSON.stringify({ journal: journalFormat, commands: batch.map(toJson) }),
+  );
   if (payload.length <= payloadBytesMax || batch.length === 1) return [payload];
   const half = Math.ceil(batch.length / 2);
   return [
@@ -59,7 +73,14 @@ function fromJson(json: StampedJson): StampedCommand {
 
 /** The stamped commands of one payload, in order; throws when it is not one this codec wrote. */
 export function decodeBatch(payload: Buffer): StampedCommand[] {
-  const json = JSON.parse(payload.toString('utf8')) as unknown;
-  if (!Array.isArray(json) || json.length === 0) throw new Error('not a batch of commands');
-  return json.map((entry) => fromJson(entry as StampedJson));
+  const json = JSON.parse(payload.toString('utf8')) as { journal?: unknown; commands?: unknown };
+  if (typeof json !== 'object' || json === null || !('journal' in json)) {
+    throw new Error('not a batch of commands');
+  }
+  if (json.journal !== journalFormat) throw new JournalFormatError(json.journal);
+  const commands = json.commands;
+  if (!Array.isArray(commands) || commands.length === 0) {
+    throw new Error('not a batch of commands');
+  }
+  return commands.map((entry) => fromJson(entry as StampedJson));
 }

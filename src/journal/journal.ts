@@ -38,7 +38,7 @@ import type { Logger } from 'pino';
 import type { CommandLog } from '../engine/command-log.js';
 import type { StampedCommand } from '../engine/commands.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
-import { decodeBatch, encodeBatch } from './codec.js';
+import { decodeBatch, encodeBatch, JournalFormatError } from './codec.js';
 import {
   fsyncDirectory,
   listSegments,
@@ -185,6 +185,13 @@ function recover(options: JournalOptions): { machine: StateMachine; report: Reco
       try {
         batch = decodeBatch(payload);
       } catch (error) {
+        if (error instanceof JournalFormatError) {
+          throw new Error(
+            `journal ${segment.path} at byte offset ${offset}: ${error.message}; ` +
+              'start the version of the service that wrote it',
+            { cause: error },
+          );
+        }
         throw new JournalCorruptionError(segment.path, offset, (error as Error).message);
       }
       for (const stamped of batch) {

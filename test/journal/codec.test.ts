@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StampedCommand } from '../../src/engine/commands.js';
-import { decodeBatch, encodeBatch } from '../../src/journal/codec.js';
+import { decodeBatch, encodeBatch, JournalFormatError } from '../../src/journal/codec.js';
 
 const batch: StampedCommand[] = Array.from({ length: 40 }, (_, i) => ({
   seq: i + 1,
@@ -31,8 +31,20 @@ describe('journal codec', () => {
   });
 
   it('refuses payloads it did not write', () => {
-    for (const text of ['{}', '[]', '[{"seq":"1"}]', 'not json']) {
+    for (const text of [
+      '{}',
+      '[]',
+      '{"journal":1,"commands":[]}',
+      '{"journal":1,"commands":[{"seq":"1"}]}',
+      'not json',
+    ]) {
       expect(() => decodeBatch(Buffer.from(text)), text).toThrow();
     }
+  });
+
+  it('refuses another journal format by name, not as damage', () => {
+    const payload = Buffer.from(JSON.stringify({ journal: 2, commands: [] }));
+    expect(() => decodeBatch(payload)).toThrow(JournalFormatError);
+    expect(() => decodeBatch(payload)).toThrow(/journal format 2, but this version reads format 1/);
   });
 });

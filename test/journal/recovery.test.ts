@@ -14,7 +14,8 @@ import type { CommandLog } from '../../src/engine/command-log.js';
 import type { Mutation, StampedCommand } from '../../src/engine/commands.js';
 import { Engine } from '../../src/engine/engine.js';
 import { StateMachine } from '../../src/engine/state-machine.js';
-import { listSegments, listSnapshots } from '../../src/journal/files.js';
+import { listSegments, listSnapshots, segmentName } from '../../src/journal/files.js';
+import { encodeRecord } from '../../src/journal/framing.js';
 import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
 
 const logger = pino({ level: 'silent' });
@@ -273,6 +274,20 @@ describe('journal recovery', () => {
     expect(typeof summary?.durationMs).toBe('number');
     expect(String(summary?.msg)).toContain(`${reopened.recovery.replayed} journaled commands`);
     await engine.close().catch(() => undefined);
+  });
+
+  it('a journal in another format refuses to start, saying so rather than calling it damage', async () => {
+    const dataDir = tempDir();
+    const record = encodeRecord(Buffer.from(JSON.stringify({ journal: 2, commands: [] })));
+    writeFileSync(join(dataDir, segmentName(1)), Buffer.concat([record, record]));
+    const error = await openJournal(dataDir).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(JournalCorruptionError);
+    expect(error?.message).toMatch(/journal format 2, but this version reads format 1/);
+    expect(error?.message).toContain(segmentName(1));
   });
 
   it('a data directory in use by a live process is refused', async () => {
