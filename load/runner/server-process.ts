@@ -41,6 +41,10 @@ export interface ServerProcess {
   workDir: string;
   /** The end of what the child wrote, and its exit code if it has exited. */
   status(): { exitCode: number | null; stdout: string; stderr: string };
+  /** Settles with the exit code (null when a signal ended the process) once the child exits. */
+  exited: Promise<number | null>;
+  /** Sends a signal (tests kill the service with SIGKILL, or stop it with SIGTERM or SIGINT). */
+  kill(signal: NodeJS.Signals): void;
   /** SIGTERM, then wait for exit (SIGKILL after `graceMs`); removes the working directory unless kept. */
   stop(options?: { graceMs?: number; keepWorkDir?: boolean }): Promise<number | null>;
 }
@@ -137,6 +141,10 @@ export async function startServerProcess(
     pid: child.pid ?? -1,
     workDir,
     status: () => ({ exitCode: child.exitCode, stdout, stderr }),
+    exited,
+    kill: (signal) => {
+      child.kill(signal);
+    },
     async stop({ graceMs = 15_000, keepWorkDir = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -12,17 +12,32 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSegments } from '../../src/journal/files.js';
 import { request } from '../support/server.js';
-import { startServiceProcess, type ServiceProcess } from '../support/process.js';
+import { startServerProcess, type ServerProcess } from '../../load/runner/server-process.js';
 
 const cycles = 10;
 const clients = 4;
 const dataDir = mkdtempSync(join(tmpdir(), 'raffle-crash-'));
-let current: ServiceProcess | undefined;
+let current: ServerProcess | undefined;
 
-afterAll(() => {
-  current?.child.kill('SIGKILL');
+afterAll(async () => {
+  current?.kill('SIGKILL');
+  await current?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** The service's own source, with the given environment. */
+function startService(env: Record<string, string>): Promise<ServerProcess> {
+  return startServerProcess({ fromSource: true, env });
+}
+
+/** The JSON log lines the service has printed (the end of its output). */
+function logsOf(service: ServerProcess): Record<string, unknown>[] {
+  return service
+    .status()
+    .stdout.split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 interface Operation {
   key: string;
@@ -47,7 +62,7 @@ describe('SIGKILL during concurrent writes', () => {
     const operations: Operation[] = [];
     let serial = 0;
     let inFlightAtKill = 0;
-    current = await startServiceProcess(env);
+    current = await startService(env);
     const created = await request(current.url, 'POST', '/api/raffles', {
       id: 'pool',
       name: 'Pool',
@@ -87,13 +102,13 @@ describe('SIGKILL during concurrent writes', () => {
       const load = Promise.all(Array.from({ length: clients }, (_, id) => client(id)));
       const killAfterMs = 100 + Math.floor(Math.random() * 500);
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
-      current.child.kill('SIGKILL');
-      await current.exited;
+      current.kill('SIGKILL');
+      await current.stop();
       stopped = true;
       await load;
 
-      current = await startServiceProcess(env);
-      const recovered = current.logs.find((entry) => typeof entry.replayed === 'number');
+      current = await startService(env);
+      const recovered = logsOf(current).find((entry) => typeof entry.replayed === 'number');
       expect(recovered, 'recovery logs what it replayed').toBeDefined();
 
       // Every acknowledged draw is in the history as it was answered.
@@ -149,7 +164,7 @@ describe('SIGKILL during concurrent writes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'raffle-corrupt-'));
     try {
       const settings = { DATA_DIR: dir, DURABILITY: 'fsync' };
-      const service = await startServiceProcess(settings);
+      const service = await startService(settings);
       for (let i = 0; i < 100; i += 1) {
         const reply = await request(service.url, 'POST', '/api/raffles/main/tickets', {
           username: `u${i}`,
@@ -157,8 +172,8 @@ describe('SIGKILL during concurrent writes', () => {
         });
         expect(reply.status).toBe(200);
       }
-      service.child.kill('SIGKILL');
-      await service.exited;
+      service.kill('SIGKILL');
+      await service.stop();
       const segment = listSegments(dir).find((file) => statSync(file.path).size > 0);
       expect(segment).toBeDefined();
       const bytes = readFileSync(segment!.path);
@@ -166,11 +181,11 @@ describe('SIGKILL during concurrent writes', () => {
       bytes[middle] = (bytes[middle] as number) ^ 0x10;
       writeFileSync(segment!.path, bytes);
 
-      const failure = await startServiceProcess(settings).then(
+      const failure = await startService(settings).then(
         () => 'started',
         (error: Error) => error.message,
       );
-      expect(failure).toMatch(/exited with 1 before listening/);
+      expect(failure).toMatch(/exited with code 1 before listening/);
       expect(failure).toContain(segment!.name);
       expect(failure).toMatch(/byte offset \d+/);
       // Nothing was cut or rewritten.

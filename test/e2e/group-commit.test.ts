@@ -8,20 +8,22 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServiceProcess, type ServiceProcess } from '../support/process.js';
+import { startServerProcess, type ServerProcess } from '../../load/runner/server-process.js';
 import { request } from '../support/server.js';
 
 const requests = 600;
 const dataDir = mkdtempSync(join(tmpdir(), 'raffle-group-'));
-let service: ServiceProcess;
+let service: ServerProcess;
 
 beforeAll(async () => {
-  service = await startServiceProcess({ DATA_DIR: dataDir, DURABILITY: 'fsync' });
+  service = await startServerProcess({
+    fromSource: true,
+    env: { DATA_DIR: dataDir, DURABILITY: 'fsync' },
+  });
 });
 
 afterAll(async () => {
-  service.child.kill('SIGTERM');
-  await service.exited;
+  await service.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

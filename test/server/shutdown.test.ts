@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startServerProcess } from '../../load/runner/server-process.js';
 import { BlockingLog, request, startTestServer } from '../support/server.js';
 
 describe('graceful shutdown', () => {
@@ -36,33 +36,19 @@ describe('graceful shutdown', () => {
     it(`${signal}: the process drains and exits 0 (access log ${logRequests ? 'on' : 'off'})`, async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'raffle-shutdown-'));
       onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-        env: {
-          ...process.env,
-          PORT: '0',
-          LOG_LEVEL: 'info',
-          LOG_REQUESTS: String(logRequests),
-          DATA_DIR: dataDir,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const service = await startServerProcess({
+        fromSource: true,
+        env: { LOG_REQUESTS: String(logRequests), DATA_DIR: dataDir },
       });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      await waitFor(() => output.includes('raffle service listening'), 20_000);
-      const url = (
-        JSON.parse(output.split('\n').find((l) => l.includes('listening')) ?? '{}') as {
-          url: string;
-        }
-      ).url;
-      const issued = await request(url, 'POST', '/api/raffles/main/tickets', {
+      const issued = await request(service.url, 'POST', '/api/raffles/main/tickets', {
         username: 'a',
         count: 2,
       });
       expect(issued.status).toBe(200);
-      const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      child.kill(signal);
-      expect(await exit).toBe(0);
+      service.kill(signal);
+      expect(await service.exited).toBe(0);
+      await service.stop();
+      const { stdout: output } = service.status();
       expect(output).toContain('shutting down');
       expect(output).toContain('"msg":"stopped"');
       expect(output.includes('"msg":"request completed"')).toBe(logRequests);
