@@ -98,8 +98,18 @@ export function decodeSnapshot(buffer: Buffer): StateImage {
     throw new Error(`bad record at offset ${scan.problem.offset}: ${scan.problem.detail}`);
   }
   const { payloads } = scan;
-  const parse = (index: number): SnapshotRecord =>
-    JSON.parse((payloads[index] as Buffer).toString('utf8')) as SnapshotRecord;
+  // The walk below looks at the record after each run (draws, participants) to see where the run
+  // ends, then reads it again as the start of the next run: remember the last one parsed, so no
+  // chunk of 10,000 entries is parsed twice.
+  let parsedIndex = -1;
+  let parsedRecord: SnapshotRecord | undefined;
+  const parse = (index: number): SnapshotRecord => {
+    if (index !== parsedIndex || parsedRecord === undefined) {
+      parsedRecord = JSON.parse((payloads[index] as Buffer).toString('utf8')) as SnapshotRecord;
+      parsedIndex = index;
+    }
+    return parsedRecord;
+  };
   if (payloads.length < 2) throw new Error('fewer records than a header and an end');
   const header = parse(0);
   if (header.kind !== 'header' || header.format !== format || header.version !== version) {
