@@ -9,7 +9,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { Reason } from '../domain/reasons.js';
-import type { Command, OutcomeOf } from '../engine/commands.js';
+import type { CommandSubmitter } from '../engine/engine.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, zodIssuesOf } from './errors.js';
 import { idempotencyKeyPattern } from './schemas.js';
@@ -21,10 +21,7 @@ export interface ApiLimits {
   bulkItemsMax?: number | undefined;
 }
 
-/** What procedures need of the engine: submitting commands. */
-export interface CommandSubmitter {
-  submit<C extends Command>(command: C): Promise<OutcomeOf<C>>;
-}
+export type { CommandSubmitter };
 
 /**
  * Procedure metadata: the subset of trpc-to-openapi's `OpenApiMeta` this service uses, declared

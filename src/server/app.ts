@@ -126,7 +126,10 @@ export function createApp({ engine, journal, config, logger }: AppDependencies):
       version: serviceVersion,
       queueLength: stats.queueLength,
       raffles: stats.raffleCount,
+      // Applied: in memory and answered from; durable: on disk (or in the log), so it survives a
+      // crash. They differ only while a batch is being written.
       appliedSeq: stats.appliedSeq,
+      durableSeq: stats.durableSeq,
     });
   });
   app.get('/metrics', (_req, res, next) => {

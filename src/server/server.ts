@@ -8,9 +8,11 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { CommandLog } from '../engine/command-log.js';
 import { Journal } from '../journal/journal.js';
+import { createKindRegistry } from '../kinds/registry.js';
+import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
 import type { Config } from './env.js';
 
@@ -36,6 +38,7 @@ export async function startServer(
     idempotencyKeysMax: config.idempotencyKeysMax,
     idempotencyTtlMs: config.idempotencyTtlMs,
   };
+  const registry = createKindRegistry();
   const journal =
     options.log === undefined && config.durability === 'fsync'
       ? await Journal.open({
@@ -44,10 +47,12 @@ export async function startServer(
           snapshotEveryBytes: config.snapshotEveryBytes,
           logger,
           initialLimits: limits,
+          registry,
         })
       : undefined;
-  const engine = await Engine.start({
+  const engine = await startRaffleEngine({
     ...limits,
+    registry,
     defaultRaffleId: config.defaultRaffleId,
     defaultRaffleName: config.defaultRaffleName,
     queueLengthMax: config.queueLengthMax,

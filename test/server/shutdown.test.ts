@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startServerProcess } from '../../load/runner/server-process.js';
+import { ledgerOf } from '../support/ledger-commands.js';
 import { BlockingLog, request, startTestServer } from '../support/server.js';
 
 describe('graceful shutdown', () => {
@@ -26,7 +27,7 @@ describe('graceful shutdown', () => {
     const responses = await Promise.all([first, ...queued]);
     await closed;
     expect(responses.map((r) => r.status)).toEqual(new Array(51).fill(200));
-    expect(running.engine.stateMachine.ledger('main')?.totalTickets).toBe(51);
+    expect(ledgerOf(running.engine.stateMachine, 'main')?.totalTickets).toBe(51);
   });
 
   for (const [signal, logRequests] of [
