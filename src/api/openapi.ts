@@ -141,7 +141,7 @@ export function createOpenApiDocument(
       reasonTable(),
     ].join('\n'),
   });
-  (document.components ??= {}).securitySchemes = operatorSecuritySchemes as never;
+  (document.components ??= {}).securitySchemes = operatorSecuritySchemes;
   const operators = operatorOperationIds(router);
   const schemas = (document.components ??= {}).schemas ?? {};
   for (const name of Object.keys(schemas)) {
