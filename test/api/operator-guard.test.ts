@@ -100,9 +100,9 @@ describe('operatorProcedure', () => {
   });
 
   it('refuses before validating the input, so bad input from anyone else is 403 too', async () => {
-    expect(
-      await refusalOf(callerWith({ isOperator: false }).purge({ count: -1 })),
-    ).toEqual(managerOnly);
+    expect(await refusalOf(callerWith({ isOperator: false }).purge({ count: -1 }))).toEqual(
+      managerOnly,
+    );
     expect(
       (await refusalOf(callerWith({ isOperator: true }).purge({ count: -1 }))) as object,
     ).toMatchObject({ reason: 'invalid_input', status: 400 });
