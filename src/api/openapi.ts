@@ -4,13 +4,19 @@
  * trpc-to-openapi documents the inputs and outputs; the error side is written here, from one table
  * of the reasons each operation can answer, so the document lists every reason code with its
  * status and sentence. Two corrections follow what the server really does: creations answer 201
- * (set through `responseMeta`), and there is no authentication, so the generator's default
- * security requirement is removed.
+ * (set through `responseMeta`), and only operator operations (built on `operatorProcedure`) need
+ * credentials, so the generator's default security requirement is replaced by the operator
+ * schemes of `src/api/operator-security.ts` on those operations and removed from the others.
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
 import { httpStatusOf } from './errors.js';
+import {
+  operatorOperationIds,
+  operatorSecurity,
+  operatorSecuritySchemes,
+} from './operator-security.js';
 import type { AppRouter } from './routers/_app.js';
 
 /** Procedures whose success answers 201 Created instead of 200. */
@@ -128,13 +134,15 @@ export function createOpenApiDocument(
       'Issue tickets, transfer them, draw winners (every ticket equally likely, the drawn ticket is removed) and list participants.',
       'The same operations are tRPC procedures under `/trpc` (superjson); the typed client wraps them.',
       `Counts are whole numbers from 1 to ${options.countMax}; request bodies are at most ${options.bodyBytesMax} bytes.`,
+      'Operator operations (with a security requirement) need a client address in `MANAGER_IPS` or `Authorization: Bearer <MANAGER_TOKEN>`; anyone else gets 403 `manager_only`.',
       '',
       'Every error answers a JSON body with a stable `reason`:',
       '',
       reasonTable(),
     ].join('\n'),
   });
-  delete document.components?.securitySchemes;
+  (document.components ??= {}).securitySchemes = operatorSecuritySchemes;
+  const operators = operatorOperationIds(router);
   const schemas = (document.components ??= {}).schemas ?? {};
   for (const name of Object.keys(schemas)) {
     if (name.startsWith('error.')) delete schemas[name];
@@ -144,17 +152,19 @@ export function createOpenApiDocument(
 
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(pathItem as Record<string, Operation>)) {
-      decorateOperation(operation);
+      decorateOperation(operation, operators);
     }
   }
   return document;
 }
 
-function decorateOperation(operation: Operation): void {
+function decorateOperation(operation: Operation, operators: ReadonlySet<string>): void {
   const id = operation.operationId ?? '';
   const specific = reasonsByOperation[id];
   if (specific === undefined) throw new Error(`openapi: no reason list for operation '${id}'`);
   delete operation.security;
+  const guarded: Reason[] = operators.has(id) ? ['manager_only'] : [];
+  if (guarded.length > 0) operation.security = operatorSecurity;
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(operation.responses ?? {})) {
     if (status.startsWith('2')) responses[status] = response;
@@ -169,7 +179,7 @@ function decorateOperation(operation: Operation): void {
   const keyed: Reason[] = keyedOperations.has(id) ? ['idempotency_key_reused'] : [];
   if (keyed.length > 0)
     operation.parameters = [...(operation.parameters ?? []), idempotencyKeyHeader];
-  for (const reason of [...commonReasons, ...specific, ...keyed, ...queued]) {
+  for (const reason of [...commonReasons, ...guarded, ...specific, ...keyed, ...queued]) {
     const status = httpStatusOf(reason);
     const list = byStatus.get(status) ?? [];
     if (!list.includes(reason)) list.push(reason);

@@ -8,10 +8,10 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import type { Reason } from '../domain/reasons.js';
+import { reasonCatalogue, refuse, type Reason } from '../domain/reasons.js';
 import type { CommandSubmitter } from '../engine/engine.js';
 import { transformer } from '../shared/transformer.js';
-import { reasonOf, zodIssuesOf } from './errors.js';
+import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
 import { idempotencyKeyPattern } from './schemas.js';
 
 export interface ApiLimits {
@@ -30,6 +30,8 @@ export type { CommandSubmitter };
  */
 export interface RaffleMeta {
   [key: string]: unknown;
+  /** Set by `operatorProcedure`, never by hand: the OpenAPI document derives security from it. */
+  operator?: boolean;
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;
@@ -54,6 +56,13 @@ export interface Context {
   exposeInternalErrors: boolean;
   /** The REST `Idempotency-Key` header as received (not yet checked); absent on tRPC. */
   idempotencyKeyHeader?: string | undefined;
+  /**
+   * The caller's address under the `TRUST_PROXY` rule, normalised (`src/server/ip-address.ts`);
+   * absent for internal calls and when the request names no valid address.
+   */
+  clientAddress?: string | undefined;
+  /** Whether the caller is an operator (`MANAGER_IPS` or `MANAGER_TOKEN`); absent means no. */
+  isOperator?: boolean | undefined;
 }
 
 export interface ErrorData {
@@ -146,3 +155,16 @@ export function idempotencyKeyOf(ctx: Context, requestId: string | undefined): s
 export const router = t.router;
 export const publicProcedure = t.procedure.use(decodePathParameters);
 export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * The one guard of operator procedures: anyone the edge did not mark as an operator gets 403
+ * `manager_only`, with the same message whatever failed (address or token), before the input is
+ * even validated. The `operator` meta flag travels with the guard, so the OpenAPI document finds
+ * operator operations without a hand-kept list.
+ */
+export const operatorProcedure = publicProcedure.meta({ operator: true }).use(({ ctx, next }) => {
+  if (ctx.isOperator !== true) {
+    throw refusalError(refuse('manager_only', reasonCatalogue.manager_only));
+  }
+  return next();
+});

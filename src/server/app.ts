@@ -23,9 +23,9 @@ import type { JournalStats } from '../journal/journal.js';
 import { httpStatusOf, reasonOf, trpcCodeByReason } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
 import { createAppRouter } from '../api/routers/_app.js';
-import type { Context } from '../api/trpc.js';
 import type { Config } from './env.js';
 import { createMetrics } from './metrics.js';
+import { createRequestContext } from './request-context.js';
 import { serviceVersion } from './version.js';
 
 export interface AppDependencies {
@@ -89,19 +89,13 @@ export function createApp({ engine, journal, config, logger }: AppDependencies):
     bodyBytesMax: config.bodyBytesMax,
   });
   const metrics = createMetrics(engine, journal);
-  const contextFor =
-    (transport: Context['transport']) =>
-    ({ req }: { req: express.Request }): Context => ({
-      engine,
-      transport,
-      exposeInternalErrors: config.exposeInternalErrors,
-      idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
-    });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
   };
 
   const app = express();
+  // Sets `trust proxy` on the app and puts the client address and operator status in the context.
+  const contextFor = createRequestContext(app, { engine, config });
   app.disable('x-powered-by');
   app.set('etag', false);
   if (config.logRequests) {

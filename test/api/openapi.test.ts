@@ -4,6 +4,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { describe, expect, it } from 'vitest';
 import { httpStatusOf, trpcCodeByReason } from '../../src/api/errors.js';
 import { createOpenApiDocument, reasonsByOperation } from '../../src/api/openapi.js';
+import { operatorOperationIds } from '../../src/api/operator-security.js';
 import { createAppRouter } from '../../src/api/routers/_app.js';
 import { reasons } from '../../src/domain/reasons.js';
 
@@ -66,8 +67,17 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('has no authentication requirement and no leftover generated error schemas', () => {
-    expect(text).not.toContain('"security"');
+  it('only operator operations require credentials; no leftover generated error schemas', () => {
+    const operators = operatorOperationIds(createAppRouter({ countMax: 1_000 }));
+    for (const { operation } of operations) {
+      const guarded = operators.has(operation.operationId);
+      expect(operation.security !== undefined, operation.operationId).toBe(guarded);
+      expect(operation.responses['403'] !== undefined, operation.operationId).toBe(guarded);
+    }
+    expect(Object.keys(document.components?.securitySchemes ?? {}).sort()).toEqual([
+      'managerAddress',
+      'managerToken',
+    ]);
     expect(
       Object.keys(document.components?.schemas ?? {}).filter((n) => n.startsWith('error.')),
     ).toEqual([]);
