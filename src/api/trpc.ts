@@ -10,6 +10,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { reasonCatalogue, refuse, type Reason } from '../domain/reasons.js';
 import type { CommandSubmitter } from '../engine/engine.js';
+import { idempotencyKeyDigest } from '../engine/idempotency.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
 import { idempotencyKeyPattern } from './schemas.js';
@@ -131,10 +132,23 @@ const decodePathParameters = t.middleware(async ({ ctx, meta, getRawInput, next 
 });
 
 /**
- * The idempotency key of a mutation: the `requestId` input (checked by zod) or, on REST, the
- * `Idempotency-Key` header. Both may be given only if they agree.
+ * The idempotency key of a mutation as the command carries it: a digest of the caller's key
+ * (see `idempotencyKeyDigest`), so the journal, snapshots and exports never hold the key itself
+ * and a secret sealed under the caller's key (a prize claim's verification code) stays sealed.
  */
 export function idempotencyKeyOf(ctx: Context, requestId: string | undefined): string | undefined {
+  const key = callerIdempotencyKeyOf(ctx, requestId);
+  return key === undefined ? undefined : idempotencyKeyDigest(key);
+}
+
+/**
+ * The caller's own idempotency key: the `requestId` input (checked by zod) or, on REST, the
+ * `Idempotency-Key` header. Both may be given only if they agree. Only the edge sees it.
+ */
+export function callerIdempotencyKeyOf(
+  ctx: Context,
+  requestId: string | undefined,
+): string | undefined {
   const header = ctx.idempotencyKeyHeader;
   if (header === undefined) return requestId;
   if (!idempotencyKeyPattern.test(header)) {

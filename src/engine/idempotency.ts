@@ -7,7 +7,17 @@
  * The store knows no kind: a record holds the kind and a fingerprint of the request's content,
  * and the outcome as the kind answered it.
  */
+import { createHash } from 'node:crypto';
 import type { Outcome, StateLimits } from './commands.js';
+
+/**
+ * What commands carry instead of a caller's idempotency key: `k1:` and the base64url SHA-256 of
+ * the key. The log never holds a caller's key (so a secret sealed under it stays sealed), and
+ * every record's key has the same small size whatever the caller sent.
+ */
+export function idempotencyKeyDigest(callerKey: string): string {
+  return `k1:${createHash('sha256').update(callerKey).digest('base64url')}`;
+}
 
 /** The first outcome of a keyed mutation. */
 export interface IdempotencyRecord {

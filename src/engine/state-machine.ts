@@ -165,7 +165,7 @@ export class StateMachine {
       if (found.sameRequest) return found.record.outcome;
       return refuse(
         'idempotency_key_reused',
-        `The idempotency key '${key}' was first used for a different request (command ${found.record.seq}).`,
+        `This idempotency key was first used for a different request (command ${found.record.seq}).`,
       );
     }
     const outcome = this.applySpec(spec, stamped);

@@ -7,6 +7,7 @@
  */
 import { journalRecordBytesMax } from '../config/limits.js';
 import type { Mutation, StampedCommand } from '../engine/commands.js';
+import { idempotencyKeyDigest } from '../engine/idempotency.js';
 
 /** The journal format this code writes; it also reads format 1, a payload of any other is refused. */
 export const journalFormat = 2;
@@ -80,12 +81,15 @@ function fromJson(json: StampedJson): StampedCommand {
   };
 }
 
+/** Format 1 kept callers' idempotency keys as sent; commands now carry their digests. */
 function fromFormatOne(json: StampedJson): StampedCommand {
   const stamped = fromJson(json);
-  return {
-    ...stamped,
-    command: { ...stamped.command, kind: kindOfFormatOne(stamped.command.type) },
-  };
+  const { idempotencyKey } = stamped.command;
+  const command = { ...stamped.command, kind: kindOfFormatOne(stamped.command.type) };
+  if (typeof idempotencyKey === 'string') {
+    command.idempotencyKey = idempotencyKeyDigest(idempotencyKey);
+  }
+  return { ...stamped, command };
 }
 
 /** The stamped commands of one payload, in order; throws when it is not one this codec wrote. */

@@ -19,7 +19,7 @@
  */
 import { snapshotChunkEntries } from '../config/limits.js';
 import type { Outcome, StateLimits } from '../engine/commands.js';
-import type { IdempotencyRecord } from '../engine/idempotency.js';
+import { idempotencyKeyDigest, type IdempotencyRecord } from '../engine/idempotency.js';
 import type { SectionImage, StateImage } from '../engine/state-machine.js';
 import { encodeRecord, scanRecords } from './framing.js';
 
@@ -201,7 +201,8 @@ function decodeFormatOne(
         throw new Error(`unexpected '${record.kind}' record at index ${cursor}`);
       cursor += 1;
       for (const [key, fingerprint, atMs, seq, outcome] of record.records) {
-        yield [key, { kind: formatOneKind, fingerprint, atMs, seq, outcome }];
+        // Format 1 kept callers' keys as sent; records are now filed under their digests.
+        yield [idempotencyKeyDigest(key), { kind: formatOneKind, fingerprint, atMs, seq, outcome }];
       }
     }
   }
