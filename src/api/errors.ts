@@ -32,6 +32,7 @@ export const trpcCodeByReason = {
   idempotency_key_reused: 'UNPROCESSABLE_CONTENT',
   queue_full: 'SERVICE_UNAVAILABLE',
   shutting_down: 'SERVICE_UNAVAILABLE',
+  log_unavailable: 'SERVICE_UNAVAILABLE',
   internal_error: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<Reason, TRPC_ERROR_CODE_KEY>;
 

@@ -101,6 +101,40 @@ export const snapshotChunkEntries = 10_000;
 export const managerTokenLengthMin = 16;
 export const managerTokenLengthMax = 1024;
 
+/**
+ * Deadline of every call to etcd, in milliseconds: a call to a member that is paused or cut off
+ * fails after this long and is retried on another member. Configurable (`ETCD_TIMEOUT_MS`).
+ */
+export const etcdTimeoutMsDefault = 2_000;
+
+/**
+ * How many call deadlines an append to the shared log keeps retrying (a leader election usually
+ * ends within one) before its callers are told 503 `log_unavailable`.
+ */
+export const logAppendDeadlines = 3;
+
+/**
+ * Largest entry of the shared log, in bytes: etcd refuses requests over 1.5 MiB by default
+ * (`--max-request-bytes`), and the transaction around an entry needs a little room.
+ */
+export const logEntryBytesMax = 1_258_291;
+
+/** Bytes of one snapshot chunk kept in etcd (one put each, below the request limit). */
+export const logSnapshotChunkBytes = 1_048_576;
+
+/** Entries read from the shared log in one range request (each up to `logEntryBytesMax`). */
+export const logReadEntriesMax = 32;
+
+/**
+ * Milliseconds between two reads of the log tail by every instance: the watch delivers entries at
+ * once, and this read finds what a stalled or broken watch missed. It bounds read staleness while
+ * etcd has a majority.
+ */
+export const logPollMs = 500;
+
+/** Seconds an instance's registration in etcd outlives the instance (its lease). */
+export const instanceLeaseSeconds = 10;
+
 /** Throws when two limits contradict each other; called once at start-up and in tests. */
 export function assertLimitsConsistent(limits: {
   countMax: number;

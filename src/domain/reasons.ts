@@ -32,6 +32,8 @@ export const reasonCatalogue = {
     'The idempotency key was first used for a different request; use a new key for a new request.',
   queue_full: 'The command queue is full; retry after the `Retry-After` header.',
   shutting_down: 'The service is shutting down and takes no new commands.',
+  log_unavailable:
+    'The shared command log (etcd) has no majority or cannot be reached: writes are refused, reads are still answered; retry after the `Retry-After` header, with the same idempotency key.',
   internal_error: 'An unexpected server error; the message is hidden in production.',
 } as const satisfies Record<string, string>;
 

@@ -9,6 +9,7 @@
 import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
 import type { CommandLog } from './command-log.js';
 import { CommandQueue } from './command-queue.js';
+import type { EngineQueue } from './engine-queue.js';
 import type { Keyed, Mutation, Outcome, StateLimits } from './commands.js';
 import { engineKindName, type BoundCommand, type BoundQuery, type KindRegistry } from './kind.js';
 import { StateMachine } from './state-machine.js';
@@ -25,6 +26,8 @@ export interface EngineOptions {
   queueLengthMax: number;
   batchSizeMax: number;
   log?: CommandLog | undefined;
+  /** A writer of its own (a shared log's), used instead of a `CommandQueue` over `log`. */
+  queue?: EngineQueue | undefined;
   /** A state recovered by the log (a journal); a new, empty one when absent. */
   stateMachine?: StateMachine | undefined;
   clock?: (() => number) | undefined;
@@ -50,19 +53,21 @@ export interface CommandSubmitter {
 
 export class Engine implements CommandSubmitter {
   readonly stateMachine: StateMachine;
-  private readonly queue: CommandQueue;
+  private readonly queue: EngineQueue;
 
   private constructor(options: EngineOptions) {
     this.stateMachine =
       options.stateMachine ?? new StateMachine(options.registry, limitsOf(options));
-    this.queue = new CommandQueue({
-      stateMachine: this.stateMachine,
-      log: options.log,
-      queueLengthMax: options.queueLengthMax,
-      batchSizeMax: options.batchSizeMax,
-      clock: options.clock,
-      fillRandom: options.fillRandom,
-    });
+    this.queue =
+      options.queue ??
+      new CommandQueue({
+        stateMachine: this.stateMachine,
+        log: options.log,
+        queueLengthMax: options.queueLengthMax,
+        batchSizeMax: options.batchSizeMax,
+        clock: options.clock,
+        fillRandom: options.fillRandom,
+      });
   }
 
   /** Creates an engine, journaling the configured limits when the state does not hold them. */

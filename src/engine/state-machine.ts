@@ -81,7 +81,7 @@ const configureSpec: AnyCommandSpec<unknown> = {
 
 export class StateMachine {
   private readonly states = new Map<string, unknown>();
-  private readonly idempotency = new IdempotencyStore();
+  private idempotency = new IdempotencyStore();
   private lastSeq = 0;
   private currentLimits: StateLimits;
 
@@ -251,6 +251,21 @@ export class StateMachine {
       );
       yield `${JSON.stringify([key, record.kind, record.seq, record.atMs])}${kept}`;
     }
+  }
+
+  /**
+   * Takes over the whole state of `other` (same registry), which must not be used afterwards. A
+   * replica that fell behind the part of a shared log still kept loads a snapshot this way, so
+   * everything holding this machine sees the new state.
+   */
+  adopt(other: StateMachine): void {
+    assert(other.registry === this.registry, 'an adopted machine has the same registry');
+    assert(other.lastSeq >= this.lastSeq, 'an adopted machine is not behind');
+    this.states.clear();
+    for (const [kind, state] of other.states) this.states.set(kind, state);
+    this.idempotency = other.idempotency;
+    this.lastSeq = other.lastSeq;
+    this.currentLimits = { ...other.currentLimits };
   }
 
   /** The whole state, for a snapshot; see `StateImage`. */

@@ -29,7 +29,10 @@ export async function startRaffleEngine(options: RaffleEngineOptions): Promise<E
       id: options.defaultRaffleId,
       name: options.defaultRaffleName,
     });
-    if (!created.ok) throw new Error(`cannot create the default raffle: ${created.message}`);
+    // On a shared log another instance starting at the same time may have created it first.
+    if (!created.ok && created.reason !== 'raffle_id_taken') {
+      throw new Error(`cannot create the default raffle: ${created.message}`);
+    }
   }
   return engine;
 }

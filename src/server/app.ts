@@ -20,23 +20,31 @@ import type { Reason } from '../domain/reasons.js';
 import { reasonCatalogue } from '../domain/reasons.js';
 import type { Engine } from '../engine/engine.js';
 import type { JournalStats } from '../journal/journal.js';
+import type { ReplicatedLog } from '../replication/replicated-log.js';
 import { httpStatusOf, reasonOf, trpcCodeByReason } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
 import { createAppRouter } from '../api/routers/_app.js';
 import type { Config } from './env.js';
 import { createMetrics } from './metrics.js';
 import { createRequestContext } from './request-context.js';
+import { StateDigestCache } from './state-digest.js';
 import { serviceVersion } from './version.js';
 
 export interface AppDependencies {
   engine: Engine;
   /** The journal's figures for `/metrics`, when the service journals. */
   journal?: { stats: JournalStats } | undefined;
+  /** The shared log, when the service runs with `COMMAND_LOG=etcd`. */
+  replicated?: ReplicatedLog | undefined;
   config: Config;
   logger: Logger;
 }
 
-const retryableReasons: ReadonlySet<Reason> = new Set(['queue_full', 'shutting_down']);
+const retryableReasons: ReadonlySet<Reason> = new Set([
+  'queue_full',
+  'shutting_down',
+  'log_unavailable',
+]);
 
 /** Status and headers for a procedure's answer: 201 for creations, Retry-After when busy. */
 function responseMetaFor(opts: { paths?: readonly string[] | undefined; errors: TRPCError[] }) {
@@ -77,7 +85,27 @@ const emptyBodyIsEmptyObject: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp({ engine, journal, config, logger }: AppDependencies): express.Express {
+/** What `/healthz` says of the shared log: who this instance is and how far it has applied. */
+function replicationHealth(replicated: ReplicatedLog) {
+  const { replica, log, queue } = replicated;
+  return {
+    instanceId: replicated.instanceId,
+    logIndex: replica.index,
+    snapshotIndex: replica.snapshotIndex,
+    logAvailable: log.available,
+    sinceLogContactMs: log.sinceLastContactMs ?? null,
+    appendsLost: queue.appendsLost,
+    appendsRetried: queue.appendsRetried,
+  };
+}
+
+export function createApp({
+  engine,
+  journal,
+  replicated,
+  config,
+  logger,
+}: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
   const apiLimits = { countMax: config.countMax, bulkItemsMax: config.bulkItemsMax };
@@ -89,6 +117,7 @@ export function createApp({ engine, journal, config, logger }: AppDependencies):
     bodyBytesMax: config.bodyBytesMax,
   });
   const metrics = createMetrics(engine, journal);
+  const digest = new StateDigestCache(() => engine.stateMachine);
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
   };
@@ -124,6 +153,11 @@ export function createApp({ engine, journal, config, logger }: AppDependencies):
       // crash. They differ only while a batch is being written.
       appliedSeq: stats.appliedSeq,
       durableSeq: stats.durableSeq,
+      // SHA-256 of the whole state at `digest.seq`: instances on one shared log that report the
+      // same seq report the same digest.
+      digest: digest.current(),
+      commandLog: replicated !== undefined ? 'etcd' : journal !== undefined ? 'journal' : 'memory',
+      ...(replicated !== undefined ? replicationHealth(replicated) : {}),
     });
   });
   app.get('/metrics', (_req, res, next) => {

@@ -13,6 +13,7 @@ import {
   bodyBytesMaxDefault,
   countMaxCeiling,
   countMaxDefault,
+  etcdTimeoutMsDefault,
   idempotencyKeysMaxDefault,
   idempotencyTtlMsDefault,
   participantsPerRaffleMaxCeiling,
@@ -33,6 +34,21 @@ import {
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** `ETCD_ENDPOINTS`: a comma list of etcd client URLs. */
+const etcdEndpointsSchema = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(
+    z
+      .array(z.url({ protocol: /^https?$/, error: 'each endpoint must be an http(s) URL' }))
+      .min(1, 'name at least one etcd endpoint'),
+  );
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -60,6 +76,17 @@ export const envSchema = z.object({
   EXPOSE_INTERNAL_ERRORS: booleanFlag.optional(),
   DURABILITY: z.enum(['fsync', 'none']).default('fsync'),
   DATA_DIR: z.string().min(1).default('./data'),
+  COMMAND_LOG: z.enum(['journal', 'etcd']).default('journal'),
+  ETCD_ENDPOINTS: etcdEndpointsSchema.optional(),
+  ETCD_PREFIX: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,100}$/, 'printable ASCII, 1 to 100 characters')
+    .default('raffle/'),
+  ETCD_TIMEOUT_MS: integer(100, 60_000, etcdTimeoutMsDefault),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore, 1 to 64')
+    .optional(),
   SNAPSHOT_EVERY_COMMANDS: integer(1, 1_000_000_000, snapshotEveryCommandsDefault),
   SNAPSHOT_EVERY_BYTES: integer(4096, 2 ** 40, snapshotEveryBytesDefault),
   IDEMPOTENCY_KEYS_MAX: integer(0, 10_000_000, idempotencyKeysMaxDefault),
@@ -89,6 +116,16 @@ export interface Config {
   /** `fsync`: journal every batch to `dataDir` before answering; `none`: memory only. */
   durability: 'fsync' | 'none';
   dataDir: string;
+  /** `journal`: the local journal (or memory, with `durability: 'none'`); `etcd`: a shared log. */
+  commandLog: 'journal' | 'etcd';
+  /** etcd client URLs, required with `commandLog: 'etcd'`. */
+  etcdEndpoints: readonly string[];
+  /** Prefix of every key this service keeps in etcd. */
+  etcdPrefix: string;
+  /** Deadline of every call to etcd. */
+  etcdTimeoutMs: number;
+  /** This instance's id on the shared log; kept in `dataDir` when not given. */
+  instanceId: string | undefined;
   snapshotEveryCommands: number;
   snapshotEveryBytes: number;
   idempotencyKeysMax: number;
@@ -131,6 +168,11 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     exposeInternalErrors: e.EXPOSE_INTERNAL_ERRORS ?? e.NODE_ENV !== 'production',
     durability: e.DURABILITY,
     dataDir: e.DATA_DIR,
+    commandLog: e.COMMAND_LOG,
+    etcdEndpoints: e.ETCD_ENDPOINTS ?? [],
+    etcdPrefix: e.ETCD_PREFIX,
+    etcdTimeoutMs: e.ETCD_TIMEOUT_MS,
+    instanceId: e.INSTANCE_ID,
     snapshotEveryCommands: e.SNAPSHOT_EVERY_COMMANDS,
     snapshotEveryBytes: e.SNAPSHOT_EVERY_BYTES,
     idempotencyKeysMax: e.IDEMPOTENCY_KEYS_MAX,
@@ -140,6 +182,11 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     managerToken: e.MANAGER_TOKEN,
     trustProxy: e.TRUST_PROXY,
   };
+  if (config.commandLog === 'etcd' && config.etcdEndpoints.length === 0) {
+    throw new Error(
+      'invalid configuration: ETCD_ENDPOINTS: COMMAND_LOG=etcd needs the etcd endpoints',
+    );
+  }
   assertLimitsConsistent(config);
   return config;
 }

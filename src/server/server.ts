@@ -13,6 +13,7 @@ import type { CommandLog } from '../engine/command-log.js';
 import { Journal } from '../journal/journal.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
+import { openReplicatedLog, type ReplicatedLog } from '../replication/replicated-log.js';
 import { createApp } from './app.js';
 import type { Config } from './env.js';
 
@@ -21,6 +22,8 @@ export interface RunningServer {
   engine: Engine;
   /** The journal, when the service runs with `DURABILITY=fsync`. */
   journal: Journal | undefined;
+  /** The shared log, when the service runs with `COMMAND_LOG=etcd`. */
+  replicated: ReplicatedLog | undefined;
   url: string;
   port: number;
   /** Graceful stop; resolves when everything queued has been answered. */
@@ -39,8 +42,24 @@ export async function startServer(
     idempotencyTtlMs: config.idempotencyTtlMs,
   };
   const registry = createKindRegistry();
+  const replicated =
+    options.log === undefined && config.commandLog === 'etcd'
+      ? await openReplicatedLog({
+          endpoints: config.etcdEndpoints,
+          prefix: config.etcdPrefix,
+          timeoutMs: config.etcdTimeoutMs,
+          dataDir: config.dataDir,
+          instanceId: config.instanceId,
+          registry,
+          initialLimits: limits,
+          snapshotEveryCommands: config.snapshotEveryCommands,
+          queueLengthMax: config.queueLengthMax,
+          batchSizeMax: config.batchSizeMax,
+          logger,
+        })
+      : undefined;
   const journal =
-    options.log === undefined && config.durability === 'fsync'
+    options.log === undefined && replicated === undefined && config.durability === 'fsync'
       ? await Journal.open({
           dataDir: config.dataDir,
           snapshotEveryCommands: config.snapshotEveryCommands,
@@ -58,9 +77,14 @@ export async function startServer(
     queueLengthMax: config.queueLengthMax,
     batchSizeMax: config.batchSizeMax,
     log: options.log ?? journal,
-    stateMachine: journal?.stateMachine,
+    queue: replicated?.queue,
+    stateMachine: replicated?.replica.stateMachine ?? journal?.stateMachine,
+  }).catch(async (error: unknown) => {
+    // The shared log may refuse the start-up commands (no majority): release it before failing.
+    await replicated?.queue.close();
+    throw error;
   });
-  const app = createApp({ engine, journal, config, logger });
+  const app = createApp({ engine, journal, replicated, config, logger });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -73,6 +97,7 @@ export async function startServer(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  await replicated?.register(url);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -103,5 +128,5 @@ export async function startServer(
     })();
     return closing;
   };
-  return { server, engine, journal, url, port: address.port, close };
+  return { server, engine, journal, replicated, url, port: address.port, close };
 }

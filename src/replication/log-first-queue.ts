@@ -1,0 +1,308 @@
+/**
+ * The writer in front of a shared log: append first, then apply in log order, then answer.
+ *
+ * Commands that arrive while an append is in flight gather into the next entry. The writer stamps
+ * them (sequence numbers after the replica's, a time never earlier than any applied, random bytes
+ * where a command needs them), encodes them until the entry would pass `entryBytesMax`, and
+ * appends the entry at the index after the replica's with the fenced transaction. Then:
+ *
+ * - committed: the replica applies it (if the watch has not already) and the callers get the
+ *   outcomes the replica computed from the entry's bytes, exactly as every other instance does;
+ * - lost (another instance owns the index): the replica applies the winner's entries and the
+ *   commands go back to the front of the queue, to be stamped again with new sequence numbers;
+ * - no answer: the same bytes are appended again at the same index until etcd answers (the
+ *   writer recognises its own entry if an earlier try landed); past `appendGiveUpMs` the callers
+ *   get 503 `log_unavailable` — the outcome is then unknown, so the message asks for a retry
+ *   with the same idempotency key — and every command still queued is refused the same way
+ *   (those were not applied). While etcd does not answer, new writes are refused at once.
+ *
+ * Reads run at once on the replica's state: they see every write this instance acknowledged and
+ * everything it has applied from the others. One entry is in flight at a time; the trade-off is
+ * simplicity and exact ownership of each index over the throughput of pipelined appends.
+ */
+import { randomBytes, randomFillSync } from 'node:crypto';
+import type { Logger } from 'pino';
+import { drawSeedBytes, logEntryBytesMax, logReadEntriesMax } from '../config/limits.js';
+import { refuse, type Refusal } from '../domain/reasons.js';
+import type { Submission } from '../engine/command-queue.js';
+import type { Mutation, Outcome, StampedCommand } from '../engine/commands.js';
+import type { EngineQueue } from '../engine/engine-queue.js';
+import type { EtcdLog } from './etcd-log.js';
+import { encodeEntry, encodeStamped, entryOverheadBytes, type RawEntry } from './log-entry.js';
+import type { Replica } from './replica.js';
+
+export interface LogFirstQueueOptions {
+  replica: Replica;
+  log: EtcdLog;
+  instanceId: string;
+  logger: Logger;
+  /** Most commands waiting; past it `submit` answers `queue_full`. */
+  queueLengthMax: number;
+  /** Most commands in one entry. */
+  batchSizeMax: number;
+  /** How long an append is retried while etcd does not answer. */
+  appendGiveUpMs: number;
+  /** @default logEntryBytesMax */
+  entryBytesMax?: number;
+  /** Called once by `close`, after the last answer: releases the log. */
+  onClose?: () => Promise<void>;
+  /** Clock for stamps, injected by tests. @default Date.now */
+  clock?: () => number;
+}
+
+interface Pending {
+  mutation: Mutation;
+  resolve: (outcome: Outcome<unknown>) => void;
+}
+
+type AppendOutcome =
+  { kind: 'committed' } | { kind: 'lost'; found: RawEntry[] } | { kind: 'unknown'; error: unknown };
+
+const notApplied = (): Refusal =>
+  refuse(
+    'log_unavailable',
+    'The shared command log (etcd) is not answering; the request was not applied. Retry after Retry-After.',
+  );
+
+const outcomeUnknown = (): Refusal =>
+  refuse(
+    'log_unavailable',
+    'The shared command log (etcd) stopped answering while this request was being written; it may or may not have been applied. Retry with the same idempotency key to get its one answer.',
+  );
+
+const randomPoolBytes = 4096;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class LogFirstQueue implements EngineQueue {
+  private pending: Pending[] = [];
+  private running = false;
+  private closed = false;
+  private drained: (() => void) | undefined;
+  private lastAtMs = 0;
+  private randomPool = new Uint8Array(randomPoolBytes);
+  private randomOffset = randomPoolBytes;
+  private readonly entryBytesMax: number;
+  private readonly clock: () => number;
+
+  batchCount = 0;
+  commandCount = 0;
+  /** Appends lost to another instance (their commands were stamped again). */
+  appendsLost = 0;
+  /** Appends that were retried because etcd did not answer in time. */
+  appendsRetried = 0;
+
+  constructor(private readonly options: LogFirstQueueOptions) {
+    this.entryBytesMax = options.entryBytesMax ?? logEntryBytesMax;
+    this.clock = options.clock ?? Date.now;
+    if (options.batchSizeMax < 1) throw new Error('LogFirstQueue: batchSizeMax must be at least 1');
+  }
+
+  get length(): number {
+    return this.pending.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** In a log-first queue whatever is applied is already in the log. */
+  get durableSeq(): number {
+    return this.options.replica.stateMachine.appliedSeq;
+  }
+
+  submit(submission: Submission): Promise<Outcome<unknown>> {
+    if (this.closed) {
+      return Promise.resolve(refuse('shutting_down', 'The service is shutting down.'));
+    }
+    if (submission.read !== undefined) {
+      this.commandCount += 1;
+      return Promise.resolve(submission.read(this.options.replica.stateMachine));
+    }
+    if (!this.options.log.available || this.options.replica.failure !== undefined) {
+      return Promise.resolve(notApplied());
+    }
+    if (this.pending.length >= this.options.queueLengthMax) {
+      return Promise.resolve(
+        refuse(
+          'queue_full',
+          `The command queue holds ${this.options.queueLengthMax} commands; retry later.`,
+        ),
+      );
+    }
+    return new Promise((resolve) => {
+      this.pending.push({ mutation: submission.mutation, resolve });
+      this.kick();
+    });
+  }
+
+  /** Stops taking commands, writes and answers every queued one, then releases the log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.running || this.pending.length > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
+    await this.options.replica.close();
+    await this.options.onClose?.();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    // setImmediate: every request parsed in this turn of the event loop joins the first entry.
+    setImmediate(() => void this.run());
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.pending.length > 0) await this.writeOne();
+    } catch (error) {
+      // A bug, not an etcd failure (those are outcomes): fail loudly, as the local queue does.
+      setImmediate(() => {
+        throw error instanceof Error ? error : new Error(String(error));
+      });
+    } finally {
+      this.running = false;
+      if (this.pending.length > 0) {
+        this.kick();
+      } else if (this.drained !== undefined) {
+        const drained = this.drained;
+        this.drained = undefined;
+        drained();
+      }
+    }
+  }
+
+  private async writeOne(): Promise<void> {
+    const { replica } = this.options;
+    const built = this.buildEntry();
+    if (built === undefined) return;
+    const { index, bytes, nonce, batch } = built;
+    replica.expect(nonce);
+    const appended = await this.appendUntilKnown(index, bytes);
+    if (appended.kind === 'committed') {
+      replica.offer([{ index, value: bytes }]);
+      const result = replica.resultOf(nonce);
+      this.batchCount += 1;
+      this.commandCount += batch.length;
+      batch.forEach((pending, i) => {
+        const outcome = result?.applied === true ? result.outcomes[i] : undefined;
+        pending.resolve(outcome ?? outcomeUnknown());
+      });
+      return;
+    }
+    replica.resultOf(nonce);
+    if (appended.kind === 'lost') {
+      this.appendsLost += 1;
+      this.pending = [...batch, ...this.pending];
+      replica.offer(appended.found);
+      const last = appended.found.at(-1);
+      const behind =
+        appended.found.length >= logReadEntriesMax ||
+        last === undefined ||
+        last.index > replica.index;
+      if (behind) {
+        try {
+          await replica.catchUp();
+        } catch (error) {
+          this.options.logger.warn({ err: error }, 'cannot catch up with the shared log');
+          this.refuseAll(notApplied);
+        }
+      }
+      return;
+    }
+    this.options.logger.error(
+      { err: appended.error, index, commands: batch.length },
+      'etcd did not answer an append in time; its callers get log_unavailable',
+    );
+    for (const pending of batch) pending.resolve(outcomeUnknown());
+    this.commandCount += batch.length;
+    this.refuseAll(notApplied);
+  }
+
+  private refuseAll(refusal: () => Refusal): void {
+    const waiting = this.pending;
+    this.pending = [];
+    for (const pending of waiting) pending.resolve(refusal());
+    this.commandCount += waiting.length;
+  }
+
+  /** Appends the same bytes at the same index until etcd says whose entry is there. */
+  private async appendUntilKnown(index: number, bytes: Buffer): Promise<AppendOutcome> {
+    const giveUpAt = Date.now() + this.options.appendGiveUpMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await this.options.log.append(index, bytes, logReadEntriesMax);
+        if (result.committed) return { kind: 'committed' };
+        const there = result.found[0];
+        // An earlier try landed although its answer was lost: the entry is ours.
+        if (there?.index === index && there.value.equals(bytes)) return { kind: 'committed' };
+        return { kind: 'lost', found: result.found };
+      } catch (error) {
+        if (Date.now() >= giveUpAt) return { kind: 'unknown', error };
+        this.appendsRetried += 1;
+        await sleep(Math.min(25 * attempt, 250));
+      }
+    }
+  }
+
+  /** Stamps the queued commands that fit in one entry and encodes them. */
+  private buildEntry():
+    { index: number; bytes: Buffer; nonce: string; batch: Pending[] } | undefined {
+    const { replica, instanceId } = this.options;
+    const machine = replica.stateMachine;
+    const header = {
+      index: replica.index + 1,
+      writer: instanceId,
+      nonce: randomBytes(8).toString('hex'),
+    };
+    const firstSeq = machine.appliedSeq + 1;
+    const atMs = Math.max(this.clock(), replica.lastAtMs, this.lastAtMs);
+    this.lastAtMs = atMs;
+    let budget = this.entryBytesMax - entryOverheadBytes(header);
+    const texts: string[] = [];
+    let taken = 0;
+    while (taken < this.pending.length && taken < this.options.batchSizeMax) {
+      const pending = this.pending[taken] as Pending;
+      const stamped: StampedCommand = {
+        seq: firstSeq + taken,
+        atMs,
+        seed: machine.needsSeed(pending.mutation) ? this.takeSeed() : undefined,
+        command: pending.mutation,
+      };
+      const text = encodeStamped(stamped);
+      const bytes = Buffer.byteLength(text) + 1;
+      if (bytes > budget) {
+        if (taken > 0) break;
+        this.pending.shift();
+        pending.resolve(
+          refuse(
+            'payload_too_large',
+            `This command takes ${bytes} bytes in the shared log, over its entry size of ${this.entryBytesMax} bytes; send it in parts.`,
+          ),
+        );
+        continue;
+      }
+      budget -= bytes;
+      texts.push(text);
+      taken += 1;
+    }
+    if (taken === 0) return undefined;
+    const batch = this.pending.splice(0, taken);
+    return { index: header.index, bytes: encodeEntry(header, texts), nonce: header.nonce, batch };
+  }
+
+  /** A fresh copy of `drawSeedBytes` random bytes, cut from a pooled buffer. */
+  private takeSeed(): Uint8Array {
+    if (this.randomOffset + drawSeedBytes > this.randomPool.length) {
+      this.randomPool = new Uint8Array(randomPoolBytes);
+      randomFillSync(this.randomPool);
+      this.randomOffset = 0;
+    }
+    const seed = this.randomPool.slice(this.randomOffset, this.randomOffset + drawSeedBytes);
+    this.randomOffset += drawSeedBytes;
+    return seed;
+  }
+}
