@@ -54,6 +54,8 @@ export class Replica {
   /** Snapshots loaded from etcd (at start, or after falling behind the log kept). */
   snapshotsLoaded = 0;
   entriesApplied = 0;
+  /** Watches etcd cancelled (a compaction passed them) or that failed; each was replaced. */
+  watchesBroken = 0;
   private readonly own = new Map<string, OwnResult>();
   private catchUpRun: Promise<string> | undefined;
   private catchUpAgain = false;
@@ -290,6 +292,7 @@ export class Replica {
       (raw) => this.offer([raw]),
       (error) => {
         // Cancelled by etcd (a compaction passed it, for one): read ranges, then watch again.
+        this.watchesBroken += 1;
         this.options.logger.warn({ err: error }, 'the watch on the log broke; reading ranges');
         const broken = this.watch;
         this.watch = undefined;

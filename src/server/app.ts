@@ -92,6 +92,8 @@ function replicationHealth(replicated: ReplicatedLog) {
     instanceId: replicated.instanceId,
     logIndex: replica.index,
     snapshotIndex: replica.snapshotIndex,
+    snapshotsLoaded: replica.snapshotsLoaded,
+    watchesBroken: replica.watchesBroken,
     logAvailable: log.available,
     sinceLogContactMs: log.sinceLastContactMs ?? null,
     appendsLost: queue.appendsLost,

@@ -12,6 +12,9 @@ import { EtcdLog } from '../../src/replication/etcd-log.js';
 import { decodeEntry, encodeEntry, encodeStamped } from '../../src/replication/log-entry.js';
 import { StateMachine } from '../../src/engine/state-machine.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
+import { Replica } from '../../src/replication/replica.js';
+import type { RawEntry } from '../../src/replication/log-entry.js';
+import { pino } from 'pino';
 import { request } from '../support/server.js';
 import { freshPrefix, skipEtcd, startInstance, waitConverged } from '../support/etcd.js';
 
@@ -62,6 +65,8 @@ async function replayOf(prefix: string): Promise<StateMachine> {
     if (entries.length < 32) return machine;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A seeded generator (mulberry32), so a failing run can be replayed. */
 function random(seed: number): () => number {
@@ -260,4 +265,65 @@ describe.skipIf(skipEtcd)('shared log on a 3-member etcd', () => {
     const final = await waitConverged([a.url, b.url, joined.url]);
     expect(new Set(final.map((report) => report.digest.sha256)).size).toBe(1);
   }, 60_000);
+
+  it('watch: a watch that fell behind a compaction is cancelled, and the replica reads ranges and watches again', async () => {
+    const prefix = freshPrefix('compacted');
+    const [a] = (await instances(prefix, 1)) as [RunningServer];
+    const issue = (username: string) =>
+      request(a.url, 'POST', '/api/raffles/main/tickets', { username, count: 1 });
+    for (let i = 0; i < 5; i += 1) expect((await issue(`before${i}`)).status).toBe(200);
+    const log = logOf(prefix);
+    const { revision } = await log.read(1, 1);
+    await log.client.kv.compact({ revision, physical: true });
+
+    // The primitive: etcd cancels a watch that starts before the compacted revision.
+    const cancelled = await new Promise<Error>((resolve) => {
+      const watch = log.watch(
+        '1',
+        () => undefined,
+        (error) => {
+          void watch.close();
+          resolve(error);
+        },
+      );
+    });
+    expect(cancelled.message).toMatch(/cancel/i);
+
+    // A replica whose first watch starts there (as a watch does that fell behind while its
+    // instance slept); its periodic read is off, so only a new watch can bring later entries.
+    class LaggingLog extends EtcdLog {
+      private lagging = true;
+      override watch(
+        from: string,
+        onEntry: (entry: RawEntry) => void,
+        onBroken: (error: Error) => void,
+      ) {
+        const start = this.lagging ? '1' : from;
+        this.lagging = false;
+        return super.watch(start, onEntry, onBroken);
+      }
+    }
+    const lagging = new LaggingLog({ endpoints: cluster.endpoints, prefix, timeoutMs: 2_000 });
+    logs.push(lagging);
+    const replica = await Replica.open({
+      log: lagging,
+      registry: createKindRegistry(),
+      initialLimits: { rafflesMax: 1, participantsPerRaffleMax: 1 },
+      instanceId: 'lagging',
+      logger: pino({ level: 'silent' }),
+      snapshotEveryCommands: 1_000_000,
+      pollMs: 3_600_000,
+    });
+    try {
+      for (let i = 0; i < 5; i += 1) expect((await issue(`after${i}`)).status).toBe(200);
+      const target = a.replicated?.replica.index ?? 0;
+      const deadline = Date.now() + 15_000;
+      while (replica.index < target && Date.now() < deadline) await sleep(50);
+      expect(replica.watchesBroken).toBe(1);
+      expect(replica.index).toBe(target);
+      expect(replica.stateMachine.digest()).toBe(a.engine.stateMachine.digest());
+    } finally {
+      await replica.close();
+    }
+  }, 30_000);
 });
