@@ -23,6 +23,7 @@ import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry 
 import { Etcd3, isRecoverableError, Range, type Namespace, type Watcher } from 'etcd3';
 import { logSnapshotChunkBytes } from '../config/limits.js';
 import type { RawEntry } from './log-entry.js';
+import type { AppendResult, SharedLog, SnapshotMeta } from './shared-log.js';
 
 export interface EtcdLogOptions {
   /** Client URLs of the etcd members. @example ['http://127.0.0.1:2379'] */
@@ -31,24 +32,6 @@ export interface EtcdLogOptions {
   prefix: string;
   /** Deadline of each call, in milliseconds. */
   timeoutMs: number;
-}
-
-/** The outcome of one append: the entry is in the log, or another writer owns the index. */
-export type AppendResult =
-  { committed: true; revision: string } | { committed: false; found: RawEntry[] };
-
-/** A complete snapshot kept in etcd: the state after entry `index`. */
-export interface SnapshotMeta {
-  index: number;
-  /** Sequence number of the last command in that state. */
-  seq: number;
-  /** Latest stamped time in that state (stamps never go back, also after a restore). */
-  atMs: number;
-  chunks: number;
-  bytes: number;
-  /** SHA-256 (hex) of the whole snapshot. */
-  sha256: string;
-  writer: string;
 }
 
 const digits = 16;
@@ -68,7 +51,7 @@ export function indexOfLogKey(key: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-export class EtcdLog {
+export class EtcdLog implements SharedLog {
   readonly client: Etcd3;
   private readonly ns: Namespace;
   private failingSince: number | undefined;
@@ -148,8 +131,7 @@ export class EtcdLog {
             .limit(foundMax),
         )
         .commit();
-      const revision = response.header.revision;
-      if (response.succeeded) return { committed: true, revision };
+      if (response.succeeded) return { committed: true };
       // Keys in a transaction's answer keep the prefix (a range's answer comes without it).
       const kvs = response.responses[0]?.response_range?.kvs ?? [];
       return { committed: false, found: this.entriesOf(kvs, this.options.prefix) };

@@ -27,13 +27,13 @@ import { refuse, type Refusal } from '../domain/reasons.js';
 import type { Submission } from '../engine/command-queue.js';
 import type { Mutation, Outcome, StampedCommand } from '../engine/commands.js';
 import type { EngineQueue } from '../engine/engine-queue.js';
-import type { EtcdLog } from './etcd-log.js';
+import type { SharedLog } from './shared-log.js';
 import { encodeEntry, encodeStamped, entryOverheadBytes, type RawEntry } from './log-entry.js';
-import type { Replica } from './replica.js';
+import type { OwnResult, Replica } from './replica.js';
 
 export interface LogFirstQueueOptions {
   replica: Replica;
-  log: EtcdLog;
+  log: SharedLog;
   instanceId: string;
   logger: Logger;
   /** Most commands waiting; past it `submit` answers `queue_full`. */
@@ -56,7 +56,11 @@ interface Pending {
 }
 
 type AppendOutcome =
-  { kind: 'committed' } | { kind: 'lost'; found: RawEntry[] } | { kind: 'unknown'; error: unknown };
+  | { kind: 'committed' }
+  | { kind: 'lost'; found: RawEntry[] }
+  /** The log no longer holds the index (pruned behind a snapshot): the replica must tell. */
+  | { kind: 'passed'; found: RawEntry[] }
+  | { kind: 'unknown'; error: unknown };
 
 const notApplied = (): Refusal =>
   refuse(
@@ -184,42 +188,60 @@ export class LogFirstQueue implements EngineQueue {
     const appended = await this.appendUntilKnown(index, bytes);
     if (appended.kind === 'committed') {
       replica.offer([{ index, value: bytes }]);
-      const result = replica.resultOf(nonce);
-      this.batchCount += 1;
-      this.commandCount += batch.length;
-      batch.forEach((pending, i) => {
-        const outcome = result?.applied === true ? result.outcomes[i] : undefined;
-        pending.resolve(outcome ?? outcomeUnknown());
-      });
+      this.answerBatch(batch, replica.resultOf(nonce));
       return;
     }
-    replica.resultOf(nonce);
+    if (appended.kind === 'unknown') {
+      replica.resultOf(nonce);
+      this.options.logger.error(
+        { err: appended.error, index, commands: batch.length },
+        'etcd did not answer an append in time; its callers get log_unavailable',
+      );
+      this.answerBatch(batch, undefined);
+      this.refuseAll(notApplied);
+      return;
+    }
+    replica.offer(appended.found);
+    const last = appended.found.at(-1);
+    const behind =
+      appended.kind === 'passed' ||
+      appended.found.length >= logReadEntriesMax ||
+      last === undefined ||
+      last.index > replica.index;
+    try {
+      if (behind) await replica.catchUp();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'cannot catch up with the shared log');
+    }
+    const result = replica.resultOf(nonce);
     if (appended.kind === 'lost') {
-      this.appendsLost += 1;
-      this.pending = [...batch, ...this.pending];
-      replica.offer(appended.found);
-      const last = appended.found.at(-1);
-      const behind =
-        appended.found.length >= logReadEntriesMax ||
-        last === undefined ||
-        last.index > replica.index;
-      if (behind) {
-        try {
-          await replica.catchUp();
-        } catch (error) {
-          this.options.logger.warn({ err: error }, 'cannot catch up with the shared log');
-          this.refuseAll(notApplied);
-        }
-      }
+      this.requeue(batch);
+      if (replica.index < index) this.refuseAll(notApplied);
       return;
     }
-    this.options.logger.error(
-      { err: appended.error, index, commands: batch.length },
-      'etcd did not answer an append in time; its callers get log_unavailable',
-    );
-    for (const pending of batch) pending.resolve(outcomeUnknown());
+    // An earlier try may have landed and been pruned since: the replica, now past this index,
+    // applied the entry there (as ours or another's) or loaded a snapshot over it.
+    if (result?.applied === true || result?.reason === 'skipped' || replica.index < index) {
+      this.answerBatch(batch, result);
+      return;
+    }
+    this.requeue(batch);
+  }
+
+  /** Answers the callers of an entry that is in the log, with the outcomes the replica computed. */
+  private answerBatch(batch: Pending[], result: OwnResult | undefined): void {
+    this.batchCount += 1;
     this.commandCount += batch.length;
-    this.refuseAll(notApplied);
+    batch.forEach((pending, i) => {
+      const outcome = result?.applied === true ? result.outcomes[i] : undefined;
+      pending.resolve(outcome ?? outcomeUnknown());
+    });
+  }
+
+  /** Puts the commands of an entry another writer beat back in front, to be stamped again. */
+  private requeue(batch: Pending[]): void {
+    this.appendsLost += 1;
+    this.pending = [...batch, ...this.pending];
   }
 
   private refuseAll(refusal: () => Refusal): void {
@@ -237,8 +259,9 @@ export class LogFirstQueue implements EngineQueue {
         const result = await this.options.log.append(index, bytes, logReadEntriesMax);
         if (result.committed) return { kind: 'committed' };
         const there = result.found[0];
+        if (there?.index !== index) return { kind: 'passed', found: result.found };
         // An earlier try landed although its answer was lost: the entry is ours.
-        if (there?.index === index && there.value.equals(bytes)) return { kind: 'committed' };
+        if (there.value.equals(bytes)) return { kind: 'committed' };
         return { kind: 'lost', found: result.found };
       } catch (error) {
         if (Date.now() >= giveUpAt) return { kind: 'unknown', error };

@@ -22,11 +22,11 @@ import type { Outcome } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
 import { decodeSnapshot, encodeSnapshot } from '../journal/snapshot.js';
-import type { EtcdLog, SnapshotMeta } from './etcd-log.js';
+import type { SharedLog, SnapshotMeta } from './shared-log.js';
 import { decodeEntry, type RawEntry } from './log-entry.js';
 
 export interface ReplicaOptions {
-  log: EtcdLog;
+  log: SharedLog;
   registry: KindRegistry;
   /** Limits of a state that starts empty (the log's first `configure` sets its own). */
   initialLimits: StateMachineLimits;

@@ -50,8 +50,33 @@ describe('configuration', () => {
     [{ PARTICIPANTS_PER_RAFFLE_MAX: '20000000' }, 'PARTICIPANTS_PER_RAFFLE_MAX'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOG_REQUESTS: 'yes' }, 'LOG_REQUESTS'],
+    [{ COMMAND_LOG: 'redis' }, 'COMMAND_LOG'],
+    [{ COMMAND_LOG: 'etcd' }, 'ETCD_ENDPOINTS'],
+    [{ COMMAND_LOG: 'etcd', ETCD_ENDPOINTS: ' , ' }, 'ETCD_ENDPOINTS'],
+    [{ ETCD_ENDPOINTS: 'ftp://127.0.0.1:2379' }, 'ETCD_ENDPOINTS'],
+    [{ ETCD_TIMEOUT_MS: '10' }, 'ETCD_TIMEOUT_MS'],
+    [{ INSTANCE_ID: 'has space' }, 'INSTANCE_ID'],
   ])('refuses %o naming %s', (env, name) => {
     expect(() => parseEnv(env)).toThrow(new RegExp(name));
+  });
+
+  it('shared log: COMMAND_LOG=etcd with a comma list of endpoints, the rest optional', () => {
+    expect(parseEnv({})).toMatchObject({ commandLog: 'journal', etcdEndpoints: [] });
+    const config = parseEnv({
+      COMMAND_LOG: 'etcd',
+      ETCD_ENDPOINTS: 'http://127.0.0.1:23790, http://127.0.0.1:23792,http://[::1]:23794',
+    });
+    expect(config).toMatchObject({
+      commandLog: 'etcd',
+      etcdEndpoints: ['http://127.0.0.1:23790', 'http://127.0.0.1:23792', 'http://[::1]:23794'],
+      etcdPrefix: 'raffle/',
+      etcdTimeoutMs: 2_000,
+      instanceId: undefined,
+    });
+    expect(parseEnv({ INSTANCE_ID: 'node-1', ETCD_PREFIX: 'shop/' })).toMatchObject({
+      instanceId: 'node-1',
+      etcdPrefix: 'shop/',
+    });
   });
 
   it('refuses limits that contradict each other', () => {
