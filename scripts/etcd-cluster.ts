@@ -262,10 +262,10 @@ async function main(): Promise<void> {
   console.log(`etcd cluster of ${cluster.members.length} members is up`);
   for (const member of cluster.members) console.log(`  ${member.name}  ${member.clientUrl}`);
   console.log(`\nETCD_ENDPOINTS=${endpoints}\n`);
-  console.log('Start instances in other terminals, for example:');
+  console.log('Start instances in other terminals (after npm run build:server), for example:');
   for (let i = 1; i <= 3; i += 1) {
     console.log(
-      `  COMMAND_LOG=etcd ETCD_ENDPOINTS=${endpoints} PORT=${3000 + i} DATA_DIR=./data-${i} npm start`,
+      `  COMMAND_LOG=etcd ETCD_ENDPOINTS=${endpoints} PORT=${3000 + i} DATA_DIR=./data-${i} node dist/server/main.js`,
     );
   }
   console.log('\nCtrl-C stops the cluster and removes its data.');
