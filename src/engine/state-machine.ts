@@ -96,9 +96,7 @@ const engineCommands: Readonly<Record<string, AnyCommandSpec<StateMachine>>> = {
 };
 
 function engineSpecOf(command: Mutation): AnyCommandSpec<unknown> | undefined {
-  return Object.hasOwn(engineCommands, command.type)
-    ? (engineCommands[command.type] as AnyCommandSpec<unknown>)
-    : undefined;
+  return Object.hasOwn(engineCommands, command.type) ? engineCommands[command.type] : undefined;
 }
 
 export class StateMachine {

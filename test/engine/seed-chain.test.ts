@@ -139,9 +139,9 @@ describe('seed chain', () => {
       const journal = await open();
       const log = new RecordingLog();
       const tee = {
-        append: async (batch: readonly StampedCommand[]) => {
-          await log.append(batch);
-          await journal.append(batch);
+        append: (batch: readonly StampedCommand[]) => {
+          log.append(batch);
+          return journal.append(batch);
         },
         close: () => journal.close(),
       };
