@@ -20,9 +20,9 @@
  * everything it has applied from the others. One entry is in flight at a time; the trade-off is
  * simplicity and exact ownership of each index over the throughput of pipelined appends.
  */
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { drawSeedBytes, logEntryBytesMax, logReadEntriesMax } from '../config/limits.js';
+import { logEntryBytesMax, logReadEntriesMax, writerSeedChainLength } from '../config/limits.js';
 import { refuse, type Refusal } from '../domain/reasons.js';
 import type { Submission } from '../engine/command-queue.js';
 import type { Mutation, Outcome, StampedCommand } from '../engine/commands.js';
@@ -30,6 +30,7 @@ import type { EngineQueue } from '../engine/engine-queue.js';
 import type { SharedLog } from './shared-log.js';
 import { encodeEntry, encodeStamped, entryOverheadBytes, type RawEntry } from './log-entry.js';
 import type { OwnResult, Replica } from './replica.js';
+import { WriterSeeds } from './writer-seeds.js';
 
 export interface LogFirstQueueOptions {
   replica: Replica;
@@ -74,7 +75,6 @@ const outcomeUnknown = (): Refusal =>
     'The shared command log (etcd) stopped answering while this request was being written; it may or may not have been applied. Retry with the same idempotency key to get its one answer.',
   );
 
-const randomPoolBytes = 4096;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class LogFirstQueue implements EngineQueue {
@@ -83,8 +83,7 @@ export class LogFirstQueue implements EngineQueue {
   private closed = false;
   private drained: (() => void) | undefined;
   private lastAtMs = 0;
-  private randomPool = new Uint8Array(randomPoolBytes);
-  private randomOffset = randomPoolBytes;
+  private readonly seeds = new WriterSeeds(writerSeedChainLength);
   private readonly entryBytesMax: number;
   private readonly clock: () => number;
 
@@ -183,12 +182,12 @@ export class LogFirstQueue implements EngineQueue {
     const { replica } = this.options;
     const built = this.buildEntry();
     if (built === undefined) return;
-    const { index, bytes, nonce, batch } = built;
+    const { index, bytes, nonce, batch, positions } = built;
     replica.expect(nonce);
     const appended = await this.appendUntilKnown(index, bytes);
     if (appended.kind === 'committed') {
       replica.offer([{ index, value: bytes }]);
-      this.answerBatch(batch, replica.resultOf(nonce));
+      this.answerBatch(batch, positions, replica.resultOf(nonce));
       return;
     }
     if (appended.kind === 'unknown') {
@@ -197,7 +196,7 @@ export class LogFirstQueue implements EngineQueue {
         { err: appended.error, index, commands: batch.length },
         'etcd did not answer an append in time; its callers get log_unavailable',
       );
-      this.answerBatch(batch, undefined);
+      this.answerBatch(batch, positions, undefined);
       this.refuseAll(notApplied);
       return;
     }
@@ -222,18 +221,23 @@ export class LogFirstQueue implements EngineQueue {
     // An earlier try may have landed and been pruned since: the replica, now past this index,
     // applied the entry there (as ours or another's) or loaded a snapshot over it.
     if (result?.applied === true || result?.reason === 'skipped' || replica.index < index) {
-      this.answerBatch(batch, result);
+      this.answerBatch(batch, positions, result);
       return;
     }
     this.requeue(batch);
   }
 
   /** Answers the callers of an entry that is in the log, with the outcomes the replica computed. */
-  private answerBatch(batch: Pending[], result: OwnResult | undefined): void {
+  private answerBatch(
+    batch: Pending[],
+    positions: readonly number[],
+    result: OwnResult | undefined,
+  ): void {
     this.batchCount += 1;
     this.commandCount += batch.length;
     batch.forEach((pending, i) => {
-      const outcome = result?.applied === true ? result.outcomes[i] : undefined;
+      const outcome =
+        result?.applied === true ? result.outcomes[positions[i] as number] : undefined;
       pending.resolve(outcome ?? outcomeUnknown());
     });
   }
@@ -271,9 +275,13 @@ export class LogFirstQueue implements EngineQueue {
     }
   }
 
-  /** Stamps the queued commands that fit in one entry and encodes them. */
+  /**
+   * Stamps the queued commands that fit in one entry and encodes them. `positions[i]` is where
+   * `batch[i]` sits among the entry's commands (a seed commitment may come before it).
+   */
   private buildEntry():
-    { index: number; bytes: Buffer; nonce: string; batch: Pending[] } | undefined {
+    | { index: number; bytes: Buffer; nonce: string; batch: Pending[]; positions: number[] }
+    | undefined {
     const { replica, instanceId } = this.options;
     const machine = replica.stateMachine;
     const header = {
@@ -281,23 +289,35 @@ export class LogFirstQueue implements EngineQueue {
       writer: instanceId,
       nonce: randomBytes(8).toString('hex'),
     };
-    const firstSeq = machine.appliedSeq + 1;
+    let seq = machine.appliedSeq + 1;
     const atMs = Math.max(this.clock(), replica.lastAtMs, this.lastAtMs);
     this.lastAtMs = atMs;
     let budget = this.entryBytesMax - entryOverheadBytes(header);
     const texts: string[] = [];
+    const positions: number[] = [];
+    const seeds = { commitment: machine.seedCommitment };
     let taken = 0;
     while (taken < this.pending.length && taken < this.options.batchSizeMax) {
       const pending = this.pending[taken] as Pending;
+      const before = seeds.commitment;
+      const taking = machine.needsSeed(pending.mutation) ? this.seeds.take(seeds) : undefined;
+      const commitText =
+        taking?.commit === undefined
+          ? undefined
+          : encodeStamped({ seq, atMs, command: taking.commit });
       const stamped: StampedCommand = {
-        seq: firstSeq + taken,
+        seq: commitText === undefined ? seq : seq + 1,
         atMs,
-        seed: machine.needsSeed(pending.mutation) ? this.takeSeed() : undefined,
+        seed: taking?.seed,
         command: pending.mutation,
       };
       const text = encodeStamped(stamped);
-      const bytes = Buffer.byteLength(text) + 1;
+      const bytes =
+        Buffer.byteLength(text) +
+        1 +
+        (commitText === undefined ? 0 : Buffer.byteLength(commitText) + 1);
       if (bytes > budget) {
+        seeds.commitment = before;
         if (taken > 0) break;
         this.pending.shift();
         pending.resolve(
@@ -309,23 +329,18 @@ export class LogFirstQueue implements EngineQueue {
         continue;
       }
       budget -= bytes;
+      if (commitText !== undefined) {
+        texts.push(commitText);
+        seq += 1;
+      }
+      positions.push(texts.length);
       texts.push(text);
+      seq += 1;
       taken += 1;
     }
     if (taken === 0) return undefined;
     const batch = this.pending.splice(0, taken);
-    return { index: header.index, bytes: encodeEntry(header, texts), nonce: header.nonce, batch };
-  }
-
-  /** A fresh copy of `drawSeedBytes` random bytes, cut from a pooled buffer. */
-  private takeSeed(): Uint8Array {
-    if (this.randomOffset + drawSeedBytes > this.randomPool.length) {
-      this.randomPool = new Uint8Array(randomPoolBytes);
-      randomFillSync(this.randomPool);
-      this.randomOffset = 0;
-    }
-    const seed = this.randomPool.slice(this.randomOffset, this.randomOffset + drawSeedBytes);
-    this.randomOffset += drawSeedBytes;
-    return seed;
+    const bytes = encodeEntry(header, texts);
+    return { index: header.index, bytes, nonce: header.nonce, batch, positions };
   }
 }

@@ -15,6 +15,7 @@ import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { openReplicatedLog, type ReplicatedLog } from '../replication/replicated-log.js';
 import { createApp } from './app.js';
+import { seedSourceFor } from './seed-secret.js';
 import type { Config } from './env.js';
 
 export interface RunningServer {
@@ -79,6 +80,12 @@ export async function startServer(
     log: options.log ?? journal,
     queue: replicated?.queue,
     stateMachine: replicated?.replica.stateMachine ?? journal?.stateMachine,
+    // Committed randomness: seeds are links of a chain whose anchor is journaled first (on the
+    // shared log, each instance's writer keeps chains of its own).
+    seeds: seedSourceFor(
+      journal === undefined ? undefined : config.dataDir,
+      journal?.stateMachine.seedCommitment,
+    ),
   }).catch(async (error: unknown) => {
     // The shared log may refuse the start-up commands (no majority): release it before failing.
     await replicated?.queue.close();
