@@ -21,8 +21,12 @@ import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
 const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
 const directories: string[] = [];
+const journals: Journal[] = [];
 
-afterEach(() => {
+afterEach(async () => {
+  // Every journal a test opened is released here, so no file handle is left for the garbage
+  // collector to close (Node's DEP0137 warning), and the directories can go.
+  for (const journal of journals.splice(0)) await journal.abandon();
   for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,14 +49,16 @@ class TeeLog implements CommandLog {
   }
 }
 
-function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promise<Journal> {
-  return Journal.open({
+async function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promise<Journal> {
+  const journal = await Journal.open({
     dataDir,
     snapshotEveryCommands,
     snapshotEveryBytes: 2 ** 40,
     logger,
     initialLimits: limits,
   });
+  journals.push(journal);
+  return journal;
 }
 
 async function startEngine(journal: Journal, log: CommandLog = journal): Promise<Engine> {
@@ -264,6 +270,7 @@ describe('journal recovery', () => {
       initialLimits: limits,
       progressEveryMs: 0,
     });
+    journals.push(reopened);
     const cut = lines.find((line) => line.bytesCut !== undefined);
     expect(cut).toMatchObject({ file: segment.path, bytesCut: reopened.recovery.tornBytesCut });
     expect(reopened.recovery.tornBytesCut).toBeGreaterThan(0);
