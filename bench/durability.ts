@@ -22,7 +22,10 @@ import { pino } from 'pino';
 import type { CommandLog } from '../src/engine/command-log.js';
 import { MemoryCommandLog } from '../src/engine/command-log.js';
 import type { StampedCommand } from '../src/engine/commands.js';
-import { Engine } from '../src/engine/engine.js';
+import type { Engine } from '../src/engine/engine.js';
+import { ledgerKind, type LedgerRaffles } from '../src/kinds/ledger/kind.js';
+import { createKindRegistry } from '../src/kinds/registry.js';
+import { startRaffleEngine } from '../src/kinds/start-engine.js';
 import { listSegments } from '../src/journal/files.js';
 import { median } from '../load/runner/common.js';
 import { Journal } from '../src/journal/journal.js';
@@ -52,11 +55,12 @@ function openJournal(dataDir: string): Promise<Journal> {
     snapshotEveryBytes: 2 ** 40,
     logger,
     initialLimits: limits,
+    registry: createKindRegistry(),
   });
 }
 
 async function engineWith(log: CommandLog, journal?: Journal): Promise<Engine> {
-  return Engine.start({
+  return startRaffleEngine({
     ...limits,
     defaultRaffleId: 'main',
     defaultRaffleName: 'Main',
@@ -74,8 +78,7 @@ async function drive(engine: Engine): Promise<number> {
   const worker = async () => {
     while (next < opsPerRound) {
       const i = next++;
-      const outcome = await engine.submit({
-        type: 'issue',
+      const outcome = await engine.submit(ledgerKind.commands.issue, {
         raffleId: 'main',
         username: `user-${i % 100_000}`,
         count: 1,
@@ -135,12 +138,15 @@ async function recovery() {
     command,
   });
   const writeStarted = performance.now();
-  await writer.append([stamp({ type: 'createRaffle', id: 'main', name: 'Main' }, true)]);
+  await writer.append([
+    stamp({ kind: 'ledger', type: 'createRaffle', id: 'main', name: 'Main' }, true),
+  ]);
   for (let done = 1; done < recoveryCommands;) {
     const batch: StampedCommand[] = [];
     while (batch.length < 10_000 && done < recoveryCommands) {
       batch.push(
         stamp({
+          kind: 'ledger',
           type: 'issue',
           raffleId: 'main',
           username: `user-${done % 100_000}`,
@@ -167,7 +173,8 @@ async function recovery() {
   const fromSnapshotStarted = performance.now();
   const fromSnapshot = await openJournal(dir);
   const fromSnapshotMs = performance.now() - fromSnapshotStarted;
-  const participants = fromSnapshot.stateMachine.ledger('main')?.participantCount ?? 0;
+  const participants =
+    fromSnapshot.stateMachine.stateOf<LedgerRaffles>(ledgerKind).get('main')?.participantCount ?? 0;
   await fromSnapshot.close();
   rmSync(dir, { recursive: true, force: true });
   return {

@@ -13,8 +13,8 @@
  * All structure-level targets apply the same rules, so the same inputs give the same outcomes;
  * the smoke test holds them to it.
  */
-import { Ledger } from '../src/ledger/ledger.js';
-import { WeightedSkipList } from '../src/ledger/weighted-skip-list.js';
+import { Ledger } from '../src/kinds/ledger/ledger.js';
+import { WeightedSkipList } from '../src/kinds/ledger/weighted-skip-list.js';
 import { ReferenceWeightedList } from '../test/support/reference-ledger.js';
 import { FenwickLedger } from './fenwick-ledger.js';
 

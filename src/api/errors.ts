@@ -22,6 +22,7 @@ export const trpcCodeByReason = {
   payload_too_large: 'PAYLOAD_TOO_LARGE',
   route_not_found: 'NOT_FOUND',
   method_not_supported: 'METHOD_NOT_SUPPORTED',
+  manager_only: 'FORBIDDEN',
   raffle_not_found: 'NOT_FOUND',
   raffle_id_taken: 'CONFLICT',
   raffle_limit_reached: 'CONFLICT',
@@ -42,6 +43,7 @@ export const trpcCodeByReason = {
 export const httpStatusByTrpcCode = {
   BAD_REQUEST: 400,
   PARSE_ERROR: 400,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_SUPPORTED: 405,
   CONFLICT: 409,

@@ -5,8 +5,10 @@
  * of the reasons each operation can answer, so the document lists every reason code with its
  * status and sentence, and each error response shows an example of each of its own reasons.
  * Corrections follow what the server really does: creations answer 201 (set through
- * `responseMeta`), a body whose fields are all optional is not required, and there is no
- * authentication, so the generator's default security requirement is removed.
+ * `responseMeta`), a body whose fields are all optional is not required, and only operator
+ * operations (built on `operatorProcedure`) need credentials, so the generator's default
+ * security requirement is replaced by the operator schemes of `src/api/operator-security.ts` on
+ * those operations and removed from the others.
  *
  * The example requests are written as one walk through the API: tried in the order the document
  * lists them, on a fresh service, each one succeeds (a test runs them so). Each keyed operation
@@ -17,6 +19,11 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
 import { httpStatusOf, trpcCodeByReason } from './errors.js';
+import {
+  operatorOperationIds,
+  operatorSecurity,
+  operatorSecuritySchemes,
+} from './operator-security.js';
 import type { AppRouter } from './routers/_app.js';
 
 /** Procedures whose success answers 201 Created instead of 200. */
@@ -187,13 +194,15 @@ export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions
       'Issue tickets, transfer them, draw winners (every ticket equally likely, the drawn ticket is removed) and list participants.',
       'The same operations are tRPC procedures under `/trpc` (superjson); the typed client wraps them.',
       `Counts are whole numbers from 1 to ${options.countMax}; request bodies are at most ${options.bodyBytesMax} bytes.`,
+      'Operator operations (with a security requirement) need a client address in `MANAGER_IPS` or `Authorization: Bearer <MANAGER_TOKEN>`; anyone else gets 403 `manager_only`.',
       '',
       'Every error answers a JSON body with a stable `reason`:',
       '',
       reasonTable(),
     ].join('\n'),
   });
-  delete document.components?.securitySchemes;
+  (document.components ??= {}).securitySchemes = operatorSecuritySchemes;
+  const operators = operatorOperationIds(router);
   const schemas = (document.components ??= {}).schemas ?? {};
   for (const name of Object.keys(schemas)) {
     if (name.startsWith('error.')) delete schemas[name];
@@ -203,7 +212,7 @@ export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions
 
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(pathItem as Record<string, Operation>)) {
-      decorateOperation(operation);
+      decorateOperation(operation, operators);
       addRequestExamples(operation, options.defaultRaffleId ?? 'main');
     }
   }
@@ -215,10 +224,9 @@ function addRequestExamples(operation: Operation, defaultRaffleId: string): void
   const id = operation.operationId ?? '';
   for (const parameter of operation.parameters ?? []) {
     if (parameter.in === 'path') {
-      parameter.example =
+      const example =
         parameter.name === 'raffleId' ? defaultRaffleId : pathExamples[parameter.name];
-      if (parameter.example === undefined)
-        throw new Error(`openapi: no example for '${parameter.name}'`);
+      if (example !== undefined) parameter.example = example;
     } else if (parameter.name === idempotencyKeyHeader.name) {
       parameter.example = `try-${id}-1`;
     } else {
@@ -230,18 +238,21 @@ function addRequestExamples(operation: Operation, defaultRaffleId: string): void
   const body = operation.requestBody;
   const media = body?.content?.['application/json'];
   if (body === undefined || media === undefined) return;
+  // Operations without a written example keep the generated one; a test runs every example of
+  // the service's own document, so none of its operations is left without one.
   const example = bodyExamples[id];
-  if (example === undefined) throw new Error(`openapi: no body example for operation '${id}'`);
-  media.example = example;
+  if (example !== undefined) media.example = example;
   // A body whose fields are all optional (a draw's) may be left out altogether.
   body.required = (media.schema?.required?.length ?? 0) > 0;
 }
 
-function decorateOperation(operation: Operation): void {
+function decorateOperation(operation: Operation, operators: ReadonlySet<string>): void {
   const id = operation.operationId ?? '';
   const specific = reasonsByOperation[id];
   if (specific === undefined) throw new Error(`openapi: no reason list for operation '${id}'`);
   delete operation.security;
+  const guarded: Reason[] = operators.has(id) ? ['manager_only'] : [];
+  if (guarded.length > 0) operation.security = operatorSecurity;
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(operation.responses ?? {})) {
     if (status.startsWith('2')) responses[status] = response;
@@ -259,7 +270,7 @@ function decorateOperation(operation: Operation): void {
     const header = { ...idempotencyKeyHeader, schema: { ...idempotencyKeyHeader.schema } };
     operation.parameters = [...(operation.parameters ?? []), header];
   }
-  for (const reason of [...commonReasons, ...specific, ...keyed, ...queued]) {
+  for (const reason of [...commonReasons, ...guarded, ...specific, ...keyed, ...queued]) {
     const status = httpStatusOf(reason);
     const list = byStatus.get(status) ?? [];
     if (!list.includes(reason)) list.push(reason);

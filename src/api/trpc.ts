@@ -8,10 +8,11 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import type { Reason } from '../domain/reasons.js';
-import type { Command, OutcomeOf } from '../engine/commands.js';
+import { reasonCatalogue, refuse, type Reason } from '../domain/reasons.js';
+import type { CommandSubmitter } from '../engine/engine.js';
+import { idempotencyKeyDigest } from '../engine/idempotency.js';
 import { transformer } from '../shared/transformer.js';
-import { reasonOf, zodIssuesOf } from './errors.js';
+import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
 import { idempotencyKeyPattern } from './schemas.js';
 
 export interface ApiLimits {
@@ -21,10 +22,7 @@ export interface ApiLimits {
   bulkItemsMax?: number | undefined;
 }
 
-/** What procedures need of the engine: submitting commands. */
-export interface CommandSubmitter {
-  submit<C extends Command>(command: C): Promise<OutcomeOf<C>>;
-}
+export type { CommandSubmitter };
 
 /**
  * Procedure metadata: the subset of trpc-to-openapi's `OpenApiMeta` this service uses, declared
@@ -33,6 +31,8 @@ export interface CommandSubmitter {
  */
 export interface RaffleMeta {
   [key: string]: unknown;
+  /** Set by `operatorProcedure`, never by hand: the OpenAPI document derives security from it. */
+  operator?: boolean;
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;
@@ -57,6 +57,13 @@ export interface Context {
   exposeInternalErrors: boolean;
   /** The REST `Idempotency-Key` header as received (not yet checked); absent on tRPC. */
   idempotencyKeyHeader?: string | undefined;
+  /**
+   * The caller's address under the `TRUST_PROXY` rule, normalised (`src/server/ip-address.ts`);
+   * absent for internal calls and when the request names no valid address.
+   */
+  clientAddress?: string | undefined;
+  /** Whether the caller is an operator (`MANAGER_IPS` or `MANAGER_TOKEN`); absent means no. */
+  isOperator?: boolean | undefined;
 }
 
 export interface ErrorData {
@@ -125,10 +132,23 @@ const decodePathParameters = t.middleware(async ({ ctx, meta, getRawInput, next 
 });
 
 /**
- * The idempotency key of a mutation: the `requestId` input (checked by zod) or, on REST, the
- * `Idempotency-Key` header. Both may be given only if they agree.
+ * The idempotency key of a mutation as the command carries it: a digest of the caller's key
+ * (see `idempotencyKeyDigest`), so the journal, snapshots and exports never hold the key itself
+ * and a secret sealed under the caller's key (a prize claim's verification code) stays sealed.
  */
 export function idempotencyKeyOf(ctx: Context, requestId: string | undefined): string | undefined {
+  const key = callerIdempotencyKeyOf(ctx, requestId);
+  return key === undefined ? undefined : idempotencyKeyDigest(key);
+}
+
+/**
+ * The caller's own idempotency key: the `requestId` input (checked by zod) or, on REST, the
+ * `Idempotency-Key` header. Both may be given only if they agree. Only the edge sees it.
+ */
+export function callerIdempotencyKeyOf(
+  ctx: Context,
+  requestId: string | undefined,
+): string | undefined {
   const header = ctx.idempotencyKeyHeader;
   if (header === undefined) return requestId;
   if (!idempotencyKeyPattern.test(header)) {
@@ -149,3 +169,16 @@ export function idempotencyKeyOf(ctx: Context, requestId: string | undefined): s
 export const router = t.router;
 export const publicProcedure = t.procedure.use(decodePathParameters);
 export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * The one guard of operator procedures: anyone the edge did not mark as an operator gets 403
+ * `manager_only`, with the same message whatever failed (address or token), before the input is
+ * even validated. The `operator` meta flag travels with the guard, so the OpenAPI document finds
+ * operator operations without a hand-kept list.
+ */
+export const operatorProcedure = publicProcedure.meta({ operator: true }).use(({ ctx, next }) => {
+  if (ctx.isOperator !== true) {
+    throw refusalError(refuse('manager_only', reasonCatalogue.manager_only));
+  }
+  return next();
+});

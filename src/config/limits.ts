@@ -109,6 +109,14 @@ export const snapshotEveryBytesDefault = 256 * 1_048_576;
 /** Participants, draws or idempotency records per snapshot record. */
 export const snapshotChunkEntries = 10_000;
 
+/**
+ * Length bounds of `MANAGER_TOKEN`, in characters. The floor refuses short, guessable values
+ * (sixteen random base64 characters carry 96 bits; the README suggests 32 random bytes in hex);
+ * the ceiling keeps the header far below Node's header size limit.
+ */
+export const managerTokenLengthMin = 16;
+export const managerTokenLengthMax = 1024;
+
 /** Throws when two limits contradict each other; called once at start-up and in tests. */
 export function assertLimitsConsistent(limits: {
   countMax: number;

@@ -22,6 +22,8 @@ export const reasonCatalogue = {
   payload_too_large: 'The request body is larger than the configured `BODY_BYTES_MAX`.',
   route_not_found: 'No operation answers this method and path.',
   method_not_supported: 'The path exists but not for this HTTP method; `Allow` lists the methods.',
+  manager_only:
+    'Only operators may do this: a client address in `MANAGER_IPS`, or `Authorization: Bearer` with `MANAGER_TOKEN`.',
   raffle_not_found: 'No raffle has this id.',
   raffle_id_taken: 'A raffle with this id already exists.',
   raffle_limit_reached: 'The service already holds `RAFFLES_MAX` raffles.',

@@ -15,9 +15,13 @@ import { drawSeedBytes } from '../config/limits.js';
 import { refuse } from '../domain/reasons.js';
 import type { CommandLog } from './command-log.js';
 import { MemoryCommandLog } from './command-log.js';
-import { isMutation, needsSeed } from './commands.js';
-import type { Command, Outcome, OutcomeOf, StampedCommand } from './commands.js';
+import type { Mutation, Outcome, StampedCommand } from './commands.js';
 import type { StateMachine } from './state-machine.js';
+
+/** What the queue carries: a mutation to stamp, apply and log, or a read to run in order. */
+export type Submission =
+  | { mutation: Mutation; read?: undefined }
+  | { mutation?: undefined; read: (state: StateMachine) => Outcome<unknown> };
 
 export interface CommandQueueOptions {
   stateMachine: StateMachine;
@@ -34,7 +38,7 @@ export interface CommandQueueOptions {
 }
 
 interface Pending {
-  command: Command;
+  submission: Submission;
   resolve: (outcome: Outcome<unknown>) => void;
 }
 
@@ -60,6 +64,10 @@ export class CommandQueue {
   batchCount = 0;
   /** Commands answered since start (mutations and reads). */
   commandCount = 0;
+  /** Sequence number of the last mutation the log has made durable (its batch was answered). */
+  durableSeq: number;
+  /** The last time stamped: stamps never go back, even when the wall clock does. */
+  private lastAtMs = 0;
 
   constructor(options: CommandQueueOptions) {
     this.stateMachine = options.stateMachine;
@@ -68,6 +76,7 @@ export class CommandQueue {
     this.batchSizeMax = options.batchSizeMax;
     this.clock = options.clock ?? Date.now;
     this.fillRandom = options.fillRandom ?? ((buffer) => randomFillSync(buffer));
+    this.durableSeq = this.stateMachine.appliedSeq;
     if (this.batchSizeMax < 1) throw new Error('CommandQueue: batchSizeMax must be at least 1');
     if (this.queueLengthMax < this.batchSizeMax) {
       throw new Error('CommandQueue: queueLengthMax must hold at least one batch');
@@ -88,7 +97,7 @@ export class CommandQueue {
    * batch is in the log. Refusals (including `queue_full` and `shutting_down`) resolve as values;
    * the promise itself never rejects.
    */
-  submit<C extends Command>(command: C): Promise<OutcomeOf<C>> {
+  submit(submission: Submission): Promise<Outcome<unknown>> {
     if (this.closed) {
       return Promise.resolve(refuse('shutting_down', 'The service is shutting down.'));
     }
@@ -100,8 +109,8 @@ export class CommandQueue {
         ),
       );
     }
-    return new Promise<OutcomeOf<C>>((resolve) => {
-      this.pending.push({ command, resolve: resolve as (outcome: Outcome<unknown>) => void });
+    return new Promise<Outcome<unknown>>((resolve) => {
+      this.pending.push({ submission, resolve });
       this.schedule();
     });
   }
@@ -135,25 +144,28 @@ export class CommandQueue {
     }
     const outcomes = new Array<Outcome<unknown>>(batch.length);
     const stamped: StampedCommand[] = [];
-    const atMs = this.clock();
+    const atMs = Math.max(this.clock(), this.lastAtMs);
+    this.lastAtMs = atMs;
     for (let i = 0; i < batch.length; i += 1) {
-      const { command } = batch[i] as Pending;
-      if (isMutation(command)) {
+      const { mutation, read } = (batch[i] as Pending).submission;
+      if (mutation !== undefined) {
         const entry: StampedCommand = {
           seq: this.stateMachine.appliedSeq + 1,
           atMs,
-          seed: needsSeed(command) ? this.takeSeed() : undefined,
-          command,
+          seed: this.stateMachine.needsSeed(mutation) ? this.takeSeed() : undefined,
+          command: mutation,
         };
         outcomes[i] = this.stateMachine.apply(entry);
         stamped.push(entry);
       } else {
-        outcomes[i] = this.stateMachine.query(command);
+        outcomes[i] = read(this.stateMachine);
       }
     }
     this.batchCount += 1;
     const appended = stamped.length > 0 ? this.log.append(stamped) : undefined;
+    const lastSeq = this.stateMachine.appliedSeq;
     if (appended === undefined) {
+      this.durableSeq = lastSeq;
       this.answer(batch, outcomes);
       return;
     }
@@ -161,6 +173,7 @@ export class CommandQueue {
     appended.then(
       () => {
         this.writing = false;
+        this.durableSeq = lastSeq;
         this.answer(batch, outcomes);
       },
       (error: unknown) => {

@@ -1,22 +1,14 @@
 /**
- * The commands the engine understands, and what each one answers.
+ * The shape of commands as the engine sees them, and of their outcomes.
  *
- * A command is plain data, so it can be journaled, replicated and replayed. Mutations change the
- * state and go to the command log; reads go through the same queue only so that they observe a
- * state consistent with every acknowledged write (linearizable reads). The queue turns a `Command`
- * into a `StampedCommand` by adding what `apply` may not produce itself: the sequence number, the
- * time and, where the command needs it, random bytes.
+ * A command is plain data, so it can be journaled, replicated and replayed: a `kind` naming the
+ * raffle kind that handles it, a `type` naming the command within that kind, the command's own
+ * fields, and an optional idempotency key. The engine reads nothing else of it; the kind's spec
+ * (see `kind.ts`) checks and applies the fields. The queue turns a command into a
+ * `StampedCommand` by adding what `apply` may not produce itself: the sequence number, the time
+ * and, where the spec asks for them, random bytes.
  */
 import type { Refusal } from '../domain/reasons.js';
-import type {
-  DrawPage,
-  DrawRecord,
-  IssueResult,
-  ParticipantBalance,
-  ParticipantPage,
-  RaffleStats,
-  TransferResult,
-} from '../ledger/ledger.js';
 
 /**
  * An optional idempotency key on a mutation: the first outcome under a key is kept in the state,
@@ -32,7 +24,9 @@ export interface Keyed {
  * replay answers with the limits that were in force then even if the configuration changed since.
  */
 export interface StateLimits {
+  /** Most raffles of each kind. */
   rafflesMax: number;
+  /** Most participants of one ledger raffle. */
   participantsPerRaffleMax: number;
   /** Most idempotency records kept; the oldest goes first. */
   idempotencyKeysMax: number;
@@ -40,148 +34,33 @@ export interface StateLimits {
   idempotencyTtlMs: number;
 }
 
+/** A command that changes the state: what the queue stamps, the log keeps and `apply` takes. */
+export interface Mutation extends Keyed {
+  kind: string;
+  type: string;
+  [field: string]: unknown;
+}
+
+/** The engine's own command: sets the limits (kind `engine`). */
 export interface ConfigureCommand extends Keyed {
+  kind: 'engine';
   type: 'configure';
   limits: StateLimits;
 }
 
-export interface CreateRaffleCommand extends Keyed {
-  type: 'createRaffle';
-  /** A slug; when absent the state machine derives one from the stamped seed. */
-  id?: string | undefined;
-  name: string;
-}
-
-export interface IssueCommand extends Keyed {
-  type: 'issue';
-  raffleId: string;
-  username: string;
-  count: number;
-}
-
-export interface TransferCommand extends Keyed {
-  type: 'transfer';
-  raffleId: string;
-  from: string;
-  to: string;
-  count: number;
-}
-
-/** Several issues in one command: each item is applied in order as its own operation. */
-export interface IssueBulkCommand extends Keyed {
-  type: 'issueBulk';
-  raffleId: string;
-  items: { username: string; count: number }[];
-}
-
-/** Several transfers in one command: each item is applied in order as its own operation. */
-export interface TransferBulkCommand extends Keyed {
-  type: 'transferBulk';
-  raffleId: string;
-  items: { from: string; to: string; count: number }[];
-}
-
-export interface DrawCommand extends Keyed {
-  type: 'draw';
-  raffleId: string;
-}
-
-export interface ListRafflesQuery {
-  type: 'listRaffles';
-}
-
-export interface GetRaffleQuery {
-  type: 'getRaffle';
-  raffleId: string;
-}
-
-export interface ListParticipantsQuery {
-  type: 'listParticipants';
-  raffleId: string;
-  afterSeq: number;
-  limit: number;
-}
-
-export interface GetParticipantQuery {
-  type: 'getParticipant';
-  raffleId: string;
-  username: string;
-}
-
-export interface ListDrawsQuery {
-  type: 'listDraws';
-  raffleId: string;
-  afterDrawId: number;
-  limit: number;
-}
-
-export type Mutation =
-  | ConfigureCommand
-  | CreateRaffleCommand
-  | IssueCommand
-  | TransferCommand
-  | IssueBulkCommand
-  | TransferBulkCommand
-  | DrawCommand;
-export type Query =
-  ListRafflesQuery | GetRaffleQuery | ListParticipantsQuery | GetParticipantQuery | ListDrawsQuery;
-export type Command = Mutation | Query;
-
-/** What each command answers when it succeeds. */
-export interface CommandValues {
-  configure: StateLimits;
-  createRaffle: RaffleStats;
-  issue: IssueResult;
-  transfer: TransferResult;
-  issueBulk: BulkResult<IssueResult>;
-  transferBulk: BulkResult<TransferResult>;
-  draw: DrawRecord;
-  listRaffles: RaffleStats[];
-  getRaffle: RaffleStats;
-  listParticipants: ParticipantPage;
-  getParticipant: ParticipantBalance;
-  listDraws: DrawPage;
-}
-
-/** The outcome of each item of a bulk command, in order, and how many were applied. */
-export interface BulkResult<T> {
-  applied: number;
-  refused: number;
-  results: Outcome<T>[];
-}
-
-export type ValueOf<C extends Command> = CommandValues[C['type']];
-
 export type Outcome<T> = { readonly ok: true; readonly value: T } | Refusal;
-
-export type OutcomeOf<C extends Command> = Outcome<ValueOf<C>>;
 
 /** A mutation with everything `apply` needs to be deterministic. */
 export interface StampedCommand<M extends Mutation = Mutation> {
   /** Position in the total order of mutations, from 1. */
   seq: number;
-  /** Milliseconds since the epoch when the queue took the command. */
+  /** Milliseconds since the epoch when the queue took the command; never decreases. */
   atMs: number;
-  /** Random bytes for draws and generated raffle ids; absent for other commands. */
+  /** Random bytes for commands whose spec needs them; absent for the others. */
   seed?: Uint8Array | undefined;
   command: M;
 }
 
-const mutationTypes: ReadonlySet<Command['type']> = new Set([
-  'configure',
-  'createRaffle',
-  'issue',
-  'transfer',
-  'issueBulk',
-  'transferBulk',
-  'draw',
-]);
-
-export function isMutation(command: Command): command is Mutation {
-  return mutationTypes.has(command.type);
-}
-
-/** Whether the queue must stamp random bytes into this mutation. */
-export function needsSeed(command: Mutation): boolean {
-  return command.type === 'draw' || command.type === 'createRaffle';
+export function ok<T>(value: T): Outcome<T> {
+  return { ok: true, value };
 }

@@ -1,50 +1,60 @@
 /**
  * The engine: a state machine, the command queue that alone writes to it, and the command log.
  *
- * This is the one object the API layer talks to: `submit(command)` and `close()`. Creating an
- * engine also creates the default raffle through the queue, like any other command, so a log that
- * replays the history sees it too.
+ * This is the one object the API layer talks to: `submit(spec, fields)` for a kind's command,
+ * `query(spec, fields)` for a kind's read, and `close()`. The engine knows kinds only through the
+ * registry it is given. Starting an engine journals the configured limits when the state does
+ * not hold them yet, through the queue like any other command, so a replay sees them too.
  */
 import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
 import type { CommandLog } from './command-log.js';
 import { CommandQueue } from './command-queue.js';
-import type { Command, OutcomeOf, StateLimits } from './commands.js';
+import type { Keyed, Mutation, Outcome, StateLimits } from './commands.js';
+import { engineKindName, type BoundCommand, type BoundQuery, type KindRegistry } from './kind.js';
 import { StateMachine } from './state-machine.js';
 
 export interface EngineOptions {
-  /** Id of the raffle that exists from the start. @default 'main' */
-  defaultRaffleId: string;
-  /** Display name of the default raffle. @default 'Main raffle' */
-  defaultRaffleName: string;
+  /** The kinds the engine serves. */
+  registry: KindRegistry;
   rafflesMax: number;
   participantsPerRaffleMax: number;
   /** @default idempotencyKeysMaxDefault */
-  idempotencyKeysMax?: number;
+  idempotencyKeysMax?: number | undefined;
   /** @default idempotencyTtlMsDefault */
-  idempotencyTtlMs?: number;
+  idempotencyTtlMs?: number | undefined;
   queueLengthMax: number;
   batchSizeMax: number;
-  log?: CommandLog;
+  log?: CommandLog | undefined;
   /** A state recovered by the log (a journal); a new, empty one when absent. */
-  stateMachine?: StateMachine;
-  clock?: () => number;
-  fillRandom?: (buffer: Uint8Array) => void;
+  stateMachine?: StateMachine | undefined;
+  clock?: (() => number) | undefined;
+  fillRandom?: ((buffer: Uint8Array) => void) | undefined;
 }
 
 export interface EngineStats {
   queueLength: number;
   batchCount: number;
   commandCount: number;
+  /** Last mutation applied to the state in memory. */
   appliedSeq: number;
+  /** Last mutation the log has made durable; at most `appliedSeq`. */
+  durableSeq: number;
   raffleCount: number;
 }
 
-export class Engine {
+/** What callers need of an engine: the API layer depends on this, not on the class. */
+export interface CommandSubmitter {
+  submit<P, V>(spec: BoundCommand<never, P, V>, fields: P & Keyed): Promise<Outcome<V>>;
+  query<P, V>(spec: BoundQuery<never, P, V>, fields: P): Promise<Outcome<V>>;
+}
+
+export class Engine implements CommandSubmitter {
   readonly stateMachine: StateMachine;
   private readonly queue: CommandQueue;
 
   private constructor(options: EngineOptions) {
-    this.stateMachine = options.stateMachine ?? new StateMachine(limitsOf(options));
+    this.stateMachine =
+      options.stateMachine ?? new StateMachine(options.registry, limitsOf(options));
     this.queue = new CommandQueue({
       stateMachine: this.stateMachine,
       log: options.log,
@@ -55,34 +65,37 @@ export class Engine {
     });
   }
 
-  /**
-   * Creates an engine. Through the queue, like any other command (so a journal records them):
-   * the configured limits when the state does not hold them yet, and the default raffle when it
-   * does not exist.
-   */
+  /** Creates an engine, journaling the configured limits when the state does not hold them. */
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     const limits = limitsOf(options);
     const state = engine.stateMachine;
     if (state.appliedSeq === 0 || !sameLimits(state.limits, limits)) {
-      const configured = await engine.submit({ type: 'configure', limits });
-      if (!configured.ok) throw new Error(`engine: cannot set the limits: ${configured.message}`);
-    }
-    if (state.ledger(options.defaultRaffleId) === undefined) {
-      const created = await engine.submit({
-        type: 'createRaffle',
-        id: options.defaultRaffleId,
-        name: options.defaultRaffleName,
+      const configured = await engine.submitCommand({
+        kind: engineKindName,
+        type: 'configure',
+        limits,
       });
-      if (!created.ok) {
-        throw new Error(`engine: cannot create the default raffle: ${created.message}`);
-      }
+      if (!configured.ok) throw new Error(`engine: cannot set the limits: ${configured.message}`);
     }
     return engine;
   }
 
-  submit<C extends Command>(command: C): Promise<OutcomeOf<C>> {
-    return this.queue.submit(command);
+  /** Submits a kind's command with its fields; resolves once it is applied and logged. */
+  submit<P, V>(spec: BoundCommand<never, P, V>, fields: P & Keyed): Promise<Outcome<V>> {
+    return this.submitCommand({ ...fields, kind: spec.kind, type: spec.type }) as Promise<
+      Outcome<V>
+    >;
+  }
+
+  /** Submits a command as data (as a log holds it). */
+  submitCommand(command: Mutation): Promise<Outcome<unknown>> {
+    return this.queue.submit({ mutation: command });
+  }
+
+  /** Runs a kind's read in order with the writes: it sees every write acknowledged before it. */
+  query<P, V>(spec: BoundQuery<never, P, V>, fields: P): Promise<Outcome<V>> {
+    return this.queue.submit({ read: (state) => state.query(spec, fields) }) as Promise<Outcome<V>>;
   }
 
   /** Answers every queued command, then closes the log; later submits get `shutting_down`. */
@@ -100,6 +113,7 @@ export class Engine {
       batchCount: this.queue.batchCount,
       commandCount: this.queue.commandCount,
       appliedSeq: this.stateMachine.appliedSeq,
+      durableSeq: this.queue.durableSeq,
       raffleCount: this.stateMachine.raffleCount,
     };
   }

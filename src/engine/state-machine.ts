@@ -1,140 +1,53 @@
 /**
- * The deterministic state machine: every raffle's ledger, changed only by `apply`.
+ * The deterministic state machine: one state per raffle kind, changed only by `apply`.
  *
  * `apply` does no I/O and reads neither the clock nor a random source; the time and the random
  * bytes travel inside the stamped command. Replaying the same stamped commands in the same order
  * therefore rebuilds the same state, which is what the journal, replicas and audits rely on.
- * Reads (`query`) never change the state. The state machine holds a map of ledgers so that other
- * raffle kinds can later sit beside the classic one behind the same commands.
+ * Reads (`query`) never change the state. The machine knows kinds only through the registry it is
+ * given: it routes each command by its `kind` and `type` to the kind's spec, and keeps what is
+ * common to every kind itself — the sequence number, the limits and the idempotency records.
  */
 import { createHash } from 'node:crypto';
-import { Ledger } from '../ledger/ledger.js';
-import { refuse } from '../domain/reasons.js';
+import { z } from 'zod';
 import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
-import type { LedgerContents, RaffleStats } from '../ledger/ledger.js';
-import type {
-  BulkResult,
-  Mutation,
-  Outcome,
-  OutcomeOf,
-  Query,
-  StampedCommand,
-  StateLimits,
-} from './commands.js';
+import { refuse } from '../domain/reasons.js';
+import { ok } from './commands.js';
+import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
+import { IdempotencyStore, type IdempotencyRecord } from './idempotency.js';
+import {
+  engineKindName,
+  type AnyCommandSpec,
+  type BoundQuery,
+  type KindRegistry,
+  type RaffleKind,
+} from './kind.js';
 
 /** Limits for a new state machine; the idempotency bounds default to the service defaults. */
 export type StateMachineLimits = Pick<StateLimits, 'rafflesMax' | 'participantsPerRaffleMax'> &
   Partial<StateLimits>;
 
-/** The first outcome of a keyed mutation, kept so a retry gets it again. */
-export interface IdempotencyRecord {
-  /** SHA-256 (hex) of the mutation's content without its key. */
-  fingerprint: string;
-  outcome: Outcome<unknown>;
-  /** Stamped time of the first mutation; the record expires `idempotencyTtlMs` later. */
-  atMs: number;
-  /** Sequence number of the first mutation. */
-  seq: number;
-}
-
-/** One raffle as a snapshot holds it. */
-export interface RaffleImage {
-  id: string;
-  name: string;
-  createdAtMs: number;
-  contents: LedgerContents;
+/** One kind's part of a snapshot. */
+export interface SectionImage {
+  kind: string;
+  version: number;
+  records: Iterable<unknown>;
 }
 
 /**
- * Everything in the state, for snapshots: `StateMachine.restore(image)` rebuilds a machine whose
- * `digestText()` equals the original's. Iterables walk the live state; consume them before the
- * next `apply`.
+ * Everything in the state, for snapshots: `StateMachine.restore(registry, image)` rebuilds a
+ * machine whose `digestText()` equals the original's. Iterables walk the live state; consume them
+ * before the next `apply`.
  */
 export interface StateImage {
   seq: number;
   limits: StateLimits;
-  raffles: Iterable<RaffleImage>;
+  sections: Iterable<SectionImage>;
   idempotency: Iterable<[string, IdempotencyRecord]>;
-}
-
-function ok<T>(value: T): Outcome<T> {
-  return { ok: true, value };
 }
 
 function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`state machine assertion failed: ${message}`);
-}
-
-/** A uint32 read from the first four bytes of a seed (the skip list's level seed). */
-function uint32FromSeed(seed: Uint8Array, offset: number): number {
-  assert(seed.length >= offset + 4, 'seed holds four bytes at the offset');
-  return (
-    ((seed[offset] as number) * 2 ** 24 +
-      ((seed[offset + 1] as number) << 16) +
-      ((seed[offset + 2] as number) << 8) +
-      (seed[offset + 3] as number)) >>>
-    0
-  );
-}
-
-const generatedIdAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A raffle id derived from the seed: `r-` and ten characters, about 51 bits of randomness. */
-export function generatedRaffleId(seed: Uint8Array): string {
-  let id = 'r-';
-  for (let i = 4; i < 14; i += 1) {
-    id += generatedIdAlphabet[(seed[i] as number) % generatedIdAlphabet.length];
-  }
-  return id;
-}
-
-/**
- * The content of a mutation without its idempotency key, as a canonical string: fields in a fixed
- * order, whatever order the command object was built in.
- */
-function contentOf(command: Mutation): string {
-  switch (command.type) {
-    case 'configure':
-      return JSON.stringify(['configure', limitsText(command.limits)]);
-    case 'createRaffle':
-      return JSON.stringify(['createRaffle', command.id ?? null, command.name]);
-    case 'issue':
-      return JSON.stringify(['issue', command.raffleId, command.username, command.count]);
-    case 'transfer':
-      return JSON.stringify([
-        'transfer',
-        command.raffleId,
-        command.from,
-        command.to,
-        command.count,
-      ]);
-    case 'issueBulk':
-      return JSON.stringify([
-        'issueBulk',
-        command.raffleId,
-        command.items.map((item) => [item.username, item.count]),
-      ]);
-    case 'transferBulk':
-      return JSON.stringify([
-        'transferBulk',
-        command.raffleId,
-        command.items.map((item) => [item.from, item.to, item.count]),
-      ]);
-    case 'draw':
-      return JSON.stringify(['draw', command.raffleId]);
-  }
-}
-
-/** Applies each item in order and tallies the outcomes. */
-function applyEach<I, T>(items: readonly I[], one: (item: I) => Outcome<T>): BulkResult<T> {
-  const results = new Array<Outcome<T>>(items.length);
-  let applied = 0;
-  for (let i = 0; i < items.length; i += 1) {
-    const outcome = one(items[i] as I);
-    if (outcome.ok) applied += 1;
-    results[i] = outcome;
-  }
-  return { applied, refused: items.length - applied, results };
 }
 
 /** The limits as text with a fixed field order, for digests. */
@@ -147,23 +60,41 @@ export function limitsText(limits: StateLimits): string {
   ]);
 }
 
-export function fingerprintOf(command: Mutation): string {
-  return createHash('sha256').update(contentOf(command)).digest('hex');
+/** A request's identity for idempotency: its type and content, hashed. */
+export function fingerprintOf(type: string, content: readonly unknown[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([type, ...content]))
+    .digest('hex');
 }
 
+/**
+ * The engine's own command, `configure`: sets the limits every kind reads from its stamp. It is
+ * declared like a kind's command so that it takes idempotency keys the same way.
+ */
+const configureSpec: AnyCommandSpec<unknown> = {
+  needsSeed: false,
+  schema: z.object({ limits: z.object({}).loose() }),
+  content: (fields: { limits: StateLimits }) => [limitsText(fields.limits)],
+  apply: (machine, fields: { limits: StateLimits }) =>
+    (machine as StateMachine).configureFromCommand(fields.limits),
+};
+
 export class StateMachine {
-  private readonly raffles = new Map<string, Ledger>();
-  /** Idempotency records in the order they were made, so the oldest is first. */
-  private readonly idempotency = new Map<string, IdempotencyRecord>();
+  private readonly states = new Map<string, unknown>();
+  private readonly idempotency = new IdempotencyStore();
   private lastSeq = 0;
   private currentLimits: StateLimits;
 
-  constructor(limits: StateMachineLimits) {
+  constructor(
+    readonly registry: KindRegistry,
+    limits: StateMachineLimits,
+  ) {
     this.currentLimits = {
       idempotencyKeysMax: idempotencyKeysMaxDefault,
       idempotencyTtlMs: idempotencyTtlMsDefault,
       ...limits,
     };
+    for (const kind of registry.kinds) this.states.set(kind.name, kind.create(this.currentLimits));
   }
 
   /** The limits `apply` uses now (changed only by a `configure` command). */
@@ -181,198 +112,159 @@ export class StateMachine {
     return this.lastSeq;
   }
 
+  /** Raffles of every kind. */
   get raffleCount(): number {
-    return this.raffles.size;
+    let count = 0;
+    for (const kind of this.registry.kinds) count += kind.raffleCount(this.states.get(kind.name));
+    return count;
   }
 
-  apply<M extends Mutation>(stamped: StampedCommand<M>): OutcomeOf<M> {
-    assert(stamped.seq === this.lastSeq + 1, `seq ${stamped.seq} follows ${this.lastSeq}`);
-    this.lastSeq = stamped.seq;
-    const key = stamped.command.idempotencyKey;
-    if (key === undefined) return this.applyMutation(stamped) as OutcomeOf<M>;
-    return this.applyKeyed(key, stamped) as OutcomeOf<M>;
+  /** The state of one kind, for its queries, tests and invariant checks. */
+  stateOf<S>(kind: { readonly name: string }): S {
+    const state = this.states.get(kind.name);
+    assert(state !== undefined, `kind '${kind.name}' is registered`);
+    return state as S;
   }
 
   /**
-   * A keyed mutation: the first one under a key is applied and its outcome kept; a later one with
-   * the same content gets that outcome without being applied, and one with other content is
-   * refused. Records are forgotten by age and, past the count bound, oldest first; both are
-   * decided on stamped times only, so a replay forgets exactly what the original run forgot.
+   * Why a command read back from a log cannot be applied (unknown kind or type, fields its
+   * schema refuses), or undefined when it can.
    */
-  private applyKeyed(key: string, stamped: StampedCommand): Outcome<unknown> {
-    const horizon = stamped.atMs - this.currentLimits.idempotencyTtlMs;
-    this.forgetExpired(horizon);
-    const fingerprint = fingerprintOf(stamped.command);
-    let first = this.idempotency.get(key);
-    if (first !== undefined && first.atMs <= horizon) {
-      // Expired, but kept so far behind a younger record (the clock went back): forget it now.
-      this.idempotency.delete(key);
-      first = undefined;
-    }
-    if (first !== undefined) {
-      if (first.fingerprint === fingerprint) return first.outcome;
+  problemWith(command: Mutation): string | undefined {
+    const spec =
+      command.kind === engineKindName && command.type === 'configure'
+        ? configureSpec
+        : this.specOf(command);
+    if (spec === undefined)
+      return `unknown command '${String(command.kind)}.${String(command.type)}'`;
+    const checked = spec.schema.safeParse(command);
+    return checked.success ? undefined : `fields of '${command.kind}.${command.type}' do not check`;
+  }
+
+  /** Whether the queue must stamp random bytes into this mutation. */
+  needsSeed(command: Mutation): boolean {
+    return command.kind !== engineKindName && this.requireSpec(command).needsSeed;
+  }
+
+  apply(stamped: StampedCommand): Outcome<unknown> {
+    assert(stamped.seq === this.lastSeq + 1, `seq ${stamped.seq} follows ${this.lastSeq}`);
+    this.lastSeq = stamped.seq;
+    const { command } = stamped;
+    const spec = command.kind === engineKindName ? configureSpec : this.requireSpec(command);
+    const key = command.idempotencyKey;
+    if (key === undefined) return this.applySpec(spec, stamped);
+    const fingerprint = fingerprintOf(command.type, spec.content(command));
+    const found = this.idempotency.lookup(
+      key,
+      command.kind,
+      fingerprint,
+      stamped.atMs,
+      this.currentLimits,
+    );
+    if (found.found) {
+      if (found.sameRequest) return found.record.outcome;
       return refuse(
         'idempotency_key_reused',
-        `The idempotency key '${key}' was first used for a different request (command ${first.seq}).`,
+        `This idempotency key was first used for a different request (command ${found.record.seq}).`,
       );
     }
-    const outcome = this.applyMutation(stamped);
-    this.idempotency.set(key, { fingerprint, outcome, atMs: stamped.atMs, seq: stamped.seq });
-    this.forgetOverflow();
+    const outcome = this.applySpec(spec, stamped);
+    this.idempotency.remember(
+      key,
+      { kind: command.kind, fingerprint, outcome, atMs: stamped.atMs, seq: stamped.seq },
+      this.currentLimits,
+    );
     return outcome;
   }
 
-  private forgetExpired(horizon: number): void {
-    for (const [key, record] of this.idempotency) {
-      if (record.atMs > horizon) break;
-      this.idempotency.delete(key);
-    }
+  query<P, V>(spec: BoundQuery<never, P, V>, fields: P): Outcome<V> {
+    const kind = this.registry.get(spec.kind);
+    assert(kind !== undefined, `kind '${spec.kind}' is registered`);
+    return (spec as BoundQuery<unknown, P, V>).run(this.states.get(kind.name), fields, this.limits);
   }
 
-  private forgetOverflow(): void {
-    let excess = this.idempotency.size - this.currentLimits.idempotencyKeysMax;
-    if (excess <= 0) return;
-    for (const key of this.idempotency.keys()) {
-      this.idempotency.delete(key);
-      if (--excess === 0) break;
+  /** Applies `configure`; reached only through `apply`. */
+  configureFromCommand(limits: StateLimits): Outcome<StateLimits> {
+    this.currentLimits = { ...limits };
+    for (const kind of this.registry.kinds) {
+      kind.configure?.(this.states.get(kind.name), this.currentLimits);
     }
+    this.idempotency.trim(this.currentLimits);
+    return ok(this.limits);
   }
 
-  private applyMutation(stamped: StampedCommand): Outcome<unknown> {
-    const { command } = stamped;
-    switch (command.type) {
-      case 'configure':
-        this.currentLimits = { ...command.limits };
-        for (const ledger of this.raffles.values()) {
-          ledger.participantsMax = command.limits.participantsPerRaffleMax;
-        }
-        this.forgetOverflow();
-        return ok(this.limits);
-      case 'createRaffle':
-        return this.createRaffle(command.id, command.name, stamped);
-      case 'issue': {
-        const ledger = this.raffles.get(command.raffleId);
-        if (ledger === undefined) return raffleNotFound(command.raffleId);
-        return ledger.issue(command.username, command.count);
-      }
-      case 'transfer': {
-        const ledger = this.raffles.get(command.raffleId);
-        if (ledger === undefined) return raffleNotFound(command.raffleId);
-        return ledger.transfer(command.from, command.to, command.count);
-      }
-      case 'issueBulk': {
-        const ledger = this.raffles.get(command.raffleId);
-        if (ledger === undefined) return raffleNotFound(command.raffleId);
-        return ok(applyEach(command.items, (item) => ledger.issue(item.username, item.count)));
-      }
-      case 'transferBulk': {
-        const ledger = this.raffles.get(command.raffleId);
-        if (ledger === undefined) return raffleNotFound(command.raffleId);
-        return ok(
-          applyEach(command.items, (item) => ledger.transfer(item.from, item.to, item.count)),
-        );
-      }
-      case 'draw': {
-        const ledger = this.raffles.get(command.raffleId);
-        if (ledger === undefined) return raffleNotFound(command.raffleId);
-        assert(stamped.seed !== undefined, 'a draw carries a seed');
-        return ledger.draw(stamped.seed, stamped.atMs);
-      }
-    }
+  private specOf(command: Mutation): AnyCommandSpec<unknown> | undefined {
+    const kind = this.registry.get(command.kind);
+    return kind !== undefined && Object.hasOwn(kind.commands, command.type)
+      ? kind.commands[command.type]
+      : undefined;
   }
 
-  private createRaffle(
-    requestedId: string | undefined,
-    name: string,
-    stamped: StampedCommand,
-  ): Outcome<RaffleStats> {
-    assert(stamped.seed !== undefined, 'a raffle creation carries a seed');
-    const id = requestedId ?? generatedRaffleId(stamped.seed);
-    if (this.raffles.has(id)) {
-      return refuse('raffle_id_taken', `A raffle with id '${id}' already exists.`);
-    }
-    const { rafflesMax, participantsPerRaffleMax } = this.currentLimits;
-    if (this.raffles.size >= rafflesMax) {
-      return refuse('raffle_limit_reached', `The service already holds ${rafflesMax} raffles.`);
-    }
-    const ledger = new Ledger({
-      id,
-      name,
-      createdAtMs: stamped.atMs,
-      levelSeed: uint32FromSeed(stamped.seed, 0),
-      participantsMax: participantsPerRaffleMax,
+  private requireSpec(command: Mutation): AnyCommandSpec<unknown> {
+    const spec = this.specOf(command);
+    assert(spec !== undefined, `command '${command.kind}.${command.type}' is registered`);
+    return spec;
+  }
+
+  private applySpec(spec: AnyCommandSpec<unknown>, stamped: StampedCommand): Outcome<unknown> {
+    const seed = stamped.seed;
+    assert(spec.needsSeed === (seed !== undefined), 'a seed is stamped exactly when needed');
+    const state = spec === configureSpec ? this : this.states.get(stamped.command.kind);
+    return spec.apply(state, stamped.command, {
+      seq: stamped.seq,
+      atMs: stamped.atMs,
+      seed,
+      limits: this.currentLimits,
     });
-    this.raffles.set(id, ledger);
-    return ok(ledger.stats());
-  }
-
-  query<Q extends Query>(command: Q): OutcomeOf<Q> {
-    return this.answerQuery(command) as OutcomeOf<Q>;
-  }
-
-  private answerQuery(command: Query): Outcome<unknown> {
-    if (command.type === 'listRaffles') {
-      return ok([...this.raffles.values()].map((ledger) => ledger.stats()));
-    }
-    const ledger = this.raffles.get(command.raffleId);
-    if (ledger === undefined) return raffleNotFound(command.raffleId);
-    switch (command.type) {
-      case 'getRaffle':
-        return ok(ledger.stats());
-      case 'listParticipants':
-        return ok(ledger.participants(command.afterSeq, command.limit));
-      case 'getParticipant':
-        return ledger.participant(command.username);
-      case 'listDraws':
-        return ok(ledger.draws(command.afterDrawId, command.limit));
-    }
-  }
-
-  /** The ledger of a raffle, for tests and invariant checks; production code goes through apply. */
-  ledger(raffleId: string): Ledger | undefined {
-    return this.raffles.get(raffleId);
   }
 
   checkInvariants(): void {
-    for (const ledger of this.raffles.values()) ledger.checkInvariants();
+    for (const kind of this.registry.kinds) kind.invariants(this.states.get(kind.name));
   }
 
   /**
-   * A canonical text of the whole logical state (raffles, balances in order, draw history), for
-   * comparing two state machines; replay tests compare these.
+   * A canonical text of the whole logical state (every kind's digest lines, the limits and the
+   * idempotency records), for comparing two state machines; replay tests compare these.
    */
   digestText(): string {
-    const parts: string[] = [`seq=${this.lastSeq}`, limitsText(this.currentLimits)];
-    for (const ledger of this.raffles.values()) {
-      const stats = ledger.stats();
-      const { counters, entries, draws } = ledger.contents();
-      parts.push(JSON.stringify(stats), `nextSeq=${counters.nextSeq}`);
-      for (const entry of entries) parts.push(`${entry.seq}:${entry.name}:${entry.weight}`);
-      parts.push(JSON.stringify(draws));
+    return [...this.digestLines()].join('\n');
+  }
+
+  /** SHA-256 (hex) of `digestText()`, computed line by line. */
+  digest(): string {
+    const hash = createHash('sha256');
+    for (const line of this.digestLines()) hash.update(line).update('\n');
+    return hash.digest('hex');
+  }
+
+  private *digestLines(): Generator<string> {
+    yield `seq=${this.lastSeq}`;
+    yield limitsText(this.currentLimits);
+    for (const kind of this.registry.kinds) {
+      yield `kind=${kind.name}`;
+      yield* kind.digest(this.states.get(kind.name));
     }
-    for (const [key, record] of this.idempotency) {
+    for (const [key, record] of this.idempotency.entries()) {
       // Messages are prose for people; the digest keeps what a client switches on.
       const kept = JSON.stringify(record.outcome, (name, value: unknown) =>
         name === 'message' ? undefined : value,
       );
-      parts.push(`${JSON.stringify([key, record.seq, record.atMs])}${kept}`);
+      yield `${JSON.stringify([key, record.kind, record.seq, record.atMs])}${kept}`;
     }
-    return parts.join('\n');
   }
 
   /** The whole state, for a snapshot; see `StateImage`. */
   image(): StateImage {
-    const raffles = this.raffles;
+    const { registry, states } = this;
     return {
       seq: this.lastSeq,
       limits: this.limits,
-      raffles: (function* () {
-        for (const ledger of raffles.values()) {
+      sections: (function* () {
+        for (const kind of registry.kinds) {
           yield {
-            id: ledger.id,
-            name: ledger.name,
-            createdAtMs: ledger.createdAtMs,
-            contents: ledger.contents(),
+            kind: kind.name,
+            version: kind.snapshot.version,
+            records: kind.snapshot.image(states.get(kind.name)),
           };
         }
       })(),
@@ -381,28 +273,26 @@ export class StateMachine {
   }
 
   /** Rebuilds a machine from an image, as `image()` gave it (possibly read back from a file). */
-  static restore(image: StateImage): StateMachine {
-    const machine = new StateMachine(image.limits);
+  static restore(registry: KindRegistry, image: StateImage): StateMachine {
+    const machine = new StateMachine(registry, image.limits);
     machine.lastSeq = image.seq;
-    for (const raffle of image.raffles) {
-      assert(!machine.raffles.has(raffle.id), `raffle '${raffle.id}' appears once in the image`);
-      const ledger = new Ledger(
-        {
-          id: raffle.id,
-          name: raffle.name,
-          createdAtMs: raffle.createdAtMs,
-          levelSeed: raffle.contents.counters.randomState,
-          participantsMax: image.limits.participantsPerRaffleMax,
-        },
-        raffle.contents,
+    const seen = new Set<string>();
+    for (const section of image.sections) {
+      const kind: RaffleKind | undefined = registry.get(section.kind);
+      if (kind === undefined) throw new Error(`the snapshot holds unknown kind '${section.kind}'`);
+      assert(!seen.has(section.kind), `kind '${section.kind}' appears once in the image`);
+      seen.add(section.kind);
+      if (section.version > kind.snapshot.version) {
+        throw new Error(
+          `the snapshot holds kind '${section.kind}' at version ${section.version}; this version reads up to ${kind.snapshot.version}`,
+        );
+      }
+      machine.states.set(
+        kind.name,
+        kind.snapshot.restore(section.records, section.version, image.limits),
       );
-      machine.raffles.set(raffle.id, ledger);
     }
-    for (const [key, record] of image.idempotency) machine.idempotency.set(key, record);
+    for (const [key, record] of image.idempotency) machine.idempotency.restore(key, record);
     return machine;
   }
-}
-
-function raffleNotFound(raffleId: string): Outcome<never> {
-  return refuse('raffle_not_found', `No raffle has id '${raffleId}'.`);
 }

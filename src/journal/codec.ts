@@ -7,9 +7,18 @@
  */
 import { journalRecordBytesMax } from '../config/limits.js';
 import type { Mutation, StampedCommand } from '../engine/commands.js';
+import { idempotencyKeyDigest } from '../engine/idempotency.js';
 
-/** The journal format this code writes and reads; a payload of another format is refused. */
-export const journalFormat = 1;
+/** The journal format this code writes; it also reads format 1, a payload of any other is refused. */
+export const journalFormat = 2;
+
+/**
+ * Format 1 predates raffle kinds: its commands carry no `kind`. Every one of them belonged to
+ * what is now kind `ledger`, except the engine's own `configure`.
+ */
+function kindOfFormatOne(type: unknown): string {
+  return type === 'configure' ? 'engine' : 'ledger';
+}
 
 /** A record that is intact but written in a journal format this version does not read. */
 export class JournalFormatError extends Error {
@@ -59,7 +68,8 @@ function fromJson(json: StampedJson): StampedCommand {
     typeof json.atMs !== 'number' ||
     typeof json.command !== 'object' ||
     json.command === null ||
-    typeof json.command.type !== 'string'
+    typeof json.command.type !== 'string' ||
+    (json.command.kind !== undefined && typeof json.command.kind !== 'string')
   ) {
     throw new Error('not a stamped command');
   }
@@ -71,16 +81,29 @@ function fromJson(json: StampedJson): StampedCommand {
   };
 }
 
+/** Format 1 kept callers' idempotency keys as sent; commands now carry their digests. */
+function fromFormatOne(json: StampedJson): StampedCommand {
+  const stamped = fromJson(json);
+  const { idempotencyKey } = stamped.command;
+  const command = { ...stamped.command, kind: kindOfFormatOne(stamped.command.type) };
+  if (typeof idempotencyKey === 'string') {
+    command.idempotencyKey = idempotencyKeyDigest(idempotencyKey);
+  }
+  return { ...stamped, command };
+}
+
 /** The stamped commands of one payload, in order; throws when it is not one this codec wrote. */
 export function decodeBatch(payload: Buffer): StampedCommand[] {
   const json = JSON.parse(payload.toString('utf8')) as { journal?: unknown; commands?: unknown };
   if (typeof json !== 'object' || json === null || !('journal' in json)) {
     throw new Error('not a batch of commands');
   }
-  if (json.journal !== journalFormat) throw new JournalFormatError(json.journal);
+  if (json.journal !== journalFormat && json.journal !== 1)
+    throw new JournalFormatError(json.journal);
   const commands = json.commands;
   if (!Array.isArray(commands) || commands.length === 0) {
     throw new Error('not a batch of commands');
   }
-  return commands.map((entry) => fromJson(entry as StampedJson));
+  const read = json.journal === 1 ? fromFormatOne : fromJson;
+  return commands.map((entry) => read(entry as StampedJson));
 }

@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CommandLog } from '../engine/command-log.js';
 import type { StampedCommand } from '../engine/commands.js';
+import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
 import { decodeBatch, encodeBatch, JournalFormatError } from './codec.js';
 import {
@@ -61,6 +62,8 @@ export interface JournalOptions {
   logger: Logger;
   /** Limits of a state machine that starts empty (the journal's first command sets its own). */
   initialLimits: StateMachineLimits;
+  /** The raffle kinds whose commands and snapshot sections the journal holds. */
+  registry: KindRegistry;
   /** How often a long replay logs its progress. @default 1000 */
   progressEveryMs?: number;
 }
@@ -129,7 +132,7 @@ function loadSnapshot(
     try {
       const image = decodeSnapshot(readFileSync(snapshot.path));
       if (image.seq !== snapshot.seq) throw new Error(`it holds seq ${image.seq}`);
-      const machine = StateMachine.restore(image);
+      const machine = StateMachine.restore(options.registry, image);
       // Checksums prove the bytes are the ones written; the invariants prove they make a state.
       machine.checkInvariants();
       return machine;
@@ -150,7 +153,8 @@ function recover(options: JournalOptions): { machine: StateMachine; report: Reco
   const skipped: string[] = [];
   const snapshots = listSnapshots(dataDir);
   const machine =
-    loadSnapshot(snapshots, options, skipped) ?? new StateMachine(options.initialLimits);
+    loadSnapshot(snapshots, options, skipped) ??
+    new StateMachine(options.registry, options.initialLimits);
   const snapshotSeq = machine.appliedSeq;
   if (snapshots.length > 0 && skipped.length === snapshots.length) {
     logger.error('no snapshot passed its checks; replaying the journal from the start');
@@ -203,6 +207,8 @@ function recover(options: JournalOptions): { machine: StateMachine; report: Reco
             `command ${stamped.seq} follows command ${machine.appliedSeq}`,
           );
         }
+        const problem = machine.problemWith(stamped.command);
+        if (problem !== undefined) throw new JournalCorruptionError(segment.path, offset, problem);
         machine.apply(stamped);
         replayed += 1;
       }

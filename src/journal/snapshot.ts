@@ -1,42 +1,43 @@
 /**
  * Snapshots: the whole state as a sequence of framed records.
  *
- *     header        {kind, format, version, seq, limits}
- *     per raffle:   {kind: 'raffle', id, name, createdAtMs, counters}
- *                   {kind: 'draws', draws: [...]}                  (chunks, oldest first)
- *                   {kind: 'participants', entries: [[name, tickets, seq], ...]}  (chunks)
- *     idempotency   {kind: 'idempotency', records: [[key, fingerprint, atMs, seq, outcome], ...]}
- *     end           {kind: 'end', records}  (how many records came before it)
+ * Format 2 (written): every record's payload is a JSON array `[tag, body]`:
  *
- * A snapshot is valid only if every record checks and the end record counts them all, so a
- * snapshot cut short is never taken for a smaller state. Participants are stored in admission
- * order with their admission seqs, which keeps listing cursors valid across a restart.
+ *     ['header',  {format, version, seq, limits}]
+ *     ['section', {kind, version}]        then that kind's own records, each as ['record', body]
+ *     ['idempotency', [[key, kind, fingerprint, atMs, seq, outcome], ...]]   (chunks)
+ *     ['end',     {records}]              (how many records came before it)
+ *
+ * The engine's part (header, idempotency) knows no kind; each kind writes and reads its own
+ * section with its own version. A snapshot is valid only if every record checks and the end
+ * record counts them all, so a snapshot cut short is never taken for a smaller state.
+ *
+ * Format 1 (read only) predates kinds: object records `{kind: 'header' | 'raffle' | 'draws' |
+ * 'participants' | 'idempotency' | 'end'}`; everything between the header and the idempotency
+ * records is what is now the section of kind `ledger` at version 1, and its idempotency records
+ * all belong to that kind.
  */
 import { snapshotChunkEntries } from '../config/limits.js';
-import type { StateLimits } from '../engine/commands.js';
-import type { IdempotencyRecord, RaffleImage, StateImage } from '../engine/state-machine.js';
-import type { DrawRecord } from '../ledger/ledger.js';
-import type { WeightedEntry, WeightedSkipListCounters } from '../ledger/weighted-skip-list.js';
+import type { Outcome, StateLimits } from '../engine/commands.js';
+import { idempotencyKeyDigest, type IdempotencyRecord } from '../engine/idempotency.js';
+import type { SectionImage, StateImage } from '../engine/state-machine.js';
 import { encodeRecord, scanRecords } from './framing.js';
 
 const format = 'raffle-snapshot';
-const version = 1;
+const version = 2;
+/** The kind every format-1 snapshot record belongs to: the only kind there was. */
+const formatOneKind = 'ledger';
 
-type SnapshotRecord =
-  | { kind: 'header'; format: string; version: number; seq: number; limits: StateLimits }
-  | {
-      kind: 'raffle';
-      id: string;
-      name: string;
-      createdAtMs: number;
-      counters: WeightedSkipListCounters;
-    }
-  | { kind: 'draws'; draws: DrawRecord[] }
-  | { kind: 'participants'; entries: [string, number, number][] }
-  | { kind: 'idempotency'; records: [string, string, number, number, unknown][] }
-  | { kind: 'end'; records: number };
+type IdempotencyRow = [string, string, string, number, number, Outcome<unknown>];
 
-function* chunks<T>(items: Iterable<T>): Generator<T[]> {
+type Tagged =
+  | ['header', { format: string; version: number; seq: number; limits: StateLimits }]
+  | ['section', { kind: string; version: number }]
+  | ['record', unknown]
+  | ['idempotency', IdempotencyRow[]]
+  | ['end', { records: number }];
+
+function* chunked<T>(items: Iterable<T>): Generator<T[]> {
   let chunk: T[] = [];
   for (const item of items) {
     chunk.push(item);
@@ -51,39 +52,20 @@ function* chunks<T>(items: Iterable<T>): Generator<T[]> {
 /** The records of a snapshot of `image`; the image's iterables are consumed. */
 export function encodeSnapshot(image: StateImage): Buffer[] {
   const records: Buffer[] = [];
-  const put = (record: SnapshotRecord): void => {
+  const put = (record: Tagged): void => {
     records.push(encodeRecord(Buffer.from(JSON.stringify(record))));
   };
-  put({ kind: 'header', format, version, seq: image.seq, limits: image.limits });
-  for (const raffle of image.raffles) {
-    const { counters, entries, draws } = raffle.contents;
-    put({
-      kind: 'raffle',
-      id: raffle.id,
-      name: raffle.name,
-      createdAtMs: raffle.createdAtMs,
-      counters,
-    });
-    for (const chunk of chunks(draws)) put({ kind: 'draws', draws: chunk });
-    const rows = (function* () {
-      for (const entry of entries)
-        yield [entry.name, entry.weight, entry.seq] as [string, number, number];
-    })();
-    for (const chunk of chunks(rows)) put({ kind: 'participants', entries: chunk });
+  put(['header', { format, version, seq: image.seq, limits: image.limits }]);
+  for (const section of image.sections) {
+    put(['section', { kind: section.kind, version: section.version }]);
+    for (const record of section.records) put(['record', record]);
   }
-  const keyed = (function* () {
-    for (const [key, record] of image.idempotency) {
-      yield [key, record.fingerprint, record.atMs, record.seq, record.outcome] as [
-        string,
-        string,
-        number,
-        number,
-        unknown,
-      ];
-    }
+  const rows = (function* (): Generator<IdempotencyRow> {
+    for (const [key, r] of image.idempotency)
+      yield [key, r.kind, r.fingerprint, r.atMs, r.seq, r.outcome];
   })();
-  for (const chunk of chunks(keyed)) put({ kind: 'idempotency', records: chunk });
-  put({ kind: 'end', records: records.length });
+  for (const chunk of chunked(rows)) put(['idempotency', chunk]);
+  put(['end', { records: records.length }]);
   return records;
 }
 
@@ -98,73 +80,136 @@ export function decodeSnapshot(buffer: Buffer): StateImage {
     throw new Error(`bad record at offset ${scan.problem.offset}: ${scan.problem.detail}`);
   }
   const { payloads } = scan;
-  // The walk below looks at the record after each run (draws, participants) to see where the run
-  // ends, then reads it again as the start of the next run: remember the last one parsed, so no
-  // chunk of 10,000 entries is parsed twice.
-  let parsedIndex = -1;
-  let parsedRecord: SnapshotRecord | undefined;
-  const parse = (index: number): SnapshotRecord => {
-    if (index !== parsedIndex || parsedRecord === undefined) {
-      parsedRecord = JSON.parse((payloads[index] as Buffer).toString('utf8')) as SnapshotRecord;
-      parsedIndex = index;
-    }
-    return parsedRecord;
-  };
   if (payloads.length < 2) throw new Error('fewer records than a header and an end');
-  const header = parse(0);
-  if (header.kind !== 'header' || header.format !== format || header.version !== version) {
+  const parse = (index: number): unknown =>
+    JSON.parse((payloads[index] as Buffer).toString('utf8'));
+  const first = parse(0);
+  const last = payloads.length - 1;
+  if (Array.isArray(first)) {
+    const header = first as Tagged;
+    if (header[0] !== 'header' || header[1].format !== format || header[1].version !== version) {
+      throw new Error('no snapshot header of a known version');
+    }
+    const end = parse(last) as Tagged;
+    if (end[0] !== 'end' || end[1].records !== last) {
+      throw new Error('the end record does not count every record: the snapshot is incomplete');
+    }
+    return decodeFormatTwo(header[1], (index) => parse(index) as Tagged, last);
+  }
+  return decodeFormatOne(
+    first as FormatOneRecord,
+    (index) => parse(index) as FormatOneRecord,
+    last,
+  );
+}
+
+function decodeFormatTwo(
+  header: { seq: number; limits: StateLimits },
+  parse: (index: number) => Tagged,
+  last: number,
+): StateImage {
+  let cursor = 1;
+  // The record at the cursor, parsed once even when a walk looks at it before consuming it.
+  let parsedAt = -1;
+  let parsed: Tagged | undefined;
+  const at = (index: number): Tagged => {
+    if (index !== parsedAt || parsed === undefined) {
+      parsed = parse(index);
+      parsedAt = index;
+    }
+    return parsed;
+  };
+  function* recordsOfSection(): Generator<unknown> {
+    while (cursor < last) {
+      const record = at(cursor);
+      if (record[0] !== 'record') return;
+      cursor += 1;
+      yield record[1];
+    }
+  }
+  function* sections(): Generator<SectionImage> {
+    while (cursor < last) {
+      const record = at(cursor);
+      if (record[0] !== 'section') return;
+      cursor += 1;
+      yield { kind: record[1].kind, version: record[1].version, records: recordsOfSection() };
+      // Whatever the kind left of its records is passed over.
+      while (cursor < last && at(cursor)[0] === 'record') cursor += 1;
+    }
+  }
+  function* idempotency(): Generator<[string, IdempotencyRecord]> {
+    while (cursor < last) {
+      const record = at(cursor);
+      if (record[0] !== 'idempotency')
+        throw new Error(`unexpected '${record[0]}' record at index ${cursor}`);
+      cursor += 1;
+      for (const [key, kind, fingerprint, atMs, seq, outcome] of record[1]) {
+        yield [key, { kind, fingerprint, atMs, seq, outcome }];
+      }
+    }
+  }
+  return {
+    seq: header.seq,
+    limits: header.limits,
+    sections: sections(),
+    idempotency: idempotency(),
+  };
+}
+
+type FormatOneRecord =
+  | { kind: 'header'; format: string; version: number; seq: number; limits: StateLimits }
+  | { kind: 'raffle' | 'draws' | 'participants' }
+  | { kind: 'idempotency'; records: [string, string, number, number, Outcome<unknown>][] }
+  | { kind: 'end'; records: number };
+
+function decodeFormatOne(
+  header: FormatOneRecord,
+  parse: (index: number) => FormatOneRecord,
+  last: number,
+): StateImage {
+  if (header.kind !== 'header' || header.format !== format || header.version !== 1) {
     throw new Error('no snapshot header of a known version');
   }
-  const end = parse(payloads.length - 1);
-  if (end.kind !== 'end' || end.records !== payloads.length - 1) {
+  const end = parse(last);
+  if (end.kind !== 'end' || end.records !== last) {
     throw new Error('the end record does not count every record: the snapshot is incomplete');
   }
   let cursor = 1;
-  const last = payloads.length - 1;
-  const kindAt = (index: number): SnapshotRecord['kind'] => parse(index).kind;
-
-  function* raffles(): Generator<RaffleImage> {
-    while (cursor < last && kindAt(cursor) === 'raffle') {
-      const raffle = parse(cursor) as Extract<SnapshotRecord, { kind: 'raffle' }>;
+  let parsedAt = -1;
+  let parsed: FormatOneRecord | undefined;
+  const at = (index: number): FormatOneRecord => {
+    if (index !== parsedAt || parsed === undefined) {
+      parsed = parse(index);
+      parsedAt = index;
+    }
+    return parsed;
+  };
+  function* ledgerRecords(): Generator<unknown> {
+    while (cursor < last && at(cursor).kind !== 'idempotency') {
       cursor += 1;
-      const draws: DrawRecord[] = [];
-      while (cursor < last) {
-        const record = parse(cursor);
-        if (record.kind !== 'draws') break;
-        for (const draw of record.draws) draws.push(draw);
-        cursor += 1;
-      }
-      function* entries(): Generator<WeightedEntry> {
-        while (cursor < last) {
-          const record = parse(cursor);
-          if (record.kind !== 'participants') return;
-          cursor += 1;
-          for (const [name, weight, seq] of record.entries) yield { name, weight, seq };
-        }
-      }
-      yield {
-        id: raffle.id,
-        name: raffle.name,
-        createdAtMs: raffle.createdAtMs,
-        contents: { counters: raffle.counters, entries: entries(), draws },
-      };
-      // Whatever the consumer left of this raffle's participants is skipped.
-      while (cursor < last && kindAt(cursor) === 'participants') cursor += 1;
+      yield at(cursor - 1);
     }
   }
-
+  function* sections(): Generator<SectionImage> {
+    yield { kind: formatOneKind, version: 1, records: ledgerRecords() };
+    while (cursor < last && at(cursor).kind !== 'idempotency') cursor += 1;
+  }
   function* idempotency(): Generator<[string, IdempotencyRecord]> {
     while (cursor < last) {
-      const record = parse(cursor);
-      if (record.kind !== 'idempotency') {
+      const record = at(cursor);
+      if (record.kind !== 'idempotency')
         throw new Error(`unexpected '${record.kind}' record at index ${cursor}`);
-      }
       cursor += 1;
       for (const [key, fingerprint, atMs, seq, outcome] of record.records) {
-        yield [key, { fingerprint, atMs, seq, outcome } as IdempotencyRecord];
+        // Format 1 kept callers' keys as sent; records are now filed under their digests.
+        yield [idempotencyKeyDigest(key), { kind: formatOneKind, fingerprint, atMs, seq, outcome }];
       }
     }
   }
-
-  return { seq: header.seq, limits: header.limits, raffles: raffles(), idempotency: idempotency() };
+  return {
+    seq: header.seq,
+    limits: header.limits,
+    sections: sections(),
+    idempotency: idempotency(),
+  };
 }

@@ -29,6 +29,7 @@ import type { Config } from './env.js';
 import { sendError } from './error-response.js';
 import { createMetrics } from './metrics.js';
 import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
+import { createRequestContext } from './request-context.js';
 import { restMethodGate, restPathsOf } from './rest-methods.js';
 import { serviceVersion } from './version.js';
 
@@ -93,24 +94,21 @@ export function createApp({
   });
   const bodyLimits = { bodyBytesMax: config.bodyBytesMax, jsonDepthMax };
   const metrics = createMetrics(engine, journal);
+  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+    if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
+  };
+
+  const app = express();
+  // Sets `trust proxy` on the app and puts the client address and operator status in the context.
+  const requestContext = createRequestContext(app, { engine, config });
   const contextFor =
     (transport: Context['transport']) =>
     ({ req, res }: { req: express.Request; res: express.Response }): Context => {
       // A body refused while it was read is raised here, so tRPC answers it in its own shape.
       const refusal = res.locals[bodyRefusalKey] as Refusal | undefined;
       if (refusal !== undefined) throw refusalError(refusal);
-      return {
-        engine,
-        transport,
-        exposeInternalErrors: config.exposeInternalErrors,
-        idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
-      };
+      return requestContext(transport)({ req });
     };
-  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
-    if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
-  };
-
-  const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   if (config.logRequests) {
@@ -140,7 +138,10 @@ export function createApp({
         version: serviceVersion,
         queueLength: stats.queueLength,
         raffles: stats.raffleCount,
+        // Applied: in memory and answered from; durable: on disk (or in the log), so it survives a
+        // crash. They differ only while a batch is being written.
         appliedSeq: stats.appliedSeq,
+        durableSeq: stats.durableSeq,
       });
     })
     .all(getOnly);

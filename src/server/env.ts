@@ -24,6 +24,12 @@ import {
   snapshotEveryCommandsDefault,
 } from '../config/limits.js';
 import { raffleIdSchema, raffleNameSchema } from '../api/schemas.js';
+import {
+  managerIpsSchema,
+  managerTokenSchema,
+  trustProxySchema,
+  type TrustProxy,
+} from './operator-config.js';
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -59,6 +65,9 @@ export const envSchema = z.object({
   IDEMPOTENCY_KEYS_MAX: integer(0, 10_000_000, idempotencyKeysMaxDefault),
   IDEMPOTENCY_TTL_MS: integer(0, 30 * 86_400_000, idempotencyTtlMsDefault),
   LOG_REQUESTS: booleanFlag.default(false),
+  MANAGER_IPS: managerIpsSchema,
+  MANAGER_TOKEN: managerTokenSchema,
+  TRUST_PROXY: trustProxySchema,
 });
 
 export interface Config {
@@ -86,6 +95,12 @@ export interface Config {
   idempotencyTtlMs: number;
   /** One access-log line per request (pino-http); off by default, it costs about a third of the throughput. */
   logRequests: boolean;
+  /** Addresses and CIDRs whose clients are operators (`MANAGER_IPS`), in canonical form. */
+  managerIps: readonly string[];
+  /** The operators' bearer token (`MANAGER_TOKEN`), if set. A secret: never log it. */
+  managerToken: string | undefined;
+  /** Express's `trust proxy` setting (`TRUST_PROXY`): which hops may name the client address. */
+  trustProxy: TrustProxy;
 }
 
 /** Parses an environment into a checked configuration; throws with every problem listed. */
@@ -121,6 +136,9 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     idempotencyKeysMax: e.IDEMPOTENCY_KEYS_MAX,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
     logRequests: e.LOG_REQUESTS,
+    managerIps: e.MANAGER_IPS,
+    managerToken: e.MANAGER_TOKEN,
+    trustProxy: e.TRUST_PROXY,
   };
   assertLimitsConsistent(config);
   return config;

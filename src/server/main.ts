@@ -3,11 +3,13 @@
  */
 import { parseEnv } from './env.js';
 import { createLogger } from './logger.js';
+import { operatorConfigWarnings } from './operator-config.js';
 import { startServer } from './server.js';
 
 async function main(): Promise<void> {
   const config = parseEnv(process.env);
   const logger = createLogger(config.logLevel);
+  for (const warning of operatorConfigWarnings(config)) logger.warn(warning);
   const running = await startServer(config, logger);
   logger.info(
     {

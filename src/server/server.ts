@@ -13,9 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { shutdownQuietMs } from '../config/limits.js';
-import { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { CommandLog } from '../engine/command-log.js';
 import { Journal } from '../journal/journal.js';
+import { createKindRegistry } from '../kinds/registry.js';
+import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
 import { Drain } from './drain.js';
 import type { Config } from './env.js';
@@ -45,6 +47,7 @@ export async function startServer(
     idempotencyKeysMax: config.idempotencyKeysMax,
     idempotencyTtlMs: config.idempotencyTtlMs,
   };
+  const registry = createKindRegistry();
   const journal =
     options.log === undefined && config.durability === 'fsync'
       ? await Journal.open({
@@ -53,10 +56,12 @@ export async function startServer(
           snapshotEveryBytes: config.snapshotEveryBytes,
           logger,
           initialLimits: limits,
+          registry,
         })
       : undefined;
-  const engine = await Engine.start({
+  const engine = await startRaffleEngine({
     ...limits,
+    registry,
     defaultRaffleId: config.defaultRaffleId,
     defaultRaffleName: config.defaultRaffleName,
     queueLengthMax: config.queueLengthMax,

@@ -4,6 +4,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { describe, expect, it } from 'vitest';
 import { httpStatusOf, trpcCodeByReason } from '../../src/api/errors.js';
 import { createOpenApiDocument, reasonsByOperation } from '../../src/api/openapi.js';
+import { operatorOperationIds } from '../../src/api/operator-security.js';
 import { createAppRouter } from '../../src/api/routers/_app.js';
 import { reasons } from '../../src/domain/reasons.js';
 
@@ -22,7 +23,7 @@ const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =
 );
 
 /**
- * The REST contract of DESIGN.md, plus the bulk endpoints and the diagnostic no-op: method, path, success status and the
+ * The REST contract (WRITEUP.md), plus the bulk endpoints and the diagnostic no-op: method, path, success status and the
  * refusal statuses.
  */
 const contract: [string, string, number, number[]][] = [
@@ -66,8 +67,17 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('has no authentication requirement and no leftover generated error schemas', () => {
-    expect(text).not.toContain('"security"');
+  it('only operator operations require credentials; no leftover generated error schemas', () => {
+    const operators = operatorOperationIds(createAppRouter({ countMax: 1_000 }));
+    for (const { operation } of operations) {
+      const guarded = operators.has(operation.operationId);
+      expect(operation.security !== undefined, operation.operationId).toBe(guarded);
+      expect(operation.responses['403'] !== undefined, operation.operationId).toBe(guarded);
+    }
+    expect(Object.keys(document.components?.securitySchemes ?? {}).sort()).toEqual([
+      'managerAddress',
+      'managerToken',
+    ]);
     expect(
       Object.keys(document.components?.schemas ?? {}).filter((n) => n.startsWith('error.')),
     ).toEqual([]);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { ReasonedCause } from '../../src/api/errors.js';
 import { createAppRouter } from '../../src/api/routers/_app.js';
 import { createCallerFactory } from '../../src/api/trpc.js';
-import { Engine } from '../../src/engine/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import type { inferRouterOutputs } from '@trpc/server';
 
 let engine: Engine;
@@ -24,7 +25,7 @@ async function reasonOfCall(call: Promise<unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-  engine = await Engine.start({
+  engine = await startRaffleEngine({
     defaultRaffleId: 'main',
     defaultRaffleName: 'Main raffle',
     rafflesMax: 10,

@@ -8,6 +8,9 @@ const untouchable: CommandSubmitter = {
   submit: () => {
     throw new Error('noop reached the engine');
   },
+  query: () => {
+    throw new Error('noop reached the engine');
+  },
 };
 const caller = createCallerFactory(createAppRouter({ countMax: 100 }))({
   engine: untouchable,

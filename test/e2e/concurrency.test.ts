@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpStatusOf } from '../../src/api/errors.js';
 import { drawView } from '../../src/api/routers/draws.js';
 import { participantsPerRaffleMaxDefault, rafflesMaxDefault } from '../../src/config/limits.js';
-import type { DrawRecord } from '../../src/ledger/ledger.js';
+import type { DrawRecord } from '../../src/kinds/ledger/ledger.js';
 import type { StampedCommand } from '../../src/engine/commands.js';
-import { StateMachine } from '../../src/engine/state-machine.js';
+import { newStateMachine } from '../support/ledger-commands.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { allParticipants } from '../support/assertions.js';
 import { RecordingLog, request, startTestServer } from '../support/server.js';
@@ -171,7 +171,7 @@ describe('concurrency', () => {
     expect([...drawsHeard].sort((a, b) => a.drawId - b.drawId)).toEqual(history.body.draws);
 
     // (c) Every answer is explained by the recorded serial order.
-    const replay = new StateMachine({
+    const replay = newStateMachine({
       rafflesMax: rafflesMaxDefault,
       participantsPerRaffleMax: participantsPerRaffleMaxDefault,
     });
@@ -197,7 +197,7 @@ describe('concurrency', () => {
     expect(replay.digestText()).toBe(running.engine.stateMachine.digestText());
 
     // Replaying is deterministic: a second replay reaches the same state again.
-    const again = new StateMachine({
+    const again = newStateMachine({
       rafflesMax: rafflesMaxDefault,
       participantsPerRaffleMax: participantsPerRaffleMaxDefault,
     });

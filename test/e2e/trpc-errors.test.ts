@@ -38,7 +38,9 @@ describe('internal errors', () => {
       const running = await startTestServer({ exposeInternalErrors: expose });
       try {
         // A fault inside the engine, as a bug would cause one.
-        running.engine.submit = () => Promise.reject(new Error('secret detail of the fault'));
+        const fault = () => Promise.reject(new Error('secret detail of the fault'));
+        running.engine.submit = fault;
+        running.engine.query = fault;
         for (const [method, path, body] of [
           ['GET', '/api/raffles/main', undefined],
           ['POST', '/trpc/tickets.issue', { json: { raffleId: 'main', username: 'a', count: 1 } }],

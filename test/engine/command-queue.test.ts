@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CommandQueue } from '../../src/engine/command-queue.js';
 import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../../src/config/limits.js';
-import { Engine } from '../../src/engine/engine.js';
-import { StateMachine } from '../../src/engine/state-machine.js';
+import { startRaffleEngine } from '../../src/kinds/start-engine.js';
+import { ledgerOf, newStateMachine, submitTo } from '../support/ledger-commands.js';
 import { BlockingLog, RecordingLog } from '../support/server.js';
 
 function newQueue(
@@ -12,7 +12,7 @@ function newQueue(
     log?: RecordingLog | BlockingLog;
   } = {},
 ) {
-  const stateMachine = new StateMachine({ rafflesMax: 10, participantsPerRaffleMax: 1_000 });
+  const stateMachine = newStateMachine({ rafflesMax: 10, participantsPerRaffleMax: 1_000 });
   let clock = 1_000;
   let randomCalls = 0;
   const queue = new CommandQueue({
@@ -35,10 +35,10 @@ describe('command queue', () => {
   it('batch: commands submitted in one turn are applied as one batch, in order', async () => {
     const log = new RecordingLog();
     const { queue } = newQueue({ log });
-    await queue.submit(createMain);
+    await submitTo(queue, createMain);
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        queue.submit({ type: 'issue', raffleId: 'main', username: `u${i % 5}`, count: 1 }),
+        submitTo(queue, { type: 'issue', raffleId: 'main', username: `u${i % 5}`, count: 1 }),
       ),
     );
     expect(log.batches).toBe(2);
@@ -51,10 +51,10 @@ describe('command queue', () => {
   it('batch: a batch never holds more than batchSizeMax commands', async () => {
     const log = new RecordingLog();
     const { queue } = newQueue({ log, batchSizeMax: 7 });
-    await queue.submit(createMain);
+    await submitTo(queue, createMain);
     await Promise.all(
       Array.from({ length: 30 }, () =>
-        queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
+        submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
       ),
     );
     expect(log.batches).toBe(1 + Math.ceil(30 / 7));
@@ -63,9 +63,9 @@ describe('command queue', () => {
   it('stamp: time is stamped and seeds only go to draws and creations', async () => {
     const log = new RecordingLog();
     const { queue } = newQueue({ log });
-    await queue.submit(createMain);
-    await queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 2 });
-    await queue.submit({ type: 'draw', raffleId: 'main' });
+    await submitTo(queue, createMain);
+    await submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 2 });
+    await submitTo(queue, { type: 'draw', raffleId: 'main' });
     const [create, issue, draw] = log.commands;
     expect(create?.seed).toHaveLength(16);
     expect(issue?.seed).toBeUndefined();
@@ -77,12 +77,12 @@ describe('command queue', () => {
   it('stamp: a seed is a copy, unchanged when the random pool refills', async () => {
     const log = new RecordingLog();
     const { queue } = newQueue({ log });
-    await queue.submit(createMain);
-    await queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1_000 });
-    const first = await queue.submit({ type: 'draw', raffleId: 'main' });
+    await submitTo(queue, createMain);
+    await submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 1_000 });
+    const first = await submitTo(queue, { type: 'draw', raffleId: 'main' });
     const seedCopy = Uint8Array.from(log.commands[2]?.seed ?? []);
     // 4096-byte pool / 16-byte seeds: 300 more draws refill it.
-    for (let i = 0; i < 300; i += 1) await queue.submit({ type: 'draw', raffleId: 'main' });
+    for (let i = 0; i < 300; i += 1) await submitTo(queue, { type: 'draw', raffleId: 'main' });
     expect(log.commands[2]?.seed).toEqual(seedCopy);
     expect(first.ok).toBe(true);
   });
@@ -90,10 +90,10 @@ describe('command queue', () => {
   it('reads: only mutations reach the log, reads see earlier writes', async () => {
     const log = new RecordingLog();
     const { queue } = newQueue({ log });
-    await queue.submit(createMain);
+    await submitTo(queue, createMain);
     const [, read] = await Promise.all([
-      queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 3 }),
-      queue.submit({ type: 'getParticipant', raffleId: 'main', username: 'a' }),
+      submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 3 }),
+      submitTo(queue, { type: 'getParticipant', raffleId: 'main', username: 'a' }),
     ]);
     expect(read.ok && read.value).toEqual({ username: 'a', tickets: 3 });
     expect(log.commands.map((c) => c.command.type)).toEqual(['createRaffle', 'issue']);
@@ -103,11 +103,11 @@ describe('command queue', () => {
     const log = new BlockingLog();
     log.block();
     const { queue, stateMachine } = newQueue({ log, queueLengthMax: 5, batchSizeMax: 5 });
-    const create = queue.submit(createMain);
+    const create = submitTo(queue, createMain);
     await new Promise((resolve) => setImmediate(resolve));
     // The first batch is stuck in the log; the next five wait, the rest are refused.
     const submitted = Array.from({ length: 8 }, () =>
-      queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
+      submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
     );
     const refused = await Promise.all(submitted.slice(5));
     expect(refused.map((o) => (o.ok ? 'ok' : o.reason))).toEqual([
@@ -122,7 +122,7 @@ describe('command queue', () => {
     log.release();
     const accepted = await Promise.all(submitted.slice(0, 5));
     expect(accepted.every((o) => o.ok)).toBe(true);
-    expect(stateMachine.ledger('main')?.ticketsOf('a')).toBe(5);
+    expect(ledgerOf(stateMachine, 'main')?.ticketsOf('a')).toBe(5);
   });
 
   it('acknowledgement: callers hear back only after the log settles', async () => {
@@ -130,7 +130,7 @@ describe('command queue', () => {
     log.block();
     const { queue } = newQueue({ log });
     let answered = false;
-    const pending = queue.submit(createMain).then(() => (answered = true));
+    const pending = submitTo(queue, createMain).then(() => (answered = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(answered).toBe(false);
     log.release();
@@ -140,15 +140,20 @@ describe('command queue', () => {
 
   it('close: answers every queued command, then refuses with shutting_down', async () => {
     const { queue, stateMachine } = newQueue();
-    await queue.submit(createMain);
+    await submitTo(queue, createMain);
     const queued = Array.from({ length: 100 }, () =>
-      queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
+      submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 1 }),
     );
     await queue.close();
     const outcomes = await Promise.all(queued);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(stateMachine.ledger('main')?.ticketsOf('a')).toBe(100);
-    const late = await queue.submit({ type: 'issue', raffleId: 'main', username: 'a', count: 1 });
+    expect(ledgerOf(stateMachine, 'main')?.ticketsOf('a')).toBe(100);
+    const late = await submitTo(queue, {
+      type: 'issue',
+      raffleId: 'main',
+      username: 'a',
+      count: 1,
+    });
     expect(late.ok ? 'ok' : late.reason).toBe('shutting_down');
   });
 
@@ -169,11 +174,12 @@ describe('engine', () => {
 
   it('start: the first commands set the limits and create the default raffle', async () => {
     const log = new RecordingLog();
-    const engine = await Engine.start({ ...options, log });
-    const stats = await engine.submit({ type: 'getRaffle', raffleId: 'main' });
+    const engine = await startRaffleEngine({ ...options, log });
+    const stats = await submitTo(engine, { type: 'getRaffle', raffleId: 'main' });
     expect(stats.ok && stats.value.name).toBe('Main raffle');
     expect(log.commands.map((stamped) => stamped.command)).toEqual([
       {
+        kind: 'engine',
         type: 'configure',
         limits: {
           rafflesMax: 10,
@@ -182,7 +188,7 @@ describe('engine', () => {
           idempotencyTtlMs: idempotencyTtlMsDefault,
         },
       },
-      { type: 'createRaffle', id: 'main', name: 'Main raffle' },
+      { kind: 'ledger', type: 'createRaffle', id: 'main', name: 'Main raffle' },
     ]);
     expect(engine.stats()).toMatchObject({ appliedSeq: 2, raffleCount: 1, queueLength: 0 });
     await engine.close();
@@ -190,14 +196,16 @@ describe('engine', () => {
   });
 
   it('start on a recovered state: only what changed is journaled', async () => {
-    const first = await Engine.start({ ...options, log: new RecordingLog() });
+    const first = await startRaffleEngine({ ...options, log: new RecordingLog() });
     await first.close();
     const same = new RecordingLog();
-    await (await Engine.start({ ...options, log: same, stateMachine: first.stateMachine })).close();
+    await (
+      await startRaffleEngine({ ...options, log: same, stateMachine: first.stateMachine })
+    ).close();
     expect(same.commands).toEqual([]);
 
     const changed = new RecordingLog();
-    const engine = await Engine.start({
+    const engine = await startRaffleEngine({
       ...options,
       participantsPerRaffleMax: 3,
       log: changed,

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Mutation, StampedCommand } from '../../src/engine/commands.js';
-import { needsSeed } from '../../src/engine/commands.js';
-import { StateMachine } from '../../src/engine/state-machine.js';
+import type { StampedCommand } from '../../src/engine/commands.js';
+import { asMutation, newStateMachine, type LedgerMutation } from '../support/ledger-commands.js';
 import { ReferenceStateMachine } from '../support/reference-state-machine.js';
 
 const limits = { rafflesMax: 3, participantsPerRaffleMax: 5 };
@@ -14,7 +13,7 @@ const countArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant(Number.MAX_SAFE_INTEGER - 3) },
 );
 
-const plainMutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const plainMutationArb: fc.Arbitrary<LedgerMutation> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
@@ -89,7 +88,7 @@ const plainMutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 /** A third of the mutations carry a key from a small pool, so keys are reused often. */
-const mutationArb: fc.Arbitrary<Mutation> = fc
+const mutationArb: fc.Arbitrary<LedgerMutation> = fc
   .tuple(
     plainMutationArb,
     fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined, freq: 2 }),
@@ -109,7 +108,7 @@ function withoutMessages(value: unknown): unknown {
 }
 
 /** Every run starts with two raffles, so most commands reach a ledger. */
-const setup: Mutation[] = [
+const setup: LedgerMutation[] = [
   { type: 'createRaffle', id: 'main', name: 'Main' },
   { type: 'createRaffle', id: 'spring', name: 'Spring' },
 ];
@@ -125,7 +124,7 @@ const stepArb = fc.record({
   ),
 });
 
-type Step = { mutation: Mutation; seed: Uint8Array; elapsedMs: number };
+type Step = { mutation: LedgerMutation; seed: Uint8Array; elapsedMs: number };
 
 function stampAll(steps: Step[]): StampedCommand[] {
   let atMs = 1_000;
@@ -134,8 +133,11 @@ function stampAll(steps: Step[]): StampedCommand[] {
     return {
       seq: index + 1,
       atMs,
-      seed: needsSeed(step.mutation) ? step.seed : undefined,
-      command: step.mutation,
+      seed:
+        step.mutation.type === 'draw' || step.mutation.type === 'createRaffle'
+          ? step.seed
+          : undefined,
+      command: asMutation(step.mutation),
     };
   });
 }
@@ -152,7 +154,7 @@ describe('state machine against the reference model', () => {
             ...setup.map((mutation) => ({ mutation, seed: setupSeed, elapsedMs: 0 })),
             ...randomSteps,
           ];
-          const machine = new StateMachine(limits);
+          const machine = newStateMachine(limits);
           const reference = new ReferenceStateMachine(limits);
           stampAll(steps).forEach((stamped, index) => {
             const actual = machine.apply(stamped);
@@ -205,8 +207,8 @@ describe('state machine against the reference model', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 10, maxLength: 80, size: 'max' }), (steps) => {
         const stamped = stampAll(steps);
-        const first = new StateMachine(limits);
-        const second = new StateMachine(limits);
+        const first = newStateMachine(limits);
+        const second = newStateMachine(limits);
         const firstOutcomes = stamped.map((command) => first.apply(command));
         const secondOutcomes = stamped.map((command) => second.apply(command));
         expect(secondOutcomes).toEqual(firstOutcomes);
@@ -217,9 +219,13 @@ describe('state machine against the reference model', () => {
   });
 
   it('apply asserts that sequence numbers follow each other', () => {
-    const machine = new StateMachine(limits);
+    const machine = newStateMachine(limits);
     expect(() =>
-      machine.apply({ seq: 2, atMs: 0, command: { type: 'draw', raffleId: 'main' } }),
+      machine.apply({
+        seq: 2,
+        atMs: 0,
+        command: { kind: 'ledger', type: 'draw', raffleId: 'main' },
+      }),
     ).toThrow(/seq 2 follows 0/);
   });
 });

@@ -12,8 +12,8 @@ const batch: StampedCommand[] = Array.from({ length: 40 }, (_, i) => ({
   seed: i % 5 === 0 ? new Uint8Array(16).fill(i) : undefined,
   command:
     i % 5 === 0
-      ? { type: 'draw', raffleId: 'main', idempotencyKey: `k-${i}` }
-      : { type: 'issue', raffleId: 'main', username: `user-${i}`, count: i },
+      ? { kind: 'ledger', type: 'draw', raffleId: 'main', idempotencyKey: `k-${i}` }
+      : { kind: 'ledger', type: 'issue', raffleId: 'main', username: `user-${i}`, count: i },
 }));
 
 describe('journal codec', () => {
@@ -30,6 +30,26 @@ describe('journal codec', () => {
     expect(payloads.flatMap((payload) => decodeBatch(payload))).toEqual(batch);
   });
 
+  it('format 1 (before kinds): commands read back as kind ledger, configure as kind engine', () => {
+    const payload = Buffer.from(
+      JSON.stringify({
+        journal: 1,
+        commands: [
+          { seq: 1, atMs: 5, command: { type: 'configure', limits: { rafflesMax: 1 } } },
+          {
+            seq: 2,
+            atMs: 6,
+            command: { type: 'issue', raffleId: 'main', username: 'a', count: 1 },
+          },
+        ],
+      }),
+    );
+    expect(decodeBatch(payload).map((stamped) => stamped.command)).toEqual([
+      { kind: 'engine', type: 'configure', limits: { rafflesMax: 1 } },
+      { kind: 'ledger', type: 'issue', raffleId: 'main', username: 'a', count: 1 },
+    ]);
+  });
+
   it('refuses payloads it did not write', () => {
     for (const text of [
       '{}',
@@ -43,8 +63,8 @@ describe('journal codec', () => {
   });
 
   it('refuses another journal format by name, not as damage', () => {
-    const payload = Buffer.from(JSON.stringify({ journal: 2, commands: [] }));
+    const payload = Buffer.from(JSON.stringify({ journal: 3, commands: [] }));
     expect(() => decodeBatch(payload)).toThrow(JournalFormatError);
-    expect(() => decodeBatch(payload)).toThrow(/journal format 2, but this version reads format 1/);
+    expect(() => decodeBatch(payload)).toThrow(/journal format 3, but this version reads format 2/);
   });
 });

@@ -11,9 +11,11 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandLog } from '../../src/engine/command-log.js';
-import type { Mutation, StampedCommand } from '../../src/engine/commands.js';
-import { Engine } from '../../src/engine/engine.js';
-import { StateMachine } from '../../src/engine/state-machine.js';
+import type { StampedCommand } from '../../src/engine/commands.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { createKindRegistry } from '../../src/kinds/registry.js';
+import { startRaffleEngine } from '../../src/kinds/start-engine.js';
+import { newStateMachine, submitTo, type LedgerMutation } from '../support/ledger-commands.js';
 import { listSegments, listSnapshots, segmentName } from '../../src/journal/files.js';
 import { encodeRecord } from '../../src/journal/framing.js';
 import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
@@ -56,13 +58,14 @@ async function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): 
     snapshotEveryBytes: 2 ** 40,
     logger,
     initialLimits: limits,
+    registry: createKindRegistry(),
   });
   journals.push(journal);
   return journal;
 }
 
 async function startEngine(journal: Journal, log: CommandLog = journal): Promise<Engine> {
-  return Engine.start({
+  return startRaffleEngine({
     ...limits,
     defaultRaffleId: 'main',
     defaultRaffleName: 'Main',
@@ -74,14 +77,14 @@ async function startEngine(journal: Journal, log: CommandLog = journal): Promise
 }
 
 /** A deterministic mix of mutations (some keyed, some refused) from a seed. */
-function mutations(count: number, seed: number): Mutation[] {
+function mutations(count: number, seed: number): LedgerMutation[] {
   let state = seed >>> 0;
   const next = (n: number) => {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
     return state % n;
   };
   const names = ['ann', 'bo', 'cy', 'di', 'ed'];
-  const list: Mutation[] = [{ type: 'createRaffle', id: 'side', name: 'Side' }];
+  const list: LedgerMutation[] = [{ type: 'createRaffle', id: 'side', name: 'Side' }];
   for (let i = 0; i < count; i += 1) {
     const raffleId = next(4) === 0 ? 'side' : 'main';
     const key = next(3) === 0 ? `key-${next(30)}` : undefined;
@@ -110,9 +113,9 @@ describe('journal recovery', () => {
     const tee = new TeeLog(journal);
     const engine = await startEngine(journal, tee);
     // One command per batch, each acknowledged before the next: one record per command.
-    for (const mutation of mutations(60, 7)) await engine.submit(mutation);
+    for (const mutation of mutations(60, 7)) await submitTo(engine, mutation);
     // The state after each acknowledged command, rebuilt from the commands the journal received.
-    const replay = new StateMachine(limits);
+    const replay = newStateMachine(limits);
     const digests = new Map<number, string>([[0, replay.digestText()]]);
     for (const stamped of tee.commands) {
       replay.apply(stamped);
@@ -147,7 +150,7 @@ describe('journal recovery', () => {
     const dataDir = tempDir();
     const journal = await openJournal(dataDir);
     const engine = await startEngine(journal);
-    for (const mutation of mutations(40, 3)) await engine.submit(mutation);
+    for (const mutation of mutations(40, 3)) await submitTo(engine, mutation);
     await engine.close();
     // Closing wrote a snapshot; remove it so recovery has to read the whole journal.
     for (const snapshot of listSnapshots(dataDir)) rmSync(snapshot.path);
@@ -188,14 +191,14 @@ describe('journal recovery', () => {
     // Bursts of concurrent commands, so batches hold several commands and snapshots fall
     // between batches of every size.
     for (let i = 0; i < all.length; i += 25) {
-      await Promise.all(all.slice(i, i + 25).map((mutation) => engine.submit(mutation)));
+      await Promise.all(all.slice(i, i + 25).map((mutation) => submitTo(engine, mutation)));
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(journal.stats.snapshots).toBeGreaterThanOrEqual(3);
     expect(listSnapshots(dataDir).length).toBe(2);
     const live = journal.stateMachine.digestText();
 
-    const fromScratch = new StateMachine(limits);
+    const fromScratch = newStateMachine(limits);
     for (const stamped of tee.commands) fromScratch.apply(stamped);
     expect(fromScratch.digestText()).toBe(live);
 
@@ -222,7 +225,7 @@ describe('journal recovery', () => {
     const before = journal.stats.fsyncs;
     const outcomes = await Promise.all(
       Array.from({ length: 5_000 }, (_, i) =>
-        engine.submit({ type: 'issue', raffleId: 'main', username: `u${i % 100}`, count: 1 }),
+        submitTo(engine, { type: 'issue', raffleId: 'main', username: `u${i % 100}`, count: 1 }),
       ),
     );
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
@@ -236,7 +239,7 @@ describe('journal recovery', () => {
     const dataDir = tempDir();
     const journal = await openJournal(dataDir);
     const engine = await startEngine(journal);
-    for (const mutation of mutations(30, 23)) await engine.submit(mutation);
+    for (const mutation of mutations(30, 23)) await submitTo(engine, mutation);
     const live = journal.stateMachine.digestText();
     await engine.close();
     const reopened = await openJournal(dataDir);
@@ -251,7 +254,7 @@ describe('journal recovery', () => {
     const dataDir = tempDir();
     const journal = await openJournal(dataDir);
     const engine = await startEngine(journal);
-    for (const mutation of mutations(30, 29)) await engine.submit(mutation);
+    for (const mutation of mutations(30, 29)) await submitTo(engine, mutation);
     await journal.abandon();
     const segment = listSegments(dataDir)[0]!;
     const size = statSync(segment.path).size;
@@ -268,6 +271,7 @@ describe('journal recovery', () => {
       snapshotEveryBytes: 2 ** 40,
       logger: recording,
       initialLimits: limits,
+      registry: createKindRegistry(),
       progressEveryMs: 0,
     });
     journals.push(reopened);
@@ -285,7 +289,7 @@ describe('journal recovery', () => {
 
   it('a journal in another format refuses to start, saying so rather than calling it damage', async () => {
     const dataDir = tempDir();
-    const record = encodeRecord(Buffer.from(JSON.stringify({ journal: 2, commands: [] })));
+    const record = encodeRecord(Buffer.from(JSON.stringify({ journal: 3, commands: [] })));
     writeFileSync(join(dataDir, segmentName(1)), Buffer.concat([record, record]));
     const error = await openJournal(dataDir).then(
       () => undefined,
@@ -293,7 +297,7 @@ describe('journal recovery', () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(JournalCorruptionError);
-    expect(error?.message).toMatch(/journal format 2, but this version reads format 1/);
+    expect(error?.message).toMatch(/journal format 3, but this version reads format 2/);
     expect(error?.message).toContain(segmentName(1));
   });
 

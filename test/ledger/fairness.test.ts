@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/ledger/ledger.js';
+import { Ledger } from '../../src/kinds/ledger/ledger.js';
 
 /**
  * Fairness: with draws that put the ticket back (re-issue the winner's ticket), every draw sees

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/ledger/ledger.js';
+import { Ledger } from '../../src/kinds/ledger/ledger.js';
 
 function newLedger(participantsMax = 1_000) {
   return new Ledger({ id: 'main', name: 'Main', createdAtMs: 0, levelSeed: 7, participantsMax });

@@ -6,7 +6,7 @@ import {
   SeedByteStream,
   ticketIndexFromSeed,
   uniformIndex,
-} from '../../src/ledger/random-index.js';
+} from '../../src/domain/random-index.js';
 
 /** A byte stream that replays a fixed list, then fails loudly if read past its end. */
 function scripted(bytes: number[]) {

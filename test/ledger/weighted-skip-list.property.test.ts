@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { WeightedSkipList } from '../../src/ledger/weighted-skip-list.js';
+import { WeightedSkipList } from '../../src/kinds/ledger/weighted-skip-list.js';
 import { ReferenceWeightedList } from '../support/reference-ledger.js';
 
 /**

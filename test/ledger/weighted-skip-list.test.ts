@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { WeightedSkipList } from '../../src/ledger/weighted-skip-list.js';
+import { WeightedSkipList } from '../../src/kinds/ledger/weighted-skip-list.js';
 
 /**
  * A white-box subclass: node heights can be scripted (falling back to the seeded generator when

@@ -13,6 +13,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startServerProcess } from '../../load/runner/server-process.js';
 import type { CommandLog } from '../../src/engine/command-log.js';
 import { waitFor } from '../support/assertions.js';
+import { ledgerOf } from '../support/ledger-commands.js';
 import { BlockingLog, rawRequest, request, startTestServer } from '../support/server.js';
 
 const issue = (username: string) => JSON.stringify({ username, count: 1 });
@@ -39,7 +40,7 @@ describe('graceful shutdown', () => {
     const responses = await Promise.all([first, ...queued]);
     await closed;
     expect(responses.map((r) => r.status)).toEqual(new Array(51).fill(200));
-    expect(running.engine.stateMachine.ledger('main')?.totalTickets).toBe(51);
+    expect(ledgerOf(running.engine.stateMachine, 'main')?.totalTickets).toBe(51);
   });
 
   it('keep-alive: while draining, a kept-alive connection gets 503 + Retry-After, not a reset', async () => {
@@ -84,7 +85,7 @@ describe('graceful shutdown', () => {
     expect(answered.headers.connection).toBe('close');
     await closed;
     // Only the admitted request was applied, and the server no longer listens.
-    expect(running.engine.stateMachine.ledger('main')?.totalTickets).toBe(1);
+    expect(ledgerOf(running.engine.stateMachine, 'main')?.totalTickets).toBe(1);
     await expect(rawRequest(running.url, 'GET', '/healthz')).rejects.toThrow(/ECONNREFUSED/);
   });
 
@@ -125,7 +126,7 @@ describe('graceful shutdown', () => {
     expect(outcomes).toContain('503');
     // Every 200 was applied.
     const applied = outcomes.filter((outcome) => outcome === '200').length;
-    expect(running.engine.stateMachine.ledger('main')?.totalTickets).toBe(applied);
+    expect(ledgerOf(running.engine.stateMachine, 'main')?.totalTickets).toBe(applied);
   });
 
   it('close rejects when the journal cannot be flushed, and when the flush outlasts the grace', async () => {

@@ -3,7 +3,7 @@
  * admission order plus a Map, with every query answered by a linear scan. It is slow on purpose,
  * so that it is obviously correct and the real structure can be compared against it.
  */
-import type { WeightedEntry } from '../../src/ledger/weighted-skip-list.js';
+import type { WeightedEntry } from '../../src/kinds/ledger/weighted-skip-list.js';
 
 export class ReferenceWeightedList {
   private readonly list: WeightedEntry[] = [];

@@ -9,9 +9,10 @@ import {
   ticketsTotalMax,
 } from '../../src/config/limits.js';
 import type { Outcome, StampedCommand, StateLimits } from '../../src/engine/commands.js';
-import { generatedRaffleId } from '../../src/engine/state-machine.js';
-import type { DrawRecord } from '../../src/ledger/ledger.js';
-import { ticketIndexFromSeed } from '../../src/ledger/random-index.js';
+import { generatedRaffleId } from '../../src/kinds/ledger/kind.js';
+import type { LedgerMutation } from './ledger-commands.js';
+import type { DrawRecord } from '../../src/kinds/ledger/ledger.js';
+import { ticketIndexFromSeed } from '../../src/domain/random-index.js';
 import { ReferenceWeightedList } from './reference-ledger.js';
 
 interface ReferenceRaffle {
@@ -27,7 +28,8 @@ const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 
 interface ReferenceKeyRecord {
   key: string;
-  /** The command without its key, compared as a whole. */
+  kind: string;
+  /** The command's kind and content without its key, compared as a whole. */
   content: string;
   outcome: Outcome<unknown>;
   atMs: number;
@@ -81,7 +83,14 @@ export class ReferenceStateMachine {
       return found.outcome;
     }
     const outcome = this.applyPlain(stamped);
-    this.keyed.push({ key, content, outcome, atMs: stamped.atMs, seq: stamped.seq });
+    this.keyed.push({
+      key,
+      kind: stamped.command.kind,
+      content,
+      outcome,
+      atMs: stamped.atMs,
+      seq: stamped.seq,
+    });
     while (this.keyed.length > this.limits.idempotencyKeysMax) this.keyed.shift();
     return outcome;
   }
@@ -98,7 +107,7 @@ export class ReferenceStateMachine {
   }
 
   private applyPlain(stamped: StampedCommand): Outcome<unknown> {
-    const c = stamped.command;
+    const c = stamped.command as unknown as LedgerMutation;
     if (c.type === 'configure') {
       this.limits = { ...c.limits };
       while (this.keyed.length > this.limits.idempotencyKeysMax) this.keyed.shift();
@@ -127,11 +136,13 @@ export class ReferenceStateMachine {
           command:
             c.type === 'issueBulk'
               ? {
+                  kind: 'ledger',
                   type: 'issue',
                   raffleId: c.raffleId,
                   ...(item as { username: string; count: number }),
                 }
               : {
+                  kind: 'ledger',
                   type: 'transfer',
                   raffleId: c.raffleId,
                   ...(item as { from: string; to: string; count: number }),
@@ -192,6 +203,7 @@ export class ReferenceStateMachine {
       this.limits;
     const limits = [rafflesMax, participantsPerRaffleMax, idempotencyKeysMax, idempotencyTtlMs];
     const parts: string[] = [`seq=${lastSeq}`, JSON.stringify(limits)];
+    parts.push('kind=ledger');
     for (const raffle of this.raffles.values()) {
       parts.push(JSON.stringify(this.stats(raffle)), `nextSeq=${raffle.list.nextSeq}`);
       for (const entry of raffle.list.entries()) {
@@ -201,7 +213,7 @@ export class ReferenceStateMachine {
     }
     for (const record of this.keyed) {
       parts.push(
-        `${JSON.stringify([record.key, record.seq, record.atMs])}${JSON.stringify(record.outcome)}`,
+        `${JSON.stringify([record.key, record.kind, record.seq, record.atMs])}${JSON.stringify(record.outcome)}`,
       );
     }
     return parts.join('\n');

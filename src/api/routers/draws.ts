@@ -1,7 +1,8 @@
 /**
  * Drawing winners and reading the draw history.
  */
-import type { DrawRecord } from '../../ledger/ledger.js';
+import type { DrawRecord } from '../../kinds/ledger/ledger.js';
+import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
 import { cursorAfter, invalidCursor, positionAfter } from '../paging.js';
 import type { Schemas } from '../schemas.js';
@@ -35,8 +36,7 @@ export function drawsRouter(schemas: Schemas) {
       .input(schemas.drawInput)
       .output(schemas.draw)
       .mutation(async ({ ctx, input }) => {
-        const outcome = await ctx.engine.submit({
-          type: 'draw',
+        const outcome = await ctx.engine.submit(ledgerKind.commands.draw, {
           raffleId: input.raffleId,
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
         });
@@ -58,8 +58,7 @@ export function drawsRouter(schemas: Schemas) {
       .query(async ({ ctx, input }) => {
         const afterDrawId = positionAfter(input.cursor, 'draws', input.raffleId);
         const page = unwrap(
-          await ctx.engine.submit({
-            type: 'listDraws',
+          await ctx.engine.query(ledgerKind.queries.listDraws, {
             raffleId: input.raffleId,
             afterDrawId,
             limit: input.limit,

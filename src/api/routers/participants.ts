@@ -1,6 +1,7 @@
 /**
  * Reading who holds tickets: a paginated listing and a single lookup.
  */
+import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
 import { cursorAfter, positionAfter } from '../paging.js';
 import type { Schemas } from '../schemas.js';
@@ -23,8 +24,7 @@ export function participantsRouter(schemas: Schemas) {
       .output(schemas.participantPage)
       .query(async ({ ctx, input }) => {
         const page = unwrap(
-          await ctx.engine.submit({
-            type: 'listParticipants',
+          await ctx.engine.query(ledgerKind.queries.listParticipants, {
             raffleId: input.raffleId,
             afterSeq: positionAfter(input.cursor, 'participants', input.raffleId),
             limit: input.limit,
@@ -49,8 +49,7 @@ export function participantsRouter(schemas: Schemas) {
       .output(schemas.participant)
       .query(async ({ ctx, input }) => {
         return unwrap(
-          await ctx.engine.submit({
-            type: 'getParticipant',
+          await ctx.engine.query(ledgerKind.queries.getParticipant, {
             raffleId: input.raffleId,
             username: input.username,
           }),

@@ -2,7 +2,8 @@
  * Raffles as resources: create one, list them, read one's figures.
  */
 import { z } from 'zod';
-import type { RaffleStats } from '../../ledger/ledger.js';
+import type { RaffleStats } from '../../kinds/ledger/ledger.js';
+import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
 import type { Schemas } from '../schemas.js';
 import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
@@ -35,8 +36,7 @@ export function rafflesRouter(schemas: Schemas) {
       .input(schemas.createRaffleInput)
       .output(schemas.raffle)
       .mutation(async ({ ctx, input }) => {
-        const outcome = await ctx.engine.submit({
-          type: 'createRaffle',
+        const outcome = await ctx.engine.submit(ledgerKind.commands.createRaffle, {
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
           id: input.id,
           name: input.name,
@@ -56,7 +56,7 @@ export function rafflesRouter(schemas: Schemas) {
       .input(z.void())
       .output(schemas.listRafflesOutput)
       .query(async ({ ctx }) => {
-        const raffles = unwrap(await ctx.engine.submit({ type: 'listRaffles' }));
+        const raffles = unwrap(await ctx.engine.query(ledgerKind.queries.listRaffles, {}));
         return { raffles: raffles.map(raffleView) };
       }),
 
@@ -73,7 +73,9 @@ export function rafflesRouter(schemas: Schemas) {
       .input(schemas.raffleRef)
       .output(schemas.raffle)
       .query(async ({ ctx, input }) => {
-        const outcome = await ctx.engine.submit({ type: 'getRaffle', raffleId: input.raffleId });
+        const outcome = await ctx.engine.query(ledgerKind.queries.getRaffle, {
+          raffleId: input.raffleId,
+        });
         return raffleView(unwrap(outcome));
       }),
   });

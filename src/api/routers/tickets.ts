@@ -1,6 +1,7 @@
 /**
  * Issuing tickets: the most frequent operation.
  */
+import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
 import type { Schemas } from '../schemas.js';
 import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
@@ -22,8 +23,7 @@ export function ticketsRouter(schemas: Schemas) {
       .output(schemas.issueOutput)
       .mutation(async ({ ctx, input }) => {
         return unwrap(
-          await ctx.engine.submit({
-            type: 'issue',
+          await ctx.engine.submit(ledgerKind.commands.issue, {
             idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
             raffleId: input.raffleId,
             username: input.username,
@@ -47,8 +47,7 @@ export function ticketsRouter(schemas: Schemas) {
       .output(schemas.issueBulkOutput)
       .mutation(async ({ ctx, input }) => {
         return unwrap(
-          await ctx.engine.submit({
-            type: 'issueBulk',
+          await ctx.engine.submit(ledgerKind.commands.issueBulk, {
             idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
             raffleId: input.raffleId,
             items: input.items,

@@ -1,6 +1,7 @@
 /**
  * Moving tickets from one participant to another.
  */
+import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
 import type { Schemas } from '../schemas.js';
 import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
@@ -22,8 +23,7 @@ export function transfersRouter(schemas: Schemas) {
       .output(schemas.transferOutput)
       .mutation(async ({ ctx, input }) => {
         return unwrap(
-          await ctx.engine.submit({
-            type: 'transfer',
+          await ctx.engine.submit(ledgerKind.commands.transfer, {
             idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
             raffleId: input.raffleId,
             from: input.from,
@@ -48,8 +48,7 @@ export function transfersRouter(schemas: Schemas) {
       .output(schemas.transferBulkOutput)
       .mutation(async ({ ctx, input }) => {
         return unwrap(
-          await ctx.engine.submit({
-            type: 'transferBulk',
+          await ctx.engine.submit(ledgerKind.commands.transferBulk, {
             idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
             raffleId: input.raffleId,
             items: input.items,

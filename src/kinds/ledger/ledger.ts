@@ -9,11 +9,11 @@
  * random source — the time and the random seed of a draw arrive as arguments — so replaying the
  * same calls rebuilds the same ledger.
  */
-import { refuse, type Refusal } from '../domain/reasons.js';
-import { ticketIndexFromSeed } from './random-index.js';
+import { refuse, type Refusal } from '../../domain/reasons.js';
+import { ticketIndexFromSeed } from '../../domain/random-index.js';
 import { WeightedSkipList } from './weighted-skip-list.js';
 import type { WeightedEntry, WeightedSkipListCounters } from './weighted-skip-list.js';
-import { ticketsTotalMax } from '../config/limits.js';
+import { ticketsTotalMax } from '../../config/limits.js';
 
 export type LedgerResult<T> = { readonly ok: true; readonly value: T } | Refusal;
 
