@@ -30,7 +30,7 @@ const commonReasons: Reason[] = ['invalid_input', 'route_not_found', 'internal_e
 /** Reasons of every operation that reads a JSON body. */
 const bodyReasons: Reason[] = ['malformed_json', 'unsupported_media_type', 'payload_too_large'];
 /** Reasons of every operation that goes through the command queue. */
-const queueReasons: Reason[] = ['queue_full', 'shutting_down'];
+const queueReasons: Reason[] = ['queue_full', 'shutting_down', 'storage_failed'];
 
 /** What each REST operation (by operationId) can be refused with, besides the common reasons. */
 export const reasonsByOperation: Record<string, Reason[]> = {
@@ -176,7 +176,9 @@ function decorateOperation(operation: Operation, operators: ReadonlySet<string>)
   }
   const byStatus = new Map<number, Reason[]>();
   const queued = operationsOutsideQueue.has(id) ? [] : queueReasons;
-  const keyed: Reason[] = keyedOperations.has(id) ? ['idempotency_key_reused'] : [];
+  const keyed: Reason[] = keyedOperations.has(id)
+    ? ['idempotency_key_reused', 'idempotency_answer_too_large']
+    : [];
   if (keyed.length > 0)
     operation.parameters = [...(operation.parameters ?? []), idempotencyKeyHeader];
   for (const reason of [...commonReasons, ...guarded, ...specific, ...keyed, ...queued]) {

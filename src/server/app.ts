@@ -36,7 +36,11 @@ export interface AppDependencies {
   logger: Logger;
 }
 
-const retryableReasons: ReadonlySet<Reason> = new Set(['queue_full', 'shutting_down']);
+const retryableReasons: ReadonlySet<Reason> = new Set([
+  'queue_full',
+  'shutting_down',
+  'storage_failed',
+]);
 
 /** Status and headers for a procedure's answer: 201 for creations, Retry-After when busy. */
 function responseMetaFor(opts: { paths?: readonly string[] | undefined; errors: TRPCError[] }) {
@@ -115,8 +119,9 @@ export function createApp({ engine, journal, config, logger }: AppDependencies):
 
   app.get('/healthz', (_req, res) => {
     const stats = engine.stats();
-    res.status(engine.isClosed ? 503 : 200).json({
-      status: engine.isClosed ? 'shutting_down' : 'ok',
+    const failed = engine.failure !== undefined;
+    res.status(engine.isClosed || failed ? 503 : 200).json({
+      status: failed ? 'storage_failed' : engine.isClosed ? 'shutting_down' : 'ok',
       version: serviceVersion,
       queueLength: stats.queueLength,
       raffles: stats.raffleCount,

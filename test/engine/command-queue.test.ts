@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CommandQueue } from '../../src/engine/command-queue.js';
-import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../../src/config/limits.js';
+import {
+  idempotencyAnswerBytesMaxDefault,
+  idempotencyBytesMaxDefault,
+  idempotencyKeysMaxDefault,
+  idempotencyTtlMsDefault,
+} from '../../src/config/limits.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import { ledgerOf, newStateMachine, submitTo } from '../support/ledger-commands.js';
 import { BlockingLog, RecordingLog } from '../support/server.js';
@@ -186,6 +191,8 @@ describe('engine', () => {
           participantsPerRaffleMax: 10,
           idempotencyKeysMax: idempotencyKeysMaxDefault,
           idempotencyTtlMs: idempotencyTtlMsDefault,
+          idempotencyBytesMax: idempotencyBytesMaxDefault,
+          idempotencyAnswerBytesMax: idempotencyAnswerBytesMaxDefault,
         },
       },
       { kind: 'ledger', type: 'createRaffle', id: 'main', name: 'Main raffle' },

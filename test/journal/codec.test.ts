@@ -18,13 +18,13 @@ const batch: StampedCommand[] = Array.from({ length: 40 }, (_, i) => ({
 
 describe('journal codec', () => {
   it('a batch is one payload and decodes to the same commands', () => {
-    const payloads = encodeBatch(batch);
+    const payloads = [...encodeBatch(batch)];
     expect(payloads).toHaveLength(1);
     expect(decodeBatch(payloads[0]!)).toEqual(batch);
   });
 
   it('a batch past the payload bound is split, and the parts decode in order', () => {
-    const payloads = encodeBatch(batch, 600);
+    const payloads = [...encodeBatch(batch, 600)];
     expect(payloads.length).toBeGreaterThan(4);
     for (const payload of payloads) expect(payload.length).toBeLessThanOrEqual(600);
     expect(payloads.flatMap((payload) => decodeBatch(payload))).toEqual(batch);

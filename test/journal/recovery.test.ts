@@ -4,7 +4,7 @@
  * rebuild exactly the state a replay from the first command builds.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,7 +18,12 @@ import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import { newStateMachine, submitTo, type LedgerMutation } from '../support/ledger-commands.js';
 import { listSegments, listSnapshots, segmentName } from '../../src/journal/files.js';
 import { encodeRecord } from '../../src/journal/framing.js';
-import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
+import { lockFile } from '../../src/journal/directory-lock.js';
+import {
+  DataDirectoryLockedError,
+  Journal,
+  JournalCorruptionError,
+} from '../../src/journal/journal.js';
 
 const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
@@ -172,7 +177,7 @@ describe('journal recovery', () => {
       expect(corruption.message).toContain(`offset ${corruption.offset}`);
       // Nothing was cut or rewritten, and the directory is not left locked.
       expect(readFileSync(join(copy, segment.name)).equals(damaged)).toBe(true);
-      expect(readdirSync(copy)).not.toContain('LOCK');
+      lockFile(join(copy, 'LOCK')).release();
     }
   });
 
@@ -196,20 +201,25 @@ describe('journal recovery', () => {
     for (const stamped of tee.commands) fromScratch.apply(stamped);
     expect(fromScratch.digestText()).toBe(live);
 
-    const recovered = await openJournal(dataDir);
+    // A copy of the directory: the live journal still holds the original's lock.
+    const copy = tempDir();
+    cpSync(dataDir, copy, { recursive: true });
+    const recovered = await openJournal(copy);
     expect(recovered.recovery.snapshotSeq).toBeGreaterThan(0);
     expect(recovered.recovery.replayed).toBeLessThan(tee.commands.length);
     expect(recovered.stateMachine.digestText()).toBe(live);
+    await recovered.abandon();
 
     // A damaged newest snapshot is passed over: the older one and the journal give the same.
-    const newest = listSnapshots(dataDir).at(-1)!;
+    const newest = listSnapshots(copy).at(-1)!;
     const damaged = readFileSync(newest.path);
     const middle = Math.floor(damaged.length / 2);
     damaged[middle] = (damaged[middle] as number) ^ 0x01;
     writeFileSync(newest.path, damaged);
-    const fallback = await openJournal(dataDir);
+    const fallback = await openJournal(copy);
     expect(fallback.recovery.snapshotsSkipped).toEqual([newest.name]);
     expect(fallback.stateMachine.digestText()).toBe(live);
+    await fallback.abandon();
     await engine.close();
   });
 
@@ -294,9 +304,16 @@ describe('journal recovery', () => {
     expect(error?.message).toContain(segmentName(1));
   });
 
-  it('a data directory in use by a live process is refused', async () => {
+  it('a LOCK file naming a live process but held by none is no obstacle', async () => {
+    // What a killed service leaves, once its process id belongs to someone else.
     const dataDir = tempDir();
     writeFileSync(join(dataDir, 'LOCK'), `${process.ppid}\n`);
-    await expect(openJournal(dataDir)).rejects.toThrow(/in use by process/);
+    const journal = await openJournal(dataDir);
+    expect(readFileSync(join(dataDir, 'LOCK'), 'utf8')).toContain(`pid ${process.pid}`);
+    await expect(openJournal(dataDir)).rejects.toThrow(DataDirectoryLockedError);
+    await journal.close();
+    // Closing releases the lock (the file stays: removing it would open a race).
+    const again = await openJournal(dataDir);
+    await again.close();
   });
 });
