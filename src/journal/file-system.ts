@@ -26,7 +26,6 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
 import { lockFile, type DirectoryLock } from './directory-lock.js';
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -50,8 +49,10 @@ export interface JournalFile {
 }
 
 export interface JournalFileSystem {
-  /** Creates `dir` and any missing parent, and makes each new entry durable in its parent. */
-  ensureDirectory(dir: string): Promise<void>;
+  /** Whether a file or directory exists at `path`. */
+  exists(path: string): boolean;
+  /** Creates one directory, whose parent exists (durable in the parent only once that is synced). */
+  makeDirectory(path: string): void;
   /** Names of the entries of `dir`. */
   list(dir: string): string[];
   /** Opens an existing file to read it (and to cut a torn tail). */
@@ -115,17 +116,8 @@ class NodeFile implements JournalFile {
 
 /** The real disk, through `node:fs`. */
 export const nodeFileSystem: JournalFileSystem = {
-  async ensureDirectory(dir) {
-    const missing: string[] = [];
-    for (let at = dir; !existsSync(at); at = dirname(at)) {
-      missing.unshift(at);
-      if (dirname(at) === at) break;
-    }
-    for (const created of missing) {
-      mkdirSync(created, { recursive: true });
-      await nodeFileSystem.syncDirectory(dirname(created));
-    }
-  },
+  exists: (path) => existsSync(path),
+  makeDirectory: (path) => mkdirSync(path),
   list: (dir) => readdirSync(dir),
   openExisting: (path) => new NodeFile(path, openSync(path, constants.O_RDWR)),
   openAppend: (path) =>

@@ -6,7 +6,7 @@
  *     snapshot-<seq>.snap.tmp                a snapshot being written (removed at start)
  *     LOCK                                   held with an OS lock by the service using the directory
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { nodeFileSystem, type JournalFileSystem } from './file-system.js';
 
 const digits = 16;
@@ -54,4 +54,17 @@ export function listTemporaryFiles(dir: string, fs: JournalFileSystem = nodeFile
     .list(dir)
     .filter((name) => name.endsWith('.tmp'))
     .map((name) => join(dir, name));
+}
+
+/**
+ * Creates the data directory and any missing parent, each made durable in its parent: without
+ * that, a power cut soon after the first start could lose the directory with everything in it.
+ */
+export async function ensureDataDirectory(dir: string, fs: JournalFileSystem): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; !fs.exists(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const created of missing) {
+    fs.makeDirectory(created);
+    await fs.syncDirectory(dirname(created));
+  }
 }

@@ -25,7 +25,7 @@ import type { StateMachine } from '../engine/state-machine.js';
 import { encodeBatch } from './codec.js';
 import type { DirectoryLock } from './directory-lock.js';
 import { nodeFileSystem, type JournalFile, type JournalFileSystem } from './file-system.js';
-import { listTemporaryFiles, lockFileName, segmentName } from './files.js';
+import { ensureDataDirectory, listTemporaryFiles, lockFileName, segmentName } from './files.js';
 import { encodeRecord } from './framing.js';
 import { recover, type RecoveryOptions, type RecoveryReport } from './recovery.js';
 import { SnapshotWriter, type BegunSnapshot } from './snapshot-writer.js';
@@ -89,7 +89,7 @@ export class Journal implements CommandLog {
   static async open(options: JournalOptions): Promise<Journal> {
     const { dataDir, logger } = options;
     const fs = options.fileSystem ?? nodeFileSystem;
-    await fs.ensureDirectory(dataDir);
+    await ensureDataDirectory(dataDir, fs);
     const lock = fs.lock(join(dataDir, lockFileName));
     try {
       const temporaries = listTemporaryFiles(dataDir, fs);

@@ -15,7 +15,8 @@ import type { StampedCommand } from '../../src/engine/commands.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { newStateMachine, submitTo, type LedgerMutation } from '../support/ledger-commands.js';
+import { newStateMachine, submitTo } from '../support/ledger-commands.js';
+import { mutations, TeeLog } from '../support/journal-workload.js';
 import { listSegments, listSnapshots, segmentName } from '../../src/journal/files.js';
 import { encodeRecord } from '../../src/journal/framing.js';
 import { lockFile } from '../../src/journal/directory-lock.js';
@@ -39,19 +40,6 @@ function tempDir(): string {
   return dir;
 }
 
-/** Passes batches to the journal and keeps a copy of every stamped command. */
-class TeeLog implements CommandLog {
-  readonly commands: StampedCommand[] = [];
-  constructor(private readonly inner: CommandLog) {}
-  append(batch: readonly StampedCommand[]) {
-    this.commands.push(...batch);
-    return this.inner.append(batch);
-  }
-  close() {
-    return this.inner.close();
-  }
-}
-
 function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promise<Journal> {
   return Journal.open({
     dataDir,
@@ -73,36 +61,6 @@ async function startEngine(journal: Journal, log: CommandLog = journal): Promise
     log,
     stateMachine: journal.stateMachine,
   });
-}
-
-/** A deterministic mix of mutations (some keyed, some refused) from a seed. */
-function mutations(count: number, seed: number): LedgerMutation[] {
-  let state = seed >>> 0;
-  const next = (n: number) => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state % n;
-  };
-  const names = ['ann', 'bo', 'cy', 'di', 'ed'];
-  const list: LedgerMutation[] = [{ type: 'createRaffle', id: 'side', name: 'Side' }];
-  for (let i = 0; i < count; i += 1) {
-    const raffleId = next(4) === 0 ? 'side' : 'main';
-    const key = next(3) === 0 ? `key-${next(30)}` : undefined;
-    const roll = next(10);
-    const base =
-      roll < 5
-        ? { type: 'issue' as const, raffleId, username: names[next(5)]!, count: 1 + next(9) }
-        : roll < 8
-          ? {
-              type: 'transfer' as const,
-              raffleId,
-              from: names[next(5)]!,
-              to: names[next(5)]!,
-              count: 1 + next(6),
-            }
-          : { type: 'draw' as const, raffleId };
-    list.push(key === undefined ? base : { ...base, idempotencyKey: key });
-  }
-  return list;
 }
 
 describe('journal recovery', () => {
