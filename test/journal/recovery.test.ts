@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandLog } from '../../src/engine/command-log.js';
-import type { StampedCommand } from '../../src/engine/commands.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';

@@ -117,40 +117,39 @@ export class SimulatedDisk implements JournalFileSystem {
 
   private handle(path: string, inode: number): JournalFile {
     let open = true;
-    const disk = this;
     const state = (): Inode => {
       if (!open) throw failure('EBADF', `${path} is closed`);
-      return disk.inodes.get(inode) as Inode;
+      return this.inodes.get(inode) as Inode;
     };
     const sync = async (what: string): Promise<void> => {
       const file = state();
-      const fails = disk.failDatasync(path);
+      const fails = this.failDatasync(path);
       const written = file.written;
-      await disk.diskTime();
+      await this.diskTime();
       if (fails) {
-        disk.checkpoint(`${what} ${basename(path)} failed`);
+        this.checkpoint(`${what} ${basename(path)} failed`);
         throw failure('EIO', `i/o error, ${what} ${path}`);
       }
       file.durable = written;
-      disk.checkpoint(`${what} ${basename(path)}`);
+      this.checkpoint(`${what} ${basename(path)}`);
     };
     return {
       path,
       size: () => state().written.length,
       read: (position, length) => state().written.subarray(position, position + length),
-      append(data) {
+      append: (data) => {
         const file = state();
         file.written = Buffer.concat([file.written, data]);
-        disk.checkpoint(`write ${data.length} bytes to ${basename(path)}`, inode, data.length);
+        this.checkpoint(`write ${data.length} bytes to ${basename(path)}`, inode, data.length);
       },
       datasync: () => sync('fdatasync'),
       sync: () => sync('fsync'),
-      truncate(length) {
+      truncate: (length) => {
         const file = state();
         file.written = Buffer.from(file.written.subarray(0, length));
-        disk.checkpoint(`truncate ${basename(path)} to ${length}`);
+        this.checkpoint(`truncate ${basename(path)} to ${length}`);
       },
-      close() {
+      close: () => {
         open = false;
       },
     };
