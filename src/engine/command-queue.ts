@@ -26,6 +26,14 @@ import type { Mutation, Outcome, StampedCommand } from './commands.js';
 import { estimateJsonBytes } from './estimate-bytes.js';
 import type { StateMachine } from './state-machine.js';
 
+/**
+ * Seeds taken in order; when a new chain starts, `commit` is the command that publishes it, which
+ * the queue applies and logs just before the command that gets the first link.
+ */
+export interface SeedSource {
+  take(): { seed: Uint8Array; commit?: Mutation | undefined };
+}
+
 /** What the queue carries: a mutation to stamp, apply and log, or a read to run in order. */
 export type Submission =
   | { mutation: Mutation; read?: undefined }
@@ -47,7 +55,12 @@ export interface CommandQueueOptions {
   /** Clock for stamps, injected by tests. @default Date.now */
   clock?: () => number;
   /** Fills a buffer with random bytes, injected by tests. @default crypto.randomFillSync */
-  fillRandom?: (buffer: Uint8Array) => void;
+  fillRandom?: ((buffer: Uint8Array) => void) | undefined;
+  /**
+   * Committed randomness: where seeds come from instead of `fillRandom` (a seed chain whose
+   * anchor is journaled before its first link is used). @default undefined
+   */
+  seeds?: SeedSource | undefined;
 }
 
 interface Pending {
@@ -73,6 +86,7 @@ export class CommandQueue {
   private readonly batchBytesMax: number;
   private readonly clock: () => number;
   private readonly fillRandom: (buffer: Uint8Array) => void;
+  private readonly seeds: SeedSource | undefined;
   private pending: Pending[] = [];
   private scheduled = false;
   private writing = false;
@@ -104,6 +118,7 @@ export class CommandQueue {
     this.batchBytesMax = options.batchBytesMax ?? batchBytesMaxDefault;
     this.clock = options.clock ?? Date.now;
     this.fillRandom = options.fillRandom ?? ((buffer) => randomFillSync(buffer));
+    this.seeds = options.seeds;
     this.durableSeq = this.stateMachine.appliedSeq;
     if (this.batchSizeMax < 1) throw new Error('CommandQueue: batchSizeMax must be at least 1');
     if (this.queueLengthMax < this.batchSizeMax) {
@@ -183,10 +198,21 @@ export class CommandQueue {
     for (let i = 0; i < batch.length; i += 1) {
       const { mutation, read } = (batch[i] as Pending).submission;
       if (mutation !== undefined) {
+        let seed: Uint8Array | undefined;
+        if (this.stateMachine.needsSeed(mutation)) {
+          const taken = this.seeds?.take() ?? { seed: this.takeSeed() };
+          if (taken.commit !== undefined) {
+            const commit = { seq: this.stateMachine.appliedSeq + 1, atMs, command: taken.commit };
+            const committed = this.stateMachine.apply(commit);
+            if (!committed.ok) throw new Error(`seed chain not committed: ${committed.message}`);
+            stamped.push(commit);
+          }
+          seed = taken.seed;
+        }
         const entry: StampedCommand = {
           seq: this.stateMachine.appliedSeq + 1,
           atMs,
-          seed: this.stateMachine.needsSeed(mutation) ? this.takeSeed() : undefined,
+          seed,
           command: mutation,
         };
         outcomes[i] = this.stateMachine.apply(entry);

@@ -7,7 +7,7 @@
  * not hold them yet, through the queue like any other command, so a replay sees them too.
  */
 import type { CommandLog } from './command-log.js';
-import { CommandQueue } from './command-queue.js';
+import { CommandQueue, type SeedSource } from './command-queue.js';
 import type { Keyed, Mutation, Outcome, StateLimits } from './commands.js';
 import { engineKindName, type BoundCommand, type BoundQuery, type KindRegistry } from './kind.js';
 import { limitsText, StateMachine, withDefaultLimits } from './state-machine.js';
@@ -34,6 +34,8 @@ export interface EngineOptions {
   stateMachine?: StateMachine | undefined;
   clock?: (() => number) | undefined;
   fillRandom?: ((buffer: Uint8Array) => void) | undefined;
+  /** Committed randomness (a seed chain); plain random bytes when absent. */
+  seeds?: SeedSource | undefined;
 }
 
 export interface EngineStats {
@@ -68,6 +70,7 @@ export class Engine implements CommandSubmitter {
       batchBytesMax: options.batchBytesMax,
       clock: options.clock,
       fillRandom: options.fillRandom,
+      seeds: options.seeds,
     });
   }
 

@@ -4,7 +4,7 @@
  *
  * Format 3 (written): every record's payload is a JSON array `[tag, body]`:
  *
- *     ['header',  {format, version, seq, limits}]
+ *     ['header',  {format, version, seq, limits, seeds?}]
  *     ['section', {kind, version}]        then that kind's own records, packed as
  *     ['records', [record, ...]]          (up to `snapshotRecordFillBytes` a record)
  *     ['idempotency', [[key, kind, fingerprint, atMs, seq, answerBytes, answer | null], ...]]
@@ -27,6 +27,7 @@
 import { snapshotKindRecordBytesMax, snapshotRecordFillBytes } from '../config/limits.js';
 import type { Outcome, StateLimits } from '../engine/commands.js';
 import { idempotencyKeyDigest, type IdempotencyRecord } from '../engine/idempotency.js';
+import type { SeedCommitment } from '../engine/seed-chain.js';
 import type { SectionImage, StateImage } from '../engine/state-machine.js';
 import {
   encodeRecord,
@@ -46,7 +47,16 @@ type IdempotencyRow = [string, string, string, number, number, number, string | 
 type IdempotencyRowTwo = [string, string, string, number, number, Outcome<unknown>];
 
 type Tagged =
-  | ['header', { format: string; version: number; seq: number; limits: StateLimits }]
+  | [
+      'header',
+      {
+        format: string;
+        version: number;
+        seq: number;
+        limits: StateLimits;
+        seeds?: SeedCommitment | undefined;
+      },
+    ]
   | ['section', { kind: string; version: number }]
   | ['records', unknown[]]
   | ['record', unknown]
@@ -64,7 +74,10 @@ export function* encodeSnapshot(
     return encodeRecord(payload);
   };
   const tagged = (record: Tagged): Buffer => frame(Buffer.from(JSON.stringify(record)));
-  yield tagged(['header', { format, version, seq: image.seq, limits: image.limits }]);
+  yield tagged([
+    'header',
+    { format, version, seq: image.seq, limits: image.limits, seeds: image.seeds },
+  ]);
   for (const section of image.sections) {
     yield tagged(['section', { kind: section.kind, version: section.version }]);
     const texts = (function* () {
@@ -216,6 +229,7 @@ export function decodeSnapshot(source: ByteSource): StateImage {
   return {
     seq: header[1].seq,
     limits: header[1].limits,
+    seeds: header[1].seeds,
     sections: sections(),
     idempotency: idempotency(),
   };
