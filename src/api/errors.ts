@@ -34,8 +34,10 @@ export const trpcCodeByReason = {
   raffle_empty: 'CONFLICT',
   invalid_cursor: 'BAD_REQUEST',
   idempotency_key_reused: 'UNPROCESSABLE_CONTENT',
+  idempotency_answer_too_large: 'CONFLICT',
   queue_full: 'SERVICE_UNAVAILABLE',
   shutting_down: 'SERVICE_UNAVAILABLE',
+  storage_failed: 'SERVICE_UNAVAILABLE',
   internal_error: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<Reason, TRPC_ERROR_CODE_KEY>;
 

@@ -50,7 +50,7 @@ const bodyReasons: Reason[] = [
   'payload_too_large',
 ];
 /** Reasons of every operation that goes through the command queue. */
-const queueReasons: Reason[] = ['queue_full', 'shutting_down'];
+const queueReasons: Reason[] = ['queue_full', 'shutting_down', 'storage_failed'];
 
 /** What each REST operation (by operationId) can be refused with, besides the common reasons. */
 export const reasonsByOperation: Record<string, Reason[]> = {
@@ -264,7 +264,9 @@ function decorateOperation(operation: Operation, operators: ReadonlySet<string>)
   }
   const byStatus = new Map<number, Reason[]>();
   const queued = operationsOutsideQueue.has(id) ? [] : queueReasons;
-  const keyed: Reason[] = keyedOperations.has(id) ? ['idempotency_key_reused'] : [];
+  const keyed: Reason[] = keyedOperations.has(id)
+    ? ['idempotency_key_reused', 'idempotency_answer_too_large']
+    : [];
   if (keyed.length > 0) {
     // A copy per operation: each gets its own example key.
     const header = { ...idempotencyKeyHeader, schema: { ...idempotencyKeyHeader.schema } };

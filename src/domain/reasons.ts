@@ -37,8 +37,12 @@ export const reasonCatalogue = {
   invalid_cursor: 'The pagination cursor is not one this service issued.',
   idempotency_key_reused:
     'The idempotency key was first used for a different request; use a new key for a new request.',
+  idempotency_answer_too_large:
+    'The request under this idempotency key was applied once, but its answer was larger than `IDEMPOTENCY_ANSWER_BYTES_MAX` and was not kept for retries.',
   queue_full: 'The command queue is full; retry after the `Retry-After` header.',
   shutting_down: 'The service is shutting down and takes no new commands.',
+  storage_failed:
+    'The journal could not make a write durable: nothing more is acknowledged until the service restarts and recovers.',
   internal_error: 'An unexpected server error; the message is hidden in production.',
 } as const satisfies Record<string, string>;
 

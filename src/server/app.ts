@@ -43,7 +43,11 @@ export interface AppDependencies {
   drain?: Drain | undefined;
 }
 
-const retryableReasons: ReadonlySet<Reason> = new Set(['queue_full', 'shutting_down']);
+const retryableReasons: ReadonlySet<Reason> = new Set([
+  'queue_full',
+  'shutting_down',
+  'storage_failed',
+]);
 
 /** Status and headers for a procedure's answer: 201 for creations, Retry-After when busy. */
 function responseMetaFor(opts: { paths?: readonly string[] | undefined; errors: TRPCError[] }) {
@@ -132,9 +136,10 @@ export function createApp({
     .get((_req, res) => {
       const stats = engine.stats();
       const stopping = drain.isDraining || engine.isClosed;
+      const failed = engine.failure !== undefined;
       if (stopping) res.setHeader('Retry-After', String(retryAfterSeconds));
-      res.status(stopping ? 503 : 200).json({
-        status: stopping ? 'shutting_down' : 'ok',
+      res.status(stopping || failed ? 503 : 200).json({
+        status: failed ? 'storage_failed' : stopping ? 'shutting_down' : 'ok',
         version: serviceVersion,
         queueLength: stats.queueLength,
         raffles: stats.raffleCount,

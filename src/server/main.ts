@@ -42,6 +42,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The journal logged why at level fatal; stop taking requests and exit non-zero, so that a
+  // supervisor restarts the service and recovery rebuilds the state from what is durable.
+  void running.engine.failed.then(async () => {
+    await running.close().catch(() => undefined);
+    process.exit(1);
+  });
 }
 
 main().catch((error: unknown) => {

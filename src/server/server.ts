@@ -47,6 +47,8 @@ export async function startServer(
     participantsPerRaffleMax: config.participantsPerRaffleMax,
     idempotencyKeysMax: config.idempotencyKeysMax,
     idempotencyTtlMs: config.idempotencyTtlMs,
+    idempotencyBytesMax: config.idempotencyBytesMax,
+    idempotencyAnswerBytesMax: config.idempotencyAnswerBytesMax,
   };
   const registry = createKindRegistry();
   const journal =

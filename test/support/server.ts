@@ -25,10 +25,13 @@ export async function startTestServer(
 /** A command log that keeps every stamped mutation, in the order the queue applied them. */
 export class RecordingLog implements CommandLog {
   readonly commands: StampedCommand[] = [];
+  /** Commands in each batch, in order. */
+  readonly batchSizes: number[] = [];
   batches = 0;
 
   append(batch: readonly StampedCommand[]): void {
     this.batches += 1;
+    this.batchSizes.push(batch.length);
     this.commands.push(...batch);
   }
 
