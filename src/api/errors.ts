@@ -14,7 +14,11 @@ import { isReason } from '../domain/reasons.js';
 export const trpcCodeByReason = {
   invalid_input: 'BAD_REQUEST',
   malformed_json: 'PARSE_ERROR',
+  json_too_deep: 'BAD_REQUEST',
+  invalid_utf8: 'BAD_REQUEST',
+  invalid_content_encoding: 'BAD_REQUEST',
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+  unsupported_content_encoding: 'UNSUPPORTED_MEDIA_TYPE',
   payload_too_large: 'PAYLOAD_TOO_LARGE',
   route_not_found: 'NOT_FOUND',
   method_not_supported: 'METHOD_NOT_SUPPORTED',
@@ -30,9 +34,11 @@ export const trpcCodeByReason = {
   raffle_empty: 'CONFLICT',
   invalid_cursor: 'BAD_REQUEST',
   idempotency_key_reused: 'UNPROCESSABLE_CONTENT',
+  idempotency_answer_too_large: 'CONFLICT',
   queue_full: 'SERVICE_UNAVAILABLE',
   shutting_down: 'SERVICE_UNAVAILABLE',
   log_unavailable: 'SERVICE_UNAVAILABLE',
+  storage_failed: 'SERVICE_UNAVAILABLE',
   internal_error: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<Reason, TRPC_ERROR_CODE_KEY>;
 

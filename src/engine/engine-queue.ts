@@ -20,4 +20,8 @@ export interface EngineQueue {
   readonly commandCount: number;
   /** Sequence number of the last mutation the log holds durably. */
   readonly durableSeq: number;
+  /** Why the writer stopped taking writes for good (its log failed), if it did. */
+  readonly failure: Error | undefined;
+  /** Settles with that error when it happens, so the process can stop; never settles otherwise. */
+  readonly failed: Promise<Error>;
 }

@@ -108,6 +108,15 @@ export class LogFirstQueue implements EngineQueue {
     return this.closed;
   }
 
+  /** An entry of the shared log this instance cannot apply (the process is stopping). */
+  get failure(): Error | undefined {
+    return this.options.replica.failure;
+  }
+
+  get failed(): Promise<Error> {
+    return this.options.replica.failed;
+  }
+
   /** In a log-first queue whatever is applied is already in the log. */
   get durableSeq(): number {
     return this.options.replica.stateMachine.appliedSeq;

@@ -21,6 +21,7 @@ import { logPollMs, logReadEntriesMax } from '../config/limits.js';
 import type { Outcome } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
+import { bufferSource } from '../journal/framing.js';
 import { decodeSnapshot, encodeSnapshot } from '../journal/snapshot.js';
 import type { SharedLog, SnapshotMeta } from './shared-log.js';
 import { decodeEntry, type RawEntry } from './log-entry.js';
@@ -64,6 +65,11 @@ export class Replica {
   private snapshotting: Promise<void> | undefined;
   private closed = false;
   private stopped: Error | undefined;
+  private reportFailure: (error: Error) => void = () => undefined;
+  /** Settles with the error that stopped this replica; never settles otherwise. */
+  readonly failed = new Promise<Error>((resolve) => {
+    this.reportFailure = resolve;
+  });
 
   private constructor(private readonly options: ReplicaOptions) {
     this.stateMachine = new StateMachine(options.registry, options.initialLimits);
@@ -172,7 +178,7 @@ export class Replica {
     const started = performance.now();
     const data = await this.options.log.readSnapshot(meta);
     if (meta.index <= this.index) return;
-    const image = decodeSnapshot(data);
+    const image = decodeSnapshot(bufferSource(data));
     if (image.seq !== meta.seq) {
       throw new Error(`snapshot after entry ${meta.index} holds seq ${image.seq}, not ${meta.seq}`);
     }
@@ -231,15 +237,13 @@ export class Replica {
 
   /**
    * An entry this version cannot apply: skipping it would make this instance disagree with the
-   * others, so it stops applying and the process ends loudly (as the local queue does when its
-   * journal fails).
+   * others, so it stops applying, refuses writes, and `failed` tells the entry point to end the
+   * process (as when the local journal fails).
    */
   private stop(error: Error): void {
     this.stopped = error;
     this.options.logger.fatal({ err: error, index: this.index + 1 }, 'cannot apply the shared log');
-    setImmediate(() => {
-      throw error;
-    });
+    this.reportFailure(error);
   }
 
   /** Serialises the state now (between two entries) and stores it in etcd in the background. */
@@ -248,7 +252,7 @@ export class Replica {
     const { log, logger, instanceId } = this.options;
     const started = performance.now();
     const image = this.stateMachine.image();
-    const data = Buffer.concat(encodeSnapshot(image));
+    const data = Buffer.concat([...encodeSnapshot(image)]);
     const header = { index: this.index, seq: image.seq, atMs: this.lastAtMs, writer: instanceId };
     const pauseMs = Math.round(performance.now() - started);
     this.snapshotting = (async () => {

@@ -9,13 +9,14 @@
  * before giving up with a message saying why.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { instanceLeaseSeconds, logAppendDeadlines } from '../config/limits.js';
 import type { KindRegistry } from '../engine/kind.js';
 import type { StateMachineLimits } from '../engine/state-machine.js';
+import { lockFile } from '../journal/directory-lock.js';
 import { EtcdLog } from './etcd-log.js';
 import { LogFirstQueue } from './log-first-queue.js';
 import { Replica } from './replica.js';
@@ -51,27 +52,6 @@ export interface ReplicatedLog {
 const lockFileName = 'LOCK';
 const idFileName = 'instance-id';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function takeLock(dataDir: string): string {
-  const path = join(dataDir, lockFileName);
-  if (existsSync(path)) {
-    const holder = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new Error(`data directory ${dataDir} is in use by process ${holder} (${path})`);
-    }
-  }
-  writeFileSync(path, `${process.pid}\n`);
-  return path;
-}
-
 /** The instance id: given, or kept in the data directory, or made now and kept there. */
 export function instanceIdOf(dataDir: string, given: string | undefined): string {
   if (given !== undefined) return given;
@@ -90,7 +70,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function openReplicatedLog(options: ReplicatedLogOptions): Promise<ReplicatedLog> {
   const { logger } = options;
   mkdirSync(options.dataDir, { recursive: true });
-  const lockPath = takeLock(options.dataDir);
+  // The journal's own lock (an OS lock on DATA_DIR/LOCK), so no two processes run as one instance.
+  const lock = lockFile(join(options.dataDir, lockFileName));
   const log = new EtcdLog({
     endpoints: options.endpoints,
     prefix: options.prefix,
@@ -134,7 +115,7 @@ export async function openReplicatedLog(options: ReplicatedLogOptions): Promise<
       onClose: async () => {
         await unregister?.();
         log.close();
-        rmSync(lockPath, { force: true });
+        lock.release();
       },
     });
     return {
@@ -156,7 +137,7 @@ export async function openReplicatedLog(options: ReplicatedLogOptions): Promise<
     };
   } catch (error) {
     log.close();
-    rmSync(lockPath, { force: true });
+    lock.release();
     throw error;
   }
 }
