@@ -18,7 +18,7 @@
  * (default 1000000), `--json FILE` (default load/results/shared-log-bench.json).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEtcdCluster, type EtcdCluster } from '../scripts/etcd-cluster.js';
@@ -252,10 +252,14 @@ async function catchUp(cluster: EtcdCluster, withSnapshot: boolean): Promise<Cat
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0] ?? 0;
   const cluster = await startEtcdCluster();
   try {
     const rows = await throughput(cluster);
     const catchUps = [await catchUp(cluster, true), await catchUp(cluster, false)];
+    console.log(
+      `\nload average (1 min) before ${loadBefore.toFixed(1)}, after ${(loadavg()[0] ?? 0).toFixed(1)}`,
+    );
     console.log('\n| setup | workload | requests/s | commands/s | p50 ms | p99 ms | errors |');
     console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
     for (const row of rows) {
@@ -275,7 +279,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(values.json), { recursive: true });
     writeFileSync(
       values.json,
-      `${JSON.stringify({ durationS, connections, bulkItems, rows, catchUps }, null, 2)}\n`,
+      `${JSON.stringify({ durationS, connections, bulkItems, loadBefore, loadAfter: loadavg()[0], rows, catchUps }, null, 2)}\n`,
     );
   } finally {
     await cluster.stop();

@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry } from 'cockatiel';
-import { Etcd3, isRecoverableError, Range, type Namespace, type Watcher } from 'etcd3';
+import { Etcd3, isRecoverableError, Range, type Lease, type Namespace, type Watcher } from 'etcd3';
 import { logSnapshotChunkBytes } from '../config/limits.js';
 import type { RawEntry } from './log-entry.js';
 import type { AppendResult, SharedLog, SnapshotMeta } from './shared-log.js';
@@ -280,16 +280,34 @@ export class EtcdLog implements SharedLog {
     );
   }
 
-  /** Registers a running instance under a lease that ends soon after the instance does. */
+  /**
+   * Registers a running instance under a lease that ends soon after the instance does. A lease
+   * lost while etcd was unreachable is taken again, so the registration comes back with etcd.
+   * Resolves with the function that removes it.
+   */
   async register(
     instanceId: string,
     info: object,
     ttlSeconds: number,
   ): Promise<() => Promise<void>> {
-    const lease = this.ns.lease(ttlSeconds);
-    await this.call(() => lease.put(`instances/${instanceId}`).value(JSON.stringify(info)).exec());
-    lease.on('lost', () => undefined);
-    return () => lease.revoke().catch(() => undefined);
+    let closed = false;
+    let lease: Lease | undefined;
+    const take = async (): Promise<void> => {
+      const taken = this.ns.lease(ttlSeconds);
+      taken.on('lost', () => {
+        if (closed) return;
+        setTimeout(() => void take().catch(() => undefined), ttlSeconds * 500).unref();
+      });
+      lease = taken;
+      await this.call(() =>
+        taken.put(`instances/${instanceId}`).value(JSON.stringify(info)).exec(),
+      );
+    };
+    await take();
+    return async () => {
+      closed = true;
+      await lease?.revoke().catch(() => undefined);
+    };
   }
 
   /** The instances registered now. */

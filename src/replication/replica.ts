@@ -66,6 +66,7 @@ export class Replica {
   private closed = false;
   private stopped: Error | undefined;
   private reportFailure: (error: Error) => void = () => undefined;
+  private lastReadFailureLogAt = 0;
   /** Settles with the error that stopped this replica; never settles otherwise. */
   readonly failed = new Promise<Error>((resolve) => {
     this.reportFailure = resolve;
@@ -278,11 +279,19 @@ export class Replica {
     })();
   }
 
+  /** Logs why the log cannot be read, at most once per ten seconds (etcd may be down for long). */
+  private noteReadFailure(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastReadFailureLogAt < 10_000) return;
+    this.lastReadFailureLogAt = now;
+    this.options.logger.warn({ err: error, index: this.index }, 'cannot read the shared log');
+  }
+
   /** Watches the log from the revision after `revision`, and reads its tail every `pollMs`. */
   private follow(revision: string): void {
     const pollMs = this.options.pollMs ?? logPollMs;
     this.poll = setInterval(() => {
-      this.catchUp().catch(() => undefined);
+      this.catchUp().catch((error: unknown) => this.noteReadFailure(error));
     }, pollMs);
     this.poll.unref();
     this.watchFrom(revision);
