@@ -23,6 +23,9 @@ import type { AppRouter } from './routers/_app.js';
 export const createdProcedurePaths: ReadonlySet<string> = new Set([
   'raffles.create',
   'draws.create',
+  'prizeRaffles.create',
+  'prizeRaffles.claim',
+  'prizeRaffles.draw',
 ]);
 
 /** Reasons any operation may answer, whatever it does. */
@@ -58,6 +61,24 @@ export const reasonsByOperation: Record<string, Reason[]> = {
   'participants-list': ['raffle_not_found', 'invalid_cursor'],
   'participants-get': ['raffle_not_found', 'participant_not_found'],
   'system-noop': [...bodyReasons],
+  'prizeRaffles-create': [
+    ...bodyReasons,
+    'too_many_prizes',
+    'raffle_id_taken',
+    'raffle_limit_reached',
+  ],
+  'prizeRaffles-list': ['invalid_cursor'],
+  'prizeRaffles-get': ['raffle_not_found'],
+  'prizeRaffles-claim': [
+    ...bodyReasons,
+    'client_address_unknown',
+    'raffle_not_found',
+    'already_participated',
+    'sold_out',
+  ],
+  'prizeRaffles-draw': [...bodyReasons, 'raffle_not_found', 'tickets_remaining', 'already_drawn'],
+  'prizeRaffles-winners': ['raffle_not_found', 'not_drawn'],
+  'prizeRaffles-verify': [...bodyReasons, 'raffle_not_found', 'not_drawn', 'verification_failed'],
 };
 
 /** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
@@ -68,6 +89,9 @@ export const keyedOperations: ReadonlySet<string> = new Set([
   'tickets-issueBulk',
   'transfers-createBulk',
   'draws-create',
+  'prizeRaffles-create',
+  'prizeRaffles-claim',
+  'prizeRaffles-draw',
 ]);
 
 const idempotencyKeyHeader = {

@@ -30,6 +30,17 @@ export const reasonCatalogue = {
   invalid_cursor: 'The pagination cursor is not one this service issued.',
   idempotency_key_reused:
     'The idempotency key was first used for a different request; use a new key for a new request.',
+  too_many_prizes:
+    'A prize raffle needs a distinct winning ticket per prize: no more prizes than tickets.',
+  client_address_unknown:
+    'The request names no valid client address, so the one-ticket-per-address rule cannot be applied.',
+  already_participated: 'This client address already holds a ticket of this prize raffle.',
+  sold_out: 'Every ticket of this prize raffle has been claimed.',
+  tickets_remaining: 'Winners are drawn only once every ticket has been claimed.',
+  already_drawn: 'The winners of this prize raffle have already been drawn.',
+  not_drawn: 'The winners of this prize raffle have not been drawn yet.',
+  verification_failed:
+    'The ticket number and verification code do not match a claimed ticket (the same answer for a wrong code and a number nobody holds).',
   queue_full: 'The command queue is full; retry after the `Retry-After` header.',
   shutting_down: 'The service is shutting down and takes no new commands.',
   internal_error: 'An unexpected server error; the message is hidden in production.',

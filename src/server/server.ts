@@ -15,6 +15,7 @@ import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
 import type { Config } from './env.js';
+import { loadServerSecret } from './server-secret.js';
 
 export interface RunningServer {
   server: Server;
@@ -50,6 +51,13 @@ export async function startServer(
           registry,
         })
       : undefined;
+  // The key file lives beside the journal, so without one the secret stays in memory. Read before
+  // the engine journals anything of its own: did the directory already hold state?
+  const secret = loadServerSecret(
+    { ...config, durability: journal === undefined ? 'none' : 'fsync' },
+    logger,
+    (journal?.stateMachine.appliedSeq ?? 0) > 0,
+  );
   const engine = await startRaffleEngine({
     ...limits,
     registry,
@@ -60,7 +68,7 @@ export async function startServer(
     log: options.log ?? journal,
     stateMachine: journal?.stateMachine,
   });
-  const app = createApp({ engine, journal, config, logger });
+  const app = createApp({ engine, journal, config, logger, secretKeys: secret.keys });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
