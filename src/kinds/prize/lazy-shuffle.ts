@@ -61,13 +61,10 @@ export class LazyShuffle {
     const step = this.steps;
     const picked = step + offset;
     const value = this.valueAt(picked);
-    if (picked !== step) {
-      // The value at the current step moves to the picked position (the swap); an entry that
-      // would map a position to itself is dropped, so the map stays as small as it can be.
-      const displaced = this.valueAt(step);
-      if (displaced === picked) this.moved.delete(picked);
-      else this.moved.set(picked, displaced);
-    }
+    // The value at the current step moves to the picked position (the swap). Values only ever
+    // move to higher positions, so the value moved is below the picked position: no entry maps a
+    // position to itself, and the map holds only positions whose value differs from their own.
+    if (picked !== step) this.moved.set(picked, this.valueAt(step));
     this.moved.delete(step);
     this.steps = step + 1;
     return value;
@@ -80,7 +77,8 @@ export class LazyShuffle {
 
   /**
    * Checks the map against the values handed out (`isTaken`): together they must describe a
-   * permutation. Each entry's position is one not yet stepped over and differs from its value;
+   * permutation. Each entry's position is one not yet stepped over and holds a smaller value
+   * (values only move up);
    * values are distinct and none was handed out; a value that is itself a later position must be
    * moved away from there (or it would appear twice). `takenValues` lists the values handed out:
    * each lies below the step count or at a moved position, or it would still be in the array.
@@ -92,7 +90,7 @@ export class LazyShuffle {
     for (const [position, value] of this.moved) {
       assert(position >= this.steps && position < this.size, `position ${position} is ahead`);
       assert(Number.isSafeInteger(value) && value >= 0 && value < this.size, `value ${value} fits`);
-      assert(value !== position, `position ${position} does not map to itself`);
+      assert(value < position, `position ${position} holds a value moved up to it`);
       assert(!seen.has(value), `value ${value} is at one position only`);
       seen.add(value);
       assert(!isTaken(value), `value ${value} at position ${position} was not handed out`);

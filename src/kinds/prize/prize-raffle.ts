@@ -75,10 +75,13 @@ export interface PrizeRaffleContents {
   winners: readonly number[];
 }
 
-/** Bytes of a stored code hash; a hash of another size never matches. */
-const codeHashBytes = 16;
+/**
+ * Characters of a stored code hash (16 bytes in base64url). Hashes are compared as text, byte for
+ * byte in constant time, so no decoding quirk can make two different texts equal.
+ */
+const codeHashLength = 22;
 /** Compared against when nobody holds the number, so that case takes the time a mismatch takes. */
-const absentCodeHash = Buffer.alloc(codeHashBytes);
+const absentCodeHash = Buffer.alloc(codeHashLength);
 
 /** A deterministic source of random bytes, such as a `SeedByteStream` over a stamped seed. */
 export interface ByteStream {
@@ -211,9 +214,9 @@ export class PrizeRaffle {
     const stored =
       index === undefined
         ? absentCodeHash
-        : Buffer.from(this.claimCodeHashes[index] as string, 'base64url');
-    const given = Buffer.from(codeHash, 'base64url');
-    const sameLength = given.length === codeHashBytes && stored.length === codeHashBytes;
+        : Buffer.from(this.claimCodeHashes[index] as string, 'latin1');
+    const given = Buffer.from(codeHash, 'latin1');
+    const sameLength = given.length === codeHashLength && stored.length === codeHashLength;
     const equal = timingSafeEqual(
       sameLength ? stored : absentCodeHash,
       sameLength ? given : absentCodeHash,
