@@ -156,6 +156,7 @@ export function createOpenApiDocument(
     baseUrl: '/api',
     description: [
       'Issue tickets, transfer them, draw winners (every ticket equally likely, the drawn ticket is removed) and list participants.',
+      'Prize raffles (`/prize-raffles`): numbered tickets 1..N claimed one per client address in a random order, prizes drawn once sold out, tickets verified with the code shown once at claim time.',
       'The same operations are tRPC procedures under `/trpc` (superjson); the typed client wraps them.',
       `Counts are whole numbers from 1 to ${options.countMax}; request bodies are at most ${options.bodyBytesMax} bytes.`,
       'Operator operations (with a security requirement) need a client address in `MANAGER_IPS` or `Authorization: Bearer <MANAGER_TOKEN>`; anyone else gets 403 `manager_only`.',

@@ -153,11 +153,6 @@ export class PrizeRaffle {
     };
   }
 
-  /** Whether `holder` already holds a ticket. */
-  holds(holder: string): boolean {
-    return this.claimByHolder.has(holder);
-  }
-
   /**
    * Hands the next ticket of the shuffle to `holder`, reading the offset from `stream`. Refuses a
    * holder who already holds one, and a raffle with none left.
