@@ -8,6 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exportLines, journalPayloads } from '../../src/audit/export.js';
+import { createKindRegistry } from '../../src/kinds/registry.js';
 import { secretFileName } from '../../src/server/server-secret.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { request, startTestServer } from '../support/server.js';
@@ -140,6 +142,22 @@ describe('prize raffles across restarts', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it('the audit export shows who got which ticket, never a code, a seal or an address', () => {
+    const limits = { rafflesMax: 10_000, participantsPerRaffleMax: 16_000_000 };
+    const lines = [...exportLines(journalPayloads(dataDir), createKindRegistry(), limits)];
+    const text = lines.join('\n');
+    for (const claim of [...claims, retried]) expect(text).not.toContain(claim.verificationCode);
+    for (let i = 0; i < 12; i += 1) expect(text).not.toContain(address(i));
+    const outcomes = lines
+      .map((line) => JSON.parse(line) as { outcomes?: { ok: boolean; value?: unknown }[] })
+      .flatMap((line) => line.outcomes ?? []);
+    const tickets = outcomes
+      .map((outcome) => outcome.value as { ticketNumber?: number; sealedCode?: string } | undefined)
+      .filter((value) => value?.ticketNumber !== undefined);
+    expect(tickets.length).toBeGreaterThanOrEqual(claims.length + 1);
+    for (const value of tickets) expect(value).not.toHaveProperty('sealedCode');
   });
 
   it('a restart from the shutdown snapshot keeps everything, and the snapshot holds no code', async () => {

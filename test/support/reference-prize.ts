@@ -117,7 +117,7 @@ export class ReferencePrize {
     const held = r.values[step] as number;
     r.values[step] = r.values[picked] as number;
     r.values[picked] = held;
-    const ticket = (r.values[step]) + 1;
+    const ticket = r.values[step] + 1;
     r.claims.push({ ticket, holder: f.holder, codeHash: f.codeHash });
     return {
       ok: true,

@@ -153,6 +153,11 @@ export const prizeKind = defineKind({
           if (f.sealedCode !== undefined) result.sealedCode = f.sealedCode;
           return ok(result);
         }),
+      // An audit shows who got which ticket (by pseudonym, in the command), never the sealed code.
+      publicOutcome: (value: ClaimResult) => ({
+        raffleId: value.raffleId,
+        ticketNumber: value.ticketNumber,
+      }),
     },
     draw: {
       needsSeed: true,
