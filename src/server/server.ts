@@ -20,8 +20,9 @@ import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
 import { Drain } from './drain.js';
-import { seedSourceFor } from './seed-secret.js';
+import { seedSourceFor } from './seed-chains.js';
 import type { Config } from './env.js';
+import { loadServerSecret } from './server-secret.js';
 
 export interface RunningServer {
   server: Server;
@@ -62,6 +63,13 @@ export async function startServer(
           registry,
         })
       : undefined;
+  // The key file lives beside the journal, so without one the secret stays in memory. Read before
+  // the engine journals anything of its own: did the directory already hold state?
+  const secret = loadServerSecret(
+    { ...config, durability: journal === undefined ? 'none' : 'fsync' },
+    logger,
+    (journal?.stateMachine.appliedSeq ?? 0) > 0,
+  );
   const engine = await startRaffleEngine({
     ...limits,
     registry,
@@ -72,13 +80,12 @@ export async function startServer(
     log: options.log ?? journal,
     stateMachine: journal?.stateMachine,
     // Committed randomness: seeds are links of a chain whose anchor is journaled first.
-    seeds: seedSourceFor(
-      journal === undefined ? undefined : config.dataDir,
-      journal?.stateMachine.seedCommitment,
-    ),
+    // Committed randomness: seeds are links of a chain whose anchor is journaled first, its
+    // secret derived from the server secret.
+    seeds: seedSourceFor(secret.keys, journal?.stateMachine.seedCommitment),
   });
   const drain = new Drain();
-  const app = createApp({ engine, journal, config, logger, drain });
+  const app = createApp({ engine, journal, config, logger, drain, secretKeys: secret.keys });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
