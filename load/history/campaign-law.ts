@@ -1,5 +1,5 @@
 /**
- * Hook for the campaign kind's conservation law (kind `campaign`, docs in /work/shared/DESIGN.md's
+ * Hook for the campaign kind's conservation law (kind `campaign`, docs in docs/DESIGN.md's
  * "Instant-win campaigns"): no prize is won more often than its total quota, nor on one day more
  * often than its daily quota, and a figures read's `wonTotal` of each prize lies between the wins
  * answered before it started and the quota.

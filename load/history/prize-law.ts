@@ -1,5 +1,5 @@
 /**
- * Hook for the prize kind's conservation law (kind `prize`, docs in /work/shared/DESIGN.md's
+ * Hook for the prize kind's conservation law (kind `prize`, docs in docs/DESIGN.md's
  * "Prize raffles"): no ticket number is claimed twice, every number claimed lies in 1..ticketCount,
  * and a figures read's `ticketsClaimed` lies between the claims answered before it started and the
  * claims invoked (not refused) before it ended.
