@@ -14,7 +14,11 @@ import { isReason } from '../domain/reasons.js';
 export const trpcCodeByReason = {
   invalid_input: 'BAD_REQUEST',
   malformed_json: 'PARSE_ERROR',
+  json_too_deep: 'BAD_REQUEST',
+  invalid_utf8: 'BAD_REQUEST',
+  invalid_content_encoding: 'BAD_REQUEST',
   unsupported_media_type: 'UNSUPPORTED_MEDIA_TYPE',
+  unsupported_content_encoding: 'UNSUPPORTED_MEDIA_TYPE',
   payload_too_large: 'PAYLOAD_TOO_LARGE',
   route_not_found: 'NOT_FOUND',
   method_not_supported: 'METHOD_NOT_SUPPORTED',

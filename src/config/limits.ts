@@ -44,6 +44,9 @@ export const participantsPerRaffleMaxCeiling = 16_000_000;
 export const pageLimitDefault = 100;
 export const pageLimitMax = 1_000;
 
+/** Longest cursor accepted (a position and its check, see `src/api/paging.ts`). */
+export const cursorLengthMax = 64;
+
 /**
  * Most commands waiting in the command queue. Past it, callers get 503 with `Retry-After`.
  * Configurable (`QUEUE_LENGTH_MAX`).
@@ -62,7 +65,20 @@ export const retryAfterSeconds = 1;
 /** Largest accepted request body, in bytes. Configurable (`BODY_BYTES_MAX`). */
 export const bodyBytesMaxDefault = 1_048_576;
 
-/** Random bytes the queue stamps into each draw and raffle creation. */
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. The deepest real input (a bulk
+ * request sent through a tRPC batch) nests five levels; the body is scanned for depth before it
+ * is parsed, so thousands of levels never reach a recursive walk in a library.
+ */
+export const jsonDepthMax = 64;
+
+/**
+ * Links in one committed seed chain (32 bytes each, all kept in memory): a new chain, and a new
+ * journaled commitment, every this many commands that need randomness.
+ */
+export const seedChainLength = 65_536;
+
+/** Random bytes the queue stamps into each draw and raffle creation when no seed chain is used. */
 export const drawSeedBytes = 16;
 
 /**
@@ -70,6 +86,12 @@ export const drawSeedBytes = 16;
  * Configurable (`SHUTDOWN_GRACE_MS`).
  */
 export const shutdownGraceMsDefault = 10_000;
+
+/**
+ * Milliseconds without a new request after which a draining service closes its connections
+ * (within the grace period). Clients refused with 503 meanwhile are answered, not cut off.
+ */
+export const shutdownQuietMs = 250;
 
 /** Idempotency key length bounds (printable ASCII). */
 export const idempotencyKeyLengthMin = 1;
