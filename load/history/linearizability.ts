@@ -27,7 +27,7 @@ import {
   type CompiledRaffle,
   type Projection,
 } from './ledger-compile.js';
-import { LedgerModelState, LedgerOpCode, type LedgerModelOp } from './ledger-model.js';
+import { LedgerModelState, type LedgerModelOp } from './ledger-model.js';
 import { searchLinearization, type SearchOutcome } from './linearizability-search.js';
 
 export interface LinearizabilityOptions {
@@ -79,8 +79,6 @@ export interface PartitionReport {
   fringe?: Operation[];
   /** The window was judged from the raffle's empty start rather than from any state. */
   windowFromStart?: boolean;
-  /** Operations of unknown outcome found not to have taken effect, left out of the search. */
-  settledUnknowns?: number;
 }
 
 export interface LinearizabilityReport {
@@ -103,41 +101,6 @@ function searchProjection(
 ) {
   const state = new LedgerModelState(raffle.cells, fresh, projection.tracksTotals);
   return searchLinearization(projection.ops, state, { stepsMax });
-}
-
-/**
- * The whole raffle without the operations of unknown outcome that cannot have taken effect. An
- * operation of unknown outcome is a choice at every step of the search (place it here, or later,
- * or never); one that never took effect stays a choice to the end and multiplies the work. If a
- * participant's projection cannot be linearized with the operation required to take effect, no
- * linearization of the raffle applies it either, so it can be dropped.
- */
-function withoutImpossibleUnknowns(
-  raffle: CompiledRaffle,
-  projections: readonly Projection[],
-  fresh: boolean,
-  stepsMax: number,
-): Projection {
-  const whole = wholeRaffle(raffle);
-  const impossible = new Set<number>();
-  for (const projection of projections) {
-    projection.indexes.forEach((i, p) => {
-      const op = projection.ops[p] as LedgerModelOp;
-      if (Number.isFinite(op.completeMs) || op.code === LedgerOpCode.Draw || impossible.has(i)) {
-        return;
-      }
-      // Required: a completion after every other one, so the search must place it somewhere.
-      const ops = projection.ops.map((other, q) =>
-        q === p ? { ...other, completeMs: Number.MAX_VALUE } : other,
-      );
-      const state = new LedgerModelState(raffle.cells, fresh, projection.tracksTotals);
-      const result = searchLinearization(ops, state, { stepsMax });
-      if (result.outcome === 'not-linearizable') impossible.add(i);
-    });
-  }
-  if (impossible.size === 0) return whole;
-  const indexes = whole.indexes.filter((i) => !impossible.has(i));
-  return { ...whole, indexes, ops: indexes.map((i) => raffle.model[i] as LedgerModelOp) };
 }
 
 /** Proves the violation on a window around `blocked` (a position in the projection). */
@@ -207,8 +170,7 @@ function checkRaffle(
     report.durationMs = performance.now() - started;
     return report;
   }
-  const whole = withoutImpossibleUnknowns(raffle, projections, fresh, windowSteps);
-  report.settledUnknowns = raffle.model.length - whole.ops.length;
+  const whole = wholeRaffle(raffle);
   const result = searchProjection(raffle, whole, fresh, options.stepsMax ?? defaultStepsMax);
   report.outcome = result.outcome;
   report.steps = result.steps;
