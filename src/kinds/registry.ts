@@ -4,8 +4,9 @@
  */
 import { KindRegistry } from '../engine/kind.js';
 import { ledgerKind } from './ledger/kind.js';
+import { prizeKind } from './prize/kind.js';
 
-export const kinds = [ledgerKind] as const;
+export const kinds = [ledgerKind, prizeKind] as const;
 
 export function createKindRegistry(): KindRegistry {
   return new KindRegistry(kinds);

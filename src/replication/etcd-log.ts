@@ -8,6 +8,7 @@
  *     snapshot-meta/<index>             a complete snapshot of the state after entry <index>
  *     snapshot-data/<index>/<chunk>     its bytes, in chunks below etcd's request limit
  *     instances/<id>                    each running instance, under a lease
+ *     secret.key                        the server secret the instances share (unless SECRET_KEY)
  *
  * The append is the fence: a transaction that puts `log/<n+1>` only if that key does not exist
  * and `log/<n>` does (or, for the first entry, nothing was ever pruned), so two writers can never
@@ -40,6 +41,7 @@ const logKey = (index: number): string => `log/${pad(index)}`;
 /** The key after every log key: `log0` follows `log/…` in byte order. */
 const logEnd = 'log0';
 const logStartKey = 'log-start';
+const secretKey = 'secret.key';
 const metaKey = (index: number): string => `snapshot-meta/${pad(index)}`;
 const dataPrefix = (index: number): string => `snapshot-data/${pad(index)}/`;
 const chunkKey = (index: number, chunk: number): string =>
@@ -308,6 +310,26 @@ export class EtcdLog implements SharedLog {
       closed = true;
       await lease?.revoke().catch(() => undefined);
     };
+  }
+
+  /**
+   * The secret every instance of this log shares (keyed hashes, pseudonyms, seals): the first
+   * instance to ask stores `proposal`, every later one reads it. Anyone who can read etcd can read
+   * it, as anyone who can read a data directory can read the journal's `secret.key`; set
+   * `SECRET_KEY` on every instance to keep it out of etcd.
+   */
+  sharedSecret(proposal: string): Promise<Buffer> {
+    return this.call(async () => {
+      const response = await this.ns
+        .if(secretKey, 'Create', '==', 0)
+        .then(this.ns.put(secretKey).value(proposal))
+        .else(this.ns.get(secretKey))
+        .commit();
+      if (response.succeeded) return Buffer.from(proposal, 'utf8');
+      const kv = response.responses[0]?.response_range?.kvs?.[0];
+      if (kv === undefined) throw new Error('etcd: the shared secret vanished');
+      return Buffer.from(kv.value);
+    });
   }
 
   /** The instances registered now. */

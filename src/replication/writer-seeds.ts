@@ -50,8 +50,10 @@ export class WriterSeeds {
       for (let i = this.length; i > 0; i -= 1) links[i - 1] = sha256(links[i] as Buffer);
       const anchor = (links[0] as Buffer).toString('hex');
       this.chain = { anchor, links };
-      commit = { kind: 'engine', type: 'commitSeeds', anchor, length: this.length };
-      working.commitment = { anchor, length: this.length, used: 0, last: anchor };
+      // The nonce names a chain whose secret can be derived again; these secrets are random and
+      // kept in memory only, so it stays empty.
+      commit = { kind: 'engine', type: 'commitSeeds', anchor, length: this.length, nonce: '' };
+      working.commitment = { anchor, length: this.length, nonce: '', used: 0, last: anchor };
     }
     const next = working.commitment as SeedCommitment;
     const link = this.chain.links[next.used + 1] as Buffer;

@@ -24,10 +24,12 @@ import type { ReplicatedLog } from '../replication/replicated-log.js';
 import { reasonOf, refusalError } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
 import { createAppRouter } from '../api/routers/_app.js';
+import type { SecretKeys } from '../api/secret-keys.js';
 import type { Context } from '../api/trpc.js';
 import { Drain } from './drain.js';
 import type { Config } from './env.js';
 import { sendError } from './error-response.js';
+import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 import { createMetrics } from './metrics.js';
 import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
 import { createRequestContext } from './request-context.js';
@@ -45,6 +47,8 @@ export interface AppDependencies {
   logger: Logger;
   /** The shutdown drain the server starts; a fresh one when the app runs on its own. */
   drain?: Drain | undefined;
+  /** Keys from the server secret; a random secret for this process when absent. */
+  secretKeys?: SecretKeys | undefined;
 }
 
 const retryableReasons: ReadonlySet<Reason> = new Set([
@@ -106,6 +110,7 @@ export function createApp({
   config,
   logger,
   drain = new Drain(),
+  secretKeys = HkdfSecretKeys.random(),
 }: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
@@ -127,7 +132,7 @@ export function createApp({
 
   const app = express();
   // Sets `trust proxy` on the app and puts the client address and operator status in the context.
-  const requestContext = createRequestContext(app, { engine, config });
+  const requestContext = createRequestContext(app, { engine, config, secretKeys });
   const contextFor =
     (transport: Context['transport']) =>
     ({ req, res }: { req: express.Request; res: express.Response }): Context => {

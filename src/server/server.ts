@@ -9,6 +9,7 @@
  * stop: half of it at most for admitted requests, the rest for the flush and the quiet period. A
  * stop that could not flush rejects, so the process exits non-zero.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -21,8 +22,10 @@ import { startRaffleEngine } from '../kinds/start-engine.js';
 import { openReplicatedLog, type ReplicatedLog } from '../replication/replicated-log.js';
 import { createApp } from './app.js';
 import { Drain } from './drain.js';
-import { seedSourceFor } from './seed-secret.js';
+import { seedSourceFor } from './seed-chains.js';
 import type { Config } from './env.js';
+import { loadServerSecret } from './server-secret.js';
+import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 
 export interface RunningServer {
   server: Server;
@@ -81,6 +84,23 @@ export async function startServer(
           registry,
         })
       : undefined;
+  // The key file lives beside the journal, so without one the secret stays in memory. Read before
+  // the engine journals anything of its own: did the directory already hold state?
+  // On the shared log every instance needs the same secret (a code handed out by one instance is
+  // verified by another): without SECRET_KEY it is kept in etcd beside the log.
+  const secret =
+    replicated !== undefined && config.secretKey === undefined
+      ? {
+          keys: new HkdfSecretKeys(
+            await replicated.log.sharedSecret(randomBytes(32).toString('hex')),
+          ),
+          source: 'etcd' as const,
+        }
+      : loadServerSecret(
+          { ...config, durability: journal === undefined ? 'none' : 'fsync' },
+          logger,
+          (journal?.stateMachine.appliedSeq ?? 0) > 0,
+        );
   const engine = await startRaffleEngine({
     ...limits,
     registry,
@@ -91,19 +111,25 @@ export async function startServer(
     log: options.log ?? journal,
     queue: replicated?.queue,
     stateMachine: replicated?.replica.stateMachine ?? journal?.stateMachine,
-    // Committed randomness: seeds are links of a chain whose anchor is journaled first (on the
-    // shared log, each instance's writer keeps chains of its own).
-    seeds: seedSourceFor(
-      journal === undefined ? undefined : config.dataDir,
-      journal?.stateMachine.seedCommitment,
-    ),
+    // Committed randomness: seeds are links of a chain whose anchor is journaled first, its
+    // secret derived from the server secret (on the shared log, each instance's writer keeps
+    // chains of its own).
+    seeds: seedSourceFor(secret.keys, journal?.stateMachine.seedCommitment),
   }).catch(async (error: unknown) => {
     // The shared log may refuse the start-up commands (no majority): release it before failing.
     await replicated?.queue.close();
     throw error;
   });
   const drain = new Drain();
-  const app = createApp({ engine, journal, replicated, config, logger, drain });
+  const app = createApp({
+    engine,
+    journal,
+    replicated,
+    config,
+    logger,
+    drain,
+    secretKeys: secret.keys,
+  });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

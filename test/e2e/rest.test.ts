@@ -830,6 +830,12 @@ describe('service endpoints', () => {
       '/raffles/{raffleId}/tickets/bulk': ['post'],
       '/raffles/{raffleId}/transfers/bulk': ['post'],
       '/noop': ['post'],
+      '/prize-raffles': ['get', 'post'],
+      '/prize-raffles/{id}': ['get'],
+      '/prize-raffles/{id}/entries': ['post'],
+      '/prize-raffles/{id}/draws': ['post'],
+      '/prize-raffles/{id}/winners': ['get'],
+      '/prize-raffles/{id}/verifications': ['post'],
     };
     expect(Object.keys(paths).sort()).toEqual(Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {
