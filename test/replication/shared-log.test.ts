@@ -326,4 +326,29 @@ describe.skipIf(skipEtcd)('shared log on a 3-member etcd', () => {
       await replica.close();
     }
   }, 30_000);
+
+  it('secret: instances on one log share the server secret, so a code handed out by one verifies on another', async () => {
+    const prefix = freshPrefix('secret');
+    const log = logOf(prefix);
+    const first = await log.sharedSecret('a'.repeat(64));
+    expect((await log.sharedSecret('b'.repeat(64))).equals(first)).toBe(true);
+    const [a, b] = (await instances(prefix, 2)) as [RunningServer, RunningServer];
+    const created = await request(a.url, 'POST', '/api/prize-raffles', {
+      name: 'Shared',
+      ticketCount: 1,
+      prizes: [{ name: 'Bike' }],
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const claim = await request(a.url, 'POST', `/api/prize-raffles/${id}/entries`);
+    expect(claim.status).toBe(201);
+    expect((await request(a.url, 'POST', `/api/prize-raffles/${id}/draws`)).status).toBe(201);
+    await waitConverged([a.url, b.url]);
+    const verified = await request(b.url, 'POST', `/api/prize-raffles/${id}/verifications`, {
+      ticketNumber: claim.body.ticketNumber,
+      verificationCode: claim.body.verificationCode,
+    });
+    expect(verified.status).toBe(200);
+    expect(verified.body.won).toBe(true);
+  }, 30_000);
 });
