@@ -23,6 +23,8 @@ import type { AppRouter } from './routers/_app.js';
 export const createdProcedurePaths: ReadonlySet<string> = new Set([
   'raffles.create',
   'draws.create',
+  'campaigns.create',
+  'campaigns.draw',
 ]);
 
 /** Reasons any operation may answer, whatever it does. */
@@ -58,6 +60,29 @@ export const reasonsByOperation: Record<string, Reason[]> = {
   'participants-list': ['raffle_not_found', 'invalid_cursor'],
   'participants-get': ['raffle_not_found', 'participant_not_found'],
   'system-noop': [...bodyReasons],
+  'campaigns-create': [
+    ...bodyReasons,
+    'probabilities_exceed_one',
+    'campaign_id_taken',
+    'raffle_limit_reached',
+  ],
+  'campaigns-list': ['invalid_cursor'],
+  'campaigns-get': ['campaign_not_found'],
+  'campaigns-draw': [
+    ...bodyReasons,
+    'invalid_phone',
+    'campaign_not_found',
+    'campaign_not_active',
+    'already_drawn_today',
+    'participant_limit_reached',
+  ],
+  'campaigns-phoneDraws': ['invalid_phone', 'campaign_not_found'],
+  'campaigns-redeem': [
+    ...bodyReasons,
+    'campaign_not_found',
+    'coupon_not_found',
+    'coupon_already_redeemed',
+  ],
 };
 
 /** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
@@ -68,6 +93,9 @@ export const keyedOperations: ReadonlySet<string> = new Set([
   'tickets-issueBulk',
   'transfers-createBulk',
   'draws-create',
+  'campaigns-create',
+  'campaigns-draw',
+  'campaigns-redeem',
 ]);
 
 const idempotencyKeyHeader = {

@@ -3,9 +3,10 @@
  * here; the engine, queue and journal learn of kinds only through the registry built from this.
  */
 import { KindRegistry } from '../engine/kind.js';
+import { campaignKind } from './campaign/kind.js';
 import { ledgerKind } from './ledger/kind.js';
 
-export const kinds = [ledgerKind] as const;
+export const kinds = [ledgerKind, campaignKind] as const;
 
 export function createKindRegistry(): KindRegistry {
   return new KindRegistry(kinds);

@@ -4,6 +4,7 @@
 import { createSchemas } from '../schemas.js';
 import type { ApiLimits } from '../trpc.js';
 import { router } from '../trpc.js';
+import { campaignsRouter } from './campaigns.js';
 import { drawsRouter } from './draws.js';
 import { participantsRouter } from './participants.js';
 import { rafflesRouter } from './raffles.js';
@@ -20,6 +21,7 @@ export function createAppRouter(limits: ApiLimits) {
     draws: drawsRouter(schemas),
     participants: participantsRouter(schemas),
     system: systemRouter(schemas),
+    campaigns: campaignsRouter(),
   });
 }
 
