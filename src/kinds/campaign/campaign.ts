@@ -3,9 +3,10 @@
  * the three things that change them — a draw, a redemption — or read them.
  *
  * Every decision reads the stamped time and bytes only. The campaign's day is the calendar date in
- * its zone at the stamp (`calendar-day.ts`), and never goes back: in a zone that repeats the hour
- * before midnight when summer time ends (America/Santiago), the repeated hour still belongs to the
- * later day, so no phone can draw twice on one date. Daily counters belong to `counterDay`, the
+ * its zone at the stamp (`calendar-day.ts`), and never goes back: should a zone's rules ever set
+ * the wall calendar back across midnight (a summer-time end just after midnight, a zone moving
+ * west across the date line), the repeated stretch still belongs to the later day, so no phone
+ * can draw twice on one date. Daily counters belong to `counterDay`, the
  * day of the latest draw; the first draw of a later day starts them at zero. That is the whole
  * "reset": a comparison inside the single writer, with no job, no race and nothing written at
  * midnight. One uniform number from the stamped bytes picks a prize or nothing; a picked prize
