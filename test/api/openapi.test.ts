@@ -39,6 +39,12 @@ const contract: [string, string, number, number[]][] = [
   ['post', '/raffles/{raffleId}/tickets/bulk', 200, [400, 404, 422]],
   ['post', '/raffles/{raffleId}/transfers/bulk', 200, [400, 404, 422]],
   ['post', '/noop', 200, [400]],
+  ['post', '/campaigns', 201, [400, 403, 409]],
+  ['get', '/campaigns', 200, [400]],
+  ['get', '/campaigns/{campaignId}', 200, [404]],
+  ['post', '/campaigns/{campaignId}/draws', 201, [400, 404, 409]],
+  ['get', '/campaigns/{campaignId}/draws', 200, [400, 403, 404]],
+  ['post', '/campaigns/{campaignId}/redemptions', 200, [403, 404, 409]],
 ];
 
 describe('OpenAPI document', () => {

@@ -865,6 +865,10 @@ describe('service endpoints', () => {
       '/raffles/{raffleId}/tickets/bulk': ['post'],
       '/raffles/{raffleId}/transfers/bulk': ['post'],
       '/noop': ['post'],
+      '/campaigns': ['get', 'post'],
+      '/campaigns/{campaignId}': ['get'],
+      '/campaigns/{campaignId}/draws': ['get', 'post'],
+      '/campaigns/{campaignId}/redemptions': ['post'],
     };
     expect(Object.keys(paths).sort()).toEqual(Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {
