@@ -58,7 +58,9 @@ describe('campaign days under a fake clock (libfaketime)', () => {
       // 23:59:58 on 2027-03-14 in Kiritimati (UTC+14) is 09:59:58 UTC.
       setClock('2027-03-14 09:59:58');
       let service = await start();
-      onTestFinished(() => service.stop());
+      onTestFinished(async () => {
+        await service.stop();
+      });
       const created = await request(service.url, 'POST', '/api/campaigns', {
         id: 'night',
         name: 'Midnight',
