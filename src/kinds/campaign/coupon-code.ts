@@ -14,11 +14,18 @@ const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const characters = couponCodeBits / 5;
 const groupLength = 4;
 
-/** Reads `couponCodeBits` bits from the stream and writes them as a grouped code. */
+/** Character codes of one code, reused: the code is made in one call, as one flat string. */
+const codeUnits = new Array<number>(characters + characters / groupLength - 1);
+
+/**
+ * Reads `couponCodeBits` bits from the stream and writes them as a grouped code. The string is
+ * built in one `String.fromCharCode` call rather than by appending: appended strings are kept as
+ * chains of pieces, which would make every stored code several times its size.
+ */
 export function couponCodeFrom(stream: { nextByte(): number }): string {
-  let code = '';
   let buffer = 0;
   let bufferedBits = 0;
+  let unit = 0;
   for (let written = 0; written < characters; written += 1) {
     if (bufferedBits < 5) {
       buffer = ((buffer << 8) | stream.nextByte()) & 0xfff;
@@ -26,10 +33,10 @@ export function couponCodeFrom(stream: { nextByte(): number }): string {
     }
     const value = (buffer >> (bufferedBits - 5)) & 31;
     bufferedBits -= 5;
-    if (written > 0 && written % groupLength === 0) code += '-';
-    code += alphabet[value] as string;
+    if (written > 0 && written % groupLength === 0) codeUnits[unit++] = 45; // '-'
+    codeUnits[unit++] = alphabet.charCodeAt(value);
   }
-  return code;
+  return String.fromCharCode(...codeUnits);
 }
 
 const separators = /[\s-]+/g;
