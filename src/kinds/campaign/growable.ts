@@ -8,11 +8,10 @@
 type TypedArray = Int32Array | Float64Array | Int16Array | Uint8Array;
 
 /** `array` when it holds index `index`, else a copy with at least twice the room. */
-export function withRoom<A extends TypedArray>(array: A, index: number, fill?: number): A {
+export function withRoom<A extends TypedArray>(array: A, index: number): A {
   if (index < array.length) return array;
   const make = array.constructor as new (length: number) => A;
   const grown = new make(Math.max(16, array.length * 2, index + 1));
   grown.set(array);
-  if (fill !== undefined) grown.fill(fill, array.length);
   return grown;
 }
