@@ -62,7 +62,13 @@ export const retryAfterSeconds = 1;
 /** Largest accepted request body, in bytes. Configurable (`BODY_BYTES_MAX`). */
 export const bodyBytesMaxDefault = 1_048_576;
 
-/** Random bytes the queue stamps into each draw and raffle creation. */
+/**
+ * Links in one committed seed chain (32 bytes each, all kept in memory): a new chain, and a new
+ * journaled commitment, every this many commands that need randomness.
+ */
+export const seedChainLength = 65_536;
+
+/** Random bytes the queue stamps into each draw and raffle creation when no seed chain is used. */
 export const drawSeedBytes = 16;
 
 /**

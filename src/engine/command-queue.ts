@@ -18,6 +18,14 @@ import { MemoryCommandLog } from './command-log.js';
 import type { Mutation, Outcome, StampedCommand } from './commands.js';
 import type { StateMachine } from './state-machine.js';
 
+/**
+ * Seeds taken in order; when a new chain starts, `commit` is the command that publishes it, which
+ * the queue applies and logs just before the command that gets the first link.
+ */
+export interface SeedSource {
+  take(): { seed: Uint8Array; commit?: Mutation | undefined };
+}
+
 /** What the queue carries: a mutation to stamp, apply and log, or a read to run in order. */
 export type Submission =
   | { mutation: Mutation; read?: undefined }
@@ -34,7 +42,12 @@ export interface CommandQueueOptions {
   /** Clock for stamps, injected by tests. @default Date.now */
   clock?: () => number;
   /** Fills a buffer with random bytes, injected by tests. @default crypto.randomFillSync */
-  fillRandom?: (buffer: Uint8Array) => void;
+  fillRandom?: ((buffer: Uint8Array) => void) | undefined;
+  /**
+   * Committed randomness: where seeds come from instead of `fillRandom` (a seed chain whose
+   * anchor is journaled before its first link is used). @default undefined
+   */
+  seeds?: SeedSource | undefined;
 }
 
 interface Pending {
@@ -52,6 +65,7 @@ export class CommandQueue {
   private readonly batchSizeMax: number;
   private readonly clock: () => number;
   private readonly fillRandom: (buffer: Uint8Array) => void;
+  private readonly seeds: SeedSource | undefined;
   private pending: Pending[] = [];
   private scheduled = false;
   private writing = false;
@@ -76,6 +90,7 @@ export class CommandQueue {
     this.batchSizeMax = options.batchSizeMax;
     this.clock = options.clock ?? Date.now;
     this.fillRandom = options.fillRandom ?? ((buffer) => randomFillSync(buffer));
+    this.seeds = options.seeds;
     this.durableSeq = this.stateMachine.appliedSeq;
     if (this.batchSizeMax < 1) throw new Error('CommandQueue: batchSizeMax must be at least 1');
     if (this.queueLengthMax < this.batchSizeMax) {
@@ -149,10 +164,21 @@ export class CommandQueue {
     for (let i = 0; i < batch.length; i += 1) {
       const { mutation, read } = (batch[i] as Pending).submission;
       if (mutation !== undefined) {
+        let seed: Uint8Array | undefined;
+        if (this.stateMachine.needsSeed(mutation)) {
+          const taken = this.seeds?.take() ?? { seed: this.takeSeed() };
+          if (taken.commit !== undefined) {
+            const commit = { seq: this.stateMachine.appliedSeq + 1, atMs, command: taken.commit };
+            const committed = this.stateMachine.apply(commit);
+            if (!committed.ok) throw new Error(`seed chain not committed: ${committed.message}`);
+            stamped.push(commit);
+          }
+          seed = taken.seed;
+        }
         const entry: StampedCommand = {
           seq: this.stateMachine.appliedSeq + 1,
           atMs,
-          seed: this.stateMachine.needsSeed(mutation) ? this.takeSeed() : undefined,
+          seed,
           command: mutation,
         };
         outcomes[i] = this.stateMachine.apply(entry);

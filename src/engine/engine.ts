@@ -8,7 +8,7 @@
  */
 import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
 import type { CommandLog } from './command-log.js';
-import { CommandQueue } from './command-queue.js';
+import { CommandQueue, type SeedSource } from './command-queue.js';
 import type { Keyed, Mutation, Outcome, StateLimits } from './commands.js';
 import { engineKindName, type BoundCommand, type BoundQuery, type KindRegistry } from './kind.js';
 import { StateMachine } from './state-machine.js';
@@ -29,6 +29,8 @@ export interface EngineOptions {
   stateMachine?: StateMachine | undefined;
   clock?: (() => number) | undefined;
   fillRandom?: ((buffer: Uint8Array) => void) | undefined;
+  /** Committed randomness (a seed chain); plain random bytes when absent. */
+  seeds?: SeedSource | undefined;
 }
 
 export interface EngineStats {
@@ -62,6 +64,7 @@ export class Engine implements CommandSubmitter {
       batchSizeMax: options.batchSizeMax,
       clock: options.clock,
       fillRandom: options.fillRandom,
+      seeds: options.seeds,
     });
   }
 

@@ -50,6 +50,11 @@ export interface CommandSpec<S, P, V> {
   content(fields: P): unknown[];
   /** Pure and deterministic: reads only the state, the fields and the stamp. */
   apply(state: S, fields: P, stamp: Stamp): Outcome<V>;
+  /**
+   * What an audit export may show of a successful answer of a command that takes random bytes
+   * (its winner, its ticket number): anything secret removed. @default the whole value
+   */
+  publicOutcome?(value: V): unknown;
 }
 
 /** One read of a kind: never changes the state. */

@@ -15,6 +15,7 @@ import { refuse } from '../domain/reasons.js';
 import { ok } from './commands.js';
 import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
 import { IdempotencyStore, type IdempotencyRecord } from './idempotency.js';
+import { effectiveSeed, seedProblem, type SeedCommitment } from './seed-chain.js';
 import {
   engineKindName,
   type AnyCommandSpec,
@@ -42,6 +43,8 @@ export interface SectionImage {
 export interface StateImage {
   seq: number;
   limits: StateLimits;
+  /** The seed chain in use, when one was committed. */
+  seeds?: SeedCommitment | undefined;
   sections: Iterable<SectionImage>;
   idempotency: Iterable<[string, IdempotencyRecord]>;
 }
@@ -68,22 +71,41 @@ export function fingerprintOf(type: string, content: readonly unknown[]): string
 }
 
 /**
- * The engine's own command, `configure`: sets the limits every kind reads from its stamp. It is
- * declared like a kind's command so that it takes idempotency keys the same way.
+ * The engine's own commands, declared like a kind's so that they take idempotency keys the same
+ * way: `configure` sets the limits every kind reads from its stamp; `commitSeeds` publishes the
+ * anchor of the seed chain whose links the next seeded commands receive (see `seed-chain.ts`).
  */
-const configureSpec: AnyCommandSpec<unknown> = {
-  needsSeed: false,
-  schema: z.object({ limits: z.object({}).loose() }),
-  content: (fields: { limits: StateLimits }) => [limitsText(fields.limits)],
-  apply: (machine, fields: { limits: StateLimits }) =>
-    (machine as StateMachine).configureFromCommand(fields.limits),
+const engineCommands: Readonly<Record<string, AnyCommandSpec<StateMachine>>> = {
+  configure: {
+    needsSeed: false,
+    schema: z.object({ limits: z.object({}).loose() }),
+    content: (fields: { limits: StateLimits }) => [limitsText(fields.limits)],
+    apply: (machine, fields: { limits: StateLimits }) =>
+      machine.configureFromCommand(fields.limits),
+  },
+  commitSeeds: {
+    needsSeed: false,
+    schema: z.object({
+      anchor: z.string().regex(/^[0-9a-f]{64}$/),
+      length: z.number().int().positive(),
+    }),
+    content: (fields: { anchor: string; length: number }) => [fields.anchor, fields.length],
+    apply: (machine, fields: { anchor: string; length: number }) =>
+      machine.commitSeedsFromCommand(fields.anchor, fields.length),
+  },
 };
+
+function engineSpecOf(command: Mutation): AnyCommandSpec<unknown> | undefined {
+  return Object.hasOwn(engineCommands, command.type) ? engineCommands[command.type] : undefined;
+}
 
 export class StateMachine {
   private readonly states = new Map<string, unknown>();
   private readonly idempotency = new IdempotencyStore();
   private lastSeq = 0;
   private currentLimits: StateLimits;
+  /** The seed chain in use, once one was committed (before that, seeds are taken as they come). */
+  private seeds: SeedCommitment | undefined;
 
   constructor(
     readonly registry: KindRegistry,
@@ -131,10 +153,7 @@ export class StateMachine {
    * schema refuses), or undefined when it can.
    */
   problemWith(command: Mutation): string | undefined {
-    const spec =
-      command.kind === engineKindName && command.type === 'configure'
-        ? configureSpec
-        : this.specOf(command);
+    const spec = this.specOf(command);
     if (spec === undefined)
       return `unknown command '${String(command.kind)}.${String(command.type)}'`;
     const checked = spec.schema.safeParse(command);
@@ -143,16 +162,23 @@ export class StateMachine {
 
   /** Whether the queue must stamp random bytes into this mutation. */
   needsSeed(command: Mutation): boolean {
-    return command.kind !== engineKindName && this.requireSpec(command).needsSeed;
+    return this.requireSpec(command).needsSeed;
   }
 
   apply(stamped: StampedCommand): Outcome<unknown> {
     assert(stamped.seq === this.lastSeq + 1, `seq ${stamped.seq} follows ${this.lastSeq}`);
     this.lastSeq = stamped.seq;
     const { command } = stamped;
-    const spec = command.kind === engineKindName ? configureSpec : this.requireSpec(command);
+    const spec = this.requireSpec(command);
     const key = command.idempotencyKey;
-    if (key === undefined) return this.applySpec(spec, stamped);
+    assert(
+      spec.needsSeed === (stamped.seed !== undefined),
+      'a seed is stamped exactly when needed',
+    );
+    // The link is revealed whether the command is applied or answered from an idempotency record:
+    // the chain moves on with every seed the log holds.
+    const seed = stamped.seed === undefined ? undefined : this.revealSeed(stamped.seed, command);
+    if (key === undefined) return this.applySpec(spec, stamped, seed);
     const fingerprint = fingerprintOf(command.type, spec.content(command));
     const found = this.idempotency.lookup(
       key,
@@ -168,7 +194,7 @@ export class StateMachine {
         `This idempotency key was first used for a different request (command ${found.record.seq}).`,
       );
     }
-    const outcome = this.applySpec(spec, stamped);
+    const outcome = this.applySpec(spec, stamped, seed);
     this.idempotency.remember(
       key,
       { kind: command.kind, fingerprint, outcome, atMs: stamped.atMs, seq: stamped.seq },
@@ -194,6 +220,7 @@ export class StateMachine {
   }
 
   private specOf(command: Mutation): AnyCommandSpec<unknown> | undefined {
+    if (command.kind === engineKindName) return engineSpecOf(command);
     const kind = this.registry.get(command.kind);
     return kind !== undefined && Object.hasOwn(kind.commands, command.type)
       ? kind.commands[command.type]
@@ -206,16 +233,45 @@ export class StateMachine {
     return spec;
   }
 
-  private applySpec(spec: AnyCommandSpec<unknown>, stamped: StampedCommand): Outcome<unknown> {
-    const seed = stamped.seed;
-    assert(spec.needsSeed === (seed !== undefined), 'a seed is stamped exactly when needed');
-    const state = spec === configureSpec ? this : this.states.get(stamped.command.kind);
-    return spec.apply(state, stamped.command, {
+  private applySpec(
+    spec: AnyCommandSpec<unknown>,
+    stamped: StampedCommand,
+    seed: Uint8Array | undefined,
+  ): Outcome<unknown> {
+    const { command } = stamped;
+    const state = command.kind === engineKindName ? this : this.states.get(command.kind);
+    return spec.apply(state, command, {
       seq: stamped.seq,
       atMs: stamped.atMs,
       seed,
       limits: this.currentLimits,
     });
+  }
+
+  /**
+   * Checks a stamped seed against the committed chain and moves the chain on; the command gets
+   * the link mixed with its public beacon value, if it names one.
+   */
+  private revealSeed(link: Uint8Array, command: Mutation): Uint8Array {
+    const seeds = this.seeds;
+    if (seeds !== undefined) {
+      const problem = seedProblem(seeds, link);
+      assert(problem === undefined, problem ?? '');
+      seeds.used += 1;
+      seeds.last = Buffer.from(link).toString('hex');
+    }
+    return effectiveSeed(link, typeof command.beacon === 'string' ? command.beacon : undefined);
+  }
+
+  /** Applies `commitSeeds`; reached only through `apply`. */
+  commitSeedsFromCommand(anchor: string, length: number): Outcome<SeedCommitment> {
+    this.seeds = { anchor, length, used: 0, last: anchor };
+    return ok({ ...this.seeds });
+  }
+
+  /** The seed chain in use, for the audit head and for resuming the chain after a restart. */
+  get seedCommitment(): SeedCommitment | undefined {
+    return this.seeds === undefined ? undefined : { ...this.seeds };
   }
 
   checkInvariants(): void {
@@ -240,6 +296,7 @@ export class StateMachine {
   private *digestLines(): Generator<string> {
     yield `seq=${this.lastSeq}`;
     yield limitsText(this.currentLimits);
+    if (this.seeds !== undefined) yield `seeds=${JSON.stringify(this.seeds)}`;
     for (const kind of this.registry.kinds) {
       yield `kind=${kind.name}`;
       yield* kind.digest(this.states.get(kind.name));
@@ -259,6 +316,7 @@ export class StateMachine {
     return {
       seq: this.lastSeq,
       limits: this.limits,
+      seeds: this.seedCommitment,
       sections: (function* () {
         for (const kind of registry.kinds) {
           yield {
@@ -276,6 +334,7 @@ export class StateMachine {
   static restore(registry: KindRegistry, image: StateImage): StateMachine {
     const machine = new StateMachine(registry, image.limits);
     machine.lastSeq = image.seq;
+    machine.seeds = image.seeds === undefined ? undefined : { ...image.seeds };
     const seen = new Set<string>();
     for (const section of image.sections) {
       const kind: RaffleKind | undefined = registry.get(section.kind);

@@ -20,6 +20,7 @@
 import { snapshotChunkEntries } from '../config/limits.js';
 import type { Outcome, StateLimits } from '../engine/commands.js';
 import { idempotencyKeyDigest, type IdempotencyRecord } from '../engine/idempotency.js';
+import type { SeedCommitment } from '../engine/seed-chain.js';
 import type { SectionImage, StateImage } from '../engine/state-machine.js';
 import { encodeRecord, scanRecords } from './framing.js';
 
@@ -31,7 +32,16 @@ const formatOneKind = 'ledger';
 type IdempotencyRow = [string, string, string, number, number, Outcome<unknown>];
 
 type Tagged =
-  | ['header', { format: string; version: number; seq: number; limits: StateLimits }]
+  | [
+      'header',
+      {
+        format: string;
+        version: number;
+        seq: number;
+        limits: StateLimits;
+        seeds?: SeedCommitment | undefined;
+      },
+    ]
   | ['section', { kind: string; version: number }]
   | ['record', unknown]
   | ['idempotency', IdempotencyRow[]]
@@ -55,7 +65,7 @@ export function encodeSnapshot(image: StateImage): Buffer[] {
   const put = (record: Tagged): void => {
     records.push(encodeRecord(Buffer.from(JSON.stringify(record))));
   };
-  put(['header', { format, version, seq: image.seq, limits: image.limits }]);
+  put(['header', { format, version, seq: image.seq, limits: image.limits, seeds: image.seeds }]);
   for (const section of image.sections) {
     put(['section', { kind: section.kind, version: section.version }]);
     for (const record of section.records) put(['record', record]);
@@ -104,7 +114,7 @@ export function decodeSnapshot(buffer: Buffer): StateImage {
 }
 
 function decodeFormatTwo(
-  header: { seq: number; limits: StateLimits },
+  header: { seq: number; limits: StateLimits; seeds?: SeedCommitment | undefined },
   parse: (index: number) => Tagged,
   last: number,
 ): StateImage {
@@ -151,6 +161,7 @@ function decodeFormatTwo(
   return {
     seq: header.seq,
     limits: header.limits,
+    seeds: header.seeds,
     sections: sections(),
     idempotency: idempotency(),
   };

@@ -14,6 +14,7 @@ import { Journal } from '../journal/journal.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
+import { seedSourceFor } from './seed-secret.js';
 import type { Config } from './env.js';
 
 export interface RunningServer {
@@ -59,6 +60,11 @@ export async function startServer(
     batchSizeMax: config.batchSizeMax,
     log: options.log ?? journal,
     stateMachine: journal?.stateMachine,
+    // Committed randomness: seeds are links of a chain whose anchor is journaled first.
+    seeds: seedSourceFor(
+      journal === undefined ? undefined : config.dataDir,
+      journal?.stateMachine.seedCommitment,
+    ),
   });
   const app = createApp({ engine, journal, config, logger });
   const server = createServer(app);

@@ -23,7 +23,7 @@ const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =
 );
 
 /**
- * The REST contract of DESIGN.md, plus the bulk endpoints and the diagnostic no-op: method, path, success status and the
+ * The REST contract (WRITEUP.md), plus the bulk endpoints and the diagnostic no-op: method, path, success status and the
  * refusal statuses.
  */
 const contract: [string, string, number, number[]][] = [

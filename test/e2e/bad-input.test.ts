@@ -301,7 +301,7 @@ describe('unicode usernames', () => {
     ['64 precomposed é', '\u00e9'.repeat(64)],
     ['40 decomposed é (80 units before NFC, 40 after)', 'e\u0301'.repeat(40)],
     // zod 4 counts a string's length in code points, so 64 emoji (128 UTF-16 units) are 64
-    // characters, as DESIGN.md's "1–64 characters" reads.
+    // characters, as WRITEUP.md's contract reads.
     ['64 emoji (64 characters)', '\u{1F600}'.repeat(64)],
     ['inner spaces', 'jean claude'],
     ['CJK', '\u5c71\u7530\u592a\u90ce'],

@@ -1,6 +1,6 @@
 /**
  * End-to-end tests of the REST surface (and a quick look at /trpc): every endpoint of the
- * contract in DESIGN.md, its happy path and each refusal it lists, against the real server on a
+ * contract in docs/DESIGN.md and WRITEUP.md, its happy path and each refusal it lists, against the real server on a
  * free port. Refusals are checked by status and stable `reason`, never by message wording, and
  * every refusal is checked to leave the state as it was.
  */

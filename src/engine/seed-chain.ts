@@ -1,0 +1,141 @@
+/**
+ * Committed randomness: the random bytes stamped into commands come from a hash chain whose end
+ * is published (journaled) before its first link is used, so whoever runs the service cannot try
+ * seeds until one suits.
+ *
+ * A chain of `length` links is built backwards from a secret: `s_length = secret` and
+ * `s_(i-1) = SHA-256(s_i)`. Its anchor `s_0` goes into the log in an engine `commitSeeds`
+ * command; the commands that need randomness then receive `s_1`, `s_2`, … in log order. Anyone
+ * holding the log checks that each link hashes to the one before it and the first to the anchor;
+ * nobody can compute a link before it is revealed, since that would invert SHA-256. The whole
+ * chain is kept in memory (32 bytes a link) because links are used in the order opposite to the
+ * one they are computed in; a new chain is committed when one runs out. The trade-off stated: the
+ * operator knows the links in advance, so a command that wants randomness can still be given the
+ * next link or a later one by spending links on other commands — visible in the log — and a draw
+ * may mix in a public beacon value that nobody knew when the chain was committed.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Mutation } from './commands.js';
+
+export const seedLinkBytes = 32;
+
+export function sha256(...parts: Uint8Array[]): Buffer {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
+/** The engine command that publishes a chain's anchor before any of its links is used. */
+export interface CommitSeedsCommand extends Mutation {
+  kind: 'engine';
+  type: 'commitSeeds';
+  /** The anchor `s_0`, hex. */
+  anchor: string;
+  /** How many links follow the anchor. */
+  length: number;
+}
+
+/** One chain's secret links, handed out in order. */
+export class SeedChain {
+  private readonly links: Buffer[];
+  private nextIndex: number;
+
+  /**
+   * @param secret the last link `s_length` (32 bytes)
+   * @param used how many links were already handed out (recovered from the log)
+   */
+  constructor(
+    readonly secret: Buffer,
+    readonly length: number,
+    used = 0,
+  ) {
+    if (secret.length !== seedLinkBytes) throw new Error('seed chain: the secret is 32 bytes');
+    if (!Number.isSafeInteger(length) || length < 1) throw new Error('seed chain: length >= 1');
+    this.links = new Array<Buffer>(length + 1);
+    this.links[length] = secret;
+    for (let i = length; i > 0; i -= 1) this.links[i - 1] = sha256(this.links[i] as Buffer);
+    this.nextIndex = used + 1;
+  }
+
+  static random(length: number): SeedChain {
+    return new SeedChain(randomBytes(seedLinkBytes), length);
+  }
+
+  get anchor(): Buffer {
+    return this.links[0] as Buffer;
+  }
+
+  get remaining(): number {
+    return this.length - this.nextIndex + 1;
+  }
+
+  get used(): number {
+    return this.nextIndex - 1;
+  }
+
+  commitCommand(): CommitSeedsCommand {
+    return {
+      kind: 'engine',
+      type: 'commitSeeds',
+      anchor: this.anchor.toString('hex'),
+      length: this.length,
+    };
+  }
+
+  /** The next link, or undefined when the chain is spent. */
+  take(): Uint8Array | undefined {
+    if (this.nextIndex > this.length) return undefined;
+    const link = this.links[this.nextIndex] as Buffer;
+    this.nextIndex += 1;
+    return new Uint8Array(link);
+  }
+}
+
+/**
+ * What the state keeps of the chain in use: checked on every seeded command, so a replay — the
+ * service's own or an auditor's — refuses a log whose seeds do not follow the commitment.
+ */
+export interface SeedCommitment {
+  anchor: string;
+  length: number;
+  used: number;
+  /** The last link revealed (the anchor before any), hex. */
+  last: string;
+}
+
+/** Why `seed` cannot be the next link of `commitment`, or undefined when it is. */
+export function seedProblem(commitment: SeedCommitment, seed: Uint8Array): string | undefined {
+  if (commitment.used >= commitment.length) return 'the committed seed chain is spent';
+  if (sha256(seed).toString('hex') !== commitment.last) {
+    return `seed ${Buffer.from(seed).toString('hex')} is not the next link of the chain committed as ${commitment.anchor}`;
+  }
+  return undefined;
+}
+
+/** The random bytes a command gets: the link, mixed with a public beacon value when one is given. */
+export function effectiveSeed(link: Uint8Array, beacon: string | undefined): Uint8Array {
+  return beacon === undefined ? link : new Uint8Array(sha256(link, Buffer.from(beacon, 'utf8')));
+}
+
+/**
+ * Hands out the links of one chain after another: a new chain of `chainLength` links starts when
+ * the current one is spent (or there is none), and is reported to `onNewChain` — which keeps its
+ * secret so the chain can resume after a restart — before its commitment is returned.
+ */
+export class SeedChainSource {
+  constructor(
+    private chain: SeedChain | undefined,
+    private readonly chainLength: number,
+    private readonly onNewChain: (chain: SeedChain) => void = () => {},
+  ) {}
+
+  take(): { seed: Uint8Array; commit?: CommitSeedsCommand | undefined } {
+    const current = this.chain;
+    const seed = current?.take();
+    if (seed !== undefined) return { seed };
+    const chain = SeedChain.random(this.chainLength);
+    this.onNewChain(chain);
+    this.chain = chain;
+    return { seed: chain.take() as Uint8Array, commit: chain.commitCommand() };
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Committed randomness: the links of a seed chain hash back to its anchor, the queue journals a
+ * chain's commitment before its first link, the state machine refuses a log whose seeds do not
+ * follow the commitment, a beacon value changes the bytes a command gets, and a restarted service
+ * resumes its chain from the secret it kept.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StampedCommand } from '../../src/engine/commands.js';
+import {
+  effectiveSeed,
+  SeedChain,
+  SeedChainSource,
+  seedProblem,
+  sha256,
+} from '../../src/engine/seed-chain.js';
+import { Journal } from '../../src/journal/journal.js';
+import { ledgerKind } from '../../src/kinds/ledger/kind.js';
+import { createKindRegistry } from '../../src/kinds/registry.js';
+import { startRaffleEngine } from '../../src/kinds/start-engine.js';
+import { seedSourceFor } from '../../src/server/seed-secret.js';
+import { newStateMachine } from '../support/ledger-commands.js';
+import { RecordingLog } from '../support/server.js';
+
+const limits = { rafflesMax: 10, participantsPerRaffleMax: 100 };
+const directories: string[] = [];
+afterEach(() => {
+  for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function engineWith(seeds: SeedChainSource, log = new RecordingLog()) {
+  const engine = await startRaffleEngine({
+    ...limits,
+    defaultRaffleId: 'main',
+    defaultRaffleName: 'Main',
+    queueLengthMax: 100,
+    batchSizeMax: 10,
+    log,
+    seeds,
+  });
+  await engine.submit(ledgerKind.commands.issue, { raffleId: 'main', username: 'a', count: 50 });
+  return { engine, log };
+}
+
+describe('seed chain', () => {
+  it('chain: every link hashes to the one before it, the first to the anchor', () => {
+    const secret = Buffer.alloc(32, 7);
+    const chain = new SeedChain(secret, 5);
+    let previous = chain.anchor;
+    for (let i = 0; i < 5; i += 1) {
+      const link = chain.take() as Uint8Array;
+      expect(sha256(link).equals(previous)).toBe(true);
+      previous = Buffer.from(link);
+    }
+    expect(previous.equals(secret)).toBe(true);
+    expect(chain.take()).toBeUndefined();
+    // Resuming after two links hands out the third.
+    const resumed = new SeedChain(secret, 5, 2);
+    const again = new SeedChain(secret, 5);
+    again.take();
+    again.take();
+    expect(resumed.take()).toEqual(again.take());
+  });
+
+  it('queue: a chain is committed in the log before its first link, and a new one when spent', async () => {
+    const { engine, log } = await engineWith(new SeedChainSource(undefined, 3));
+    for (let i = 0; i < 7; i += 1)
+      await engine.submit(ledgerKind.commands.draw, { raffleId: 'main' });
+    const types = log.commands.map((stamped) => stamped.command.type);
+    // createRaffle (the default raffle) is the first seeded command.
+    expect(types.filter((type) => type === 'commitSeeds')).toHaveLength(3);
+    const commits = log.commands.filter((stamped) => stamped.command.type === 'commitSeeds');
+    let commitment = { anchor: '', length: 0, used: 0, last: '' };
+    for (const stamped of log.commands) {
+      if (stamped.command.type === 'commitSeeds') {
+        const anchor = stamped.command.anchor as string;
+        commitment = { anchor, length: 3, used: 0, last: anchor };
+      } else if (stamped.seed !== undefined) {
+        expect(seedProblem(commitment, stamped.seed)).toBeUndefined();
+        commitment.used += 1;
+        commitment.last = Buffer.from(stamped.seed).toString('hex');
+      }
+    }
+    expect(new Set(commits.map((stamped) => stamped.command.anchor)).size).toBe(3);
+    // A replay of the log reaches the same state, the chain's position included.
+    const replay = newStateMachine(limits);
+    for (const stamped of log.commands) replay.apply(stamped);
+    expect(replay.digestText()).toBe(engine.stateMachine.digestText());
+    expect(replay.seedCommitment).toEqual(engine.stateMachine.seedCommitment);
+    await engine.close();
+  });
+
+  it('state machine: a seed that is not the next link stops the replay, naming the chain', async () => {
+    const { engine, log } = await engineWith(new SeedChainSource(undefined, 10));
+    await engine.submit(ledgerKind.commands.draw, { raffleId: 'main' });
+    await engine.submit(ledgerKind.commands.draw, { raffleId: 'main' });
+    await engine.close();
+    const drawAt = log.commands.findLastIndex((stamped) => stamped.command.type === 'draw');
+    for (const tamper of ['other bytes', 'skipped link'] as const) {
+      const commands: StampedCommand[] = log.commands.map((stamped) => ({ ...stamped }));
+      const target = commands[drawAt] as StampedCommand;
+      target.seed =
+        tamper === 'other bytes'
+          ? new Uint8Array(32).fill(1)
+          : (commands.find((stamped, i) => i > drawAt && stamped.seed !== undefined)?.seed ??
+            sha256(Buffer.from('not a link')));
+      const replay = newStateMachine(limits);
+      expect(() => {
+        for (const stamped of commands) replay.apply(stamped);
+      }).toThrow(/is not the next link of the chain committed as [0-9a-f]{64}/);
+    }
+  });
+
+  it('beacon: a public value mixed into a link changes the bytes, the same way every time', () => {
+    const link = sha256(Buffer.from('link'));
+    expect(effectiveSeed(link, undefined)).toBe(link);
+    const a = effectiveSeed(link, 'drand:1234:abcdef');
+    expect(Buffer.from(a).equals(link)).toBe(false);
+    expect(effectiveSeed(link, 'drand:1234:abcdef')).toEqual(a);
+    expect(effectiveSeed(link, 'drand:1235:abcdef')).not.toEqual(a);
+  });
+
+  it('restart: the service resumes its chain from the kept secret, or commits a new one without it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'raffle-seeds-'));
+    directories.push(dataDir);
+    const open = () =>
+      Journal.open({
+        dataDir,
+        snapshotEveryCommands: 1_000_000,
+        snapshotEveryBytes: 2 ** 40,
+        logger: pino({ level: 'silent' }),
+        initialLimits: limits,
+        registry: createKindRegistry(),
+      });
+    const run = async (draws: number) => {
+      const journal = await open();
+      const log = new RecordingLog();
+      const tee = {
+        append: (batch: readonly StampedCommand[]) => {
+          log.append(batch);
+          return journal.append(batch);
+        },
+        close: () => journal.close(),
+      };
+      const seeds = seedSourceFor(dataDir, journal.stateMachine.seedCommitment);
+      const engine = await startRaffleEngine({
+        ...limits,
+        defaultRaffleId: 'main',
+        defaultRaffleName: 'Main',
+        queueLengthMax: 100,
+        batchSizeMax: 10,
+        log: tee,
+        stateMachine: journal.stateMachine,
+        seeds,
+      });
+      await engine.submit(ledgerKind.commands.issue, { raffleId: 'main', username: 'a', count: 9 });
+      for (let i = 0; i < draws; i += 1) {
+        await engine.submit(ledgerKind.commands.draw, { raffleId: 'main' });
+      }
+      const commitment = engine.stateMachine.seedCommitment;
+      await engine.close();
+      return { log, commitment };
+    };
+    const first = await run(2);
+    const second = await run(2);
+    expect(second.log.commands.some((stamped) => stamped.command.type === 'commitSeeds')).toBe(
+      false,
+    );
+    expect(second.commitment?.anchor).toBe(first.commitment?.anchor);
+    expect(second.commitment?.used).toBe((first.commitment?.used ?? 0) + 2);
+    rmSync(join(dataDir, 'seed-chain.secret'));
+    const third = await run(1);
+    expect(
+      third.log.commands.filter((stamped) => stamped.command.type === 'commitSeeds'),
+    ).toHaveLength(1);
+    expect(third.commitment?.anchor).not.toBe(first.commitment?.anchor);
+  });
+});
