@@ -79,6 +79,16 @@ const campaignFields = {
   prizes,
 };
 
+/**
+ * A prepared coupon of the sizes the edge makes (a 22-character tag, a 63-character seal), unique
+ * per draw; the sealing itself happens at the edge, outside the queue this bench measures.
+ */
+const couponOf = (i: number) => ({
+  // padStart makes flat strings, as the edge's base64url text is (a concatenation would not be).
+  tag: String(i).padStart(22, 't'),
+  seal: String(i).padStart(63, 's'),
+});
+
 /** The i-th distinct phone: valid Singapore mobile numbers from +6580000000 up. */
 const phoneOf = (i: number): string => `+65${80_000_000 + i}`;
 
@@ -153,6 +163,7 @@ async function throughput() {
       const outcome = await engine.submit(campaignKind.commands.draw, {
         campaignId: 'bench',
         phone: phoneOf(i),
+        coupon: couponOf(i),
       });
       if (!outcome.ok) throw new Error(`draw refused: ${outcome.reason}`);
       if (outcome.value.won) wins += 1;
@@ -221,7 +232,11 @@ function memoryOfOneDraw(): { bytesPerPhone: number; coupons: number } {
   const base = usedBytes();
   const { machine, apply } = machineWithCampaign(prizes);
   for (let i = 0; i < phoneCount; i += 1) {
-    apply({ type: 'draw', campaignId: 'bench', phone: phoneOf(i) }, drawStart, i);
+    apply(
+      { type: 'draw', campaignId: 'bench', phone: phoneOf(i), coupon: couponOf(i) },
+      drawStart,
+      i,
+    );
   }
   const after = usedBytes();
   const campaign = machine.stateOf<Campaigns>(campaignKind).byId.get('bench');
@@ -240,7 +255,7 @@ function memoryOfAYear(phones: number, campaignPrizes: typeof prizes) {
   for (let day = 0; day < 365; day += 1) {
     for (let i = 0; i < phones; i += 1) {
       apply(
-        { type: 'draw', campaignId: 'bench', phone: phoneOf(i) },
+        { type: 'draw', campaignId: 'bench', phone: phoneOf(i), coupon: couponOf(counter) },
         drawStart + day * dayMs,
         counter++,
       );

@@ -16,8 +16,8 @@ import {
   pageLimitMax,
   phoneInputLengthMax,
   prizeIdLengthMax,
-  prizeNameLengthMax,
-  prizeNameLengthMin,
+  campaignPrizeNameLengthMax,
+  campaignPrizeNameLengthMin,
   timeZoneLengthMax,
 } from '../config/limits.js';
 import { cursorSchema, idempotencyKeySchema, raffleIdSchema, raffleNameSchema } from './schemas.js';
@@ -40,8 +40,8 @@ const prizeIdSchema = z
 
 const prizeNameSchema = z
   .string()
-  .min(prizeNameLengthMin)
-  .max(prizeNameLengthMax)
+  .min(campaignPrizeNameLengthMin)
+  .max(campaignPrizeNameLengthMax)
   .refine(
     (value) =>
       value.isWellFormed() && !controlCharacter.test(value) && !surroundingWhitespace.test(value),

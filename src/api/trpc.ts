@@ -14,6 +14,7 @@ import { idempotencyKeyDigest } from '../engine/idempotency.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
 import { idempotencyKeyPattern } from './schemas.js';
+import type { SecretKeys } from './secret-keys.js';
 
 export interface ApiLimits {
   /** Largest count one issue or transfer may move. */
@@ -64,6 +65,11 @@ export interface Context {
   clientAddress?: string | undefined;
   /** Whether the caller is an operator (`MANAGER_IPS` or `MANAGER_TOKEN`); absent means no. */
   isOperator?: boolean | undefined;
+  /**
+   * Keys derived from the server secret, for procedures that keep secrets out of the state
+   * (prize raffles' verification codes). Procedures that need them refuse to run without.
+   */
+  secretKeys?: SecretKeys | undefined;
 }
 
 export interface ErrorData {

@@ -108,6 +108,13 @@ export const managerTokenLengthMin = 16;
 export const managerTokenLengthMax = 1024;
 
 /**
+ * Length bounds of `SECRET_KEY`, the server secret verification codes are hashed and client
+ * addresses pseudonymised with; the floor asks for about 128 bits of a random hex or base64 text.
+ */
+export const secretKeyLengthMin = 32;
+export const secretKeyLengthMax = 1024;
+
+/**
  * Instant-win campaigns (kind `campaign`). A phone keeps at most `campaignDrawsKeptPerPhone` of its
  * latest draws in memory (a fixed-size record per draw in typed arrays, no object per draw), so a
  * phone that draws every day for a year holds 32 draw records, not 365; older draws are counted
@@ -138,8 +145,8 @@ export const campaignProbabilityDecimalsMax = 30;
 export const prizeIdLengthMax = 64;
 
 /** Prize display name length bounds. */
-export const prizeNameLengthMin = 1;
-export const prizeNameLengthMax = 200;
+export const campaignPrizeNameLengthMin = 1;
+export const campaignPrizeNameLengthMax = 200;
 
 /** Time zone name length bound (the longest IANA name is about 30 characters). */
 export const timeZoneLengthMax = 64;

@@ -23,7 +23,9 @@ import type { JournalStats } from '../journal/journal.js';
 import { httpStatusOf, reasonOf, trpcCodeByReason } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
 import { createAppRouter } from '../api/routers/_app.js';
+import type { SecretKeys } from '../api/secret-keys.js';
 import type { Config } from './env.js';
+import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 import { createMetrics } from './metrics.js';
 import { createRequestContext } from './request-context.js';
 import { serviceVersion } from './version.js';
@@ -34,6 +36,8 @@ export interface AppDependencies {
   journal?: { stats: JournalStats } | undefined;
   config: Config;
   logger: Logger;
+  /** Keys from the server secret; a random secret for this process when absent. */
+  secretKeys?: SecretKeys | undefined;
 }
 
 const retryableReasons: ReadonlySet<Reason> = new Set(['queue_full', 'shutting_down']);
@@ -77,7 +81,13 @@ const emptyBodyIsEmptyObject: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp({ engine, journal, config, logger }: AppDependencies): express.Express {
+export function createApp({
+  engine,
+  journal,
+  config,
+  logger,
+  secretKeys = HkdfSecretKeys.random(),
+}: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
   const apiLimits = { countMax: config.countMax, bulkItemsMax: config.bulkItemsMax };
@@ -95,7 +105,7 @@ export function createApp({ engine, journal, config, logger }: AppDependencies):
 
   const app = express();
   // Sets `trust proxy` on the app and puts the client address and operator status in the context.
-  const contextFor = createRequestContext(app, { engine, config });
+  const contextFor = createRequestContext(app, { engine, config, secretKeys });
   app.disable('x-powered-by');
   app.set('etag', false);
   if (config.logRequests) {

@@ -19,6 +19,8 @@ import {
   participantsPerRaffleMaxDefault,
   queueLengthMaxDefault,
   rafflesMaxDefault,
+  secretKeyLengthMax,
+  secretKeyLengthMin,
   shutdownGraceMsDefault,
   snapshotEveryBytesDefault,
   snapshotEveryCommandsDefault,
@@ -33,6 +35,26 @@ import {
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+/**
+ * `SECRET_KEY`: the server secret (see `src/server/server-secret.ts`); empty counts as unset.
+ * Printable ASCII without spaces, so that it survives shells and service files unchanged.
+ */
+const secretKeySchema = z
+  .string()
+  .optional()
+  .transform((text) => (text === '' ? undefined : text))
+  .pipe(
+    z
+      .string()
+      .min(
+        secretKeyLengthMin,
+        `must be at least ${secretKeyLengthMin} characters (for example \`openssl rand -hex 32\`)`,
+      )
+      .max(secretKeyLengthMax, `must be at most ${secretKeyLengthMax} characters`)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+  );
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -68,6 +90,7 @@ export const envSchema = z.object({
   MANAGER_IPS: managerIpsSchema,
   MANAGER_TOKEN: managerTokenSchema,
   TRUST_PROXY: trustProxySchema,
+  SECRET_KEY: secretKeySchema,
 });
 
 export interface Config {
@@ -101,6 +124,11 @@ export interface Config {
   managerToken: string | undefined;
   /** Express's `trust proxy` setting (`TRUST_PROXY`): which hops may name the client address. */
   trustProxy: TrustProxy;
+  /**
+   * The server secret (`SECRET_KEY`), if set; otherwise a key file in `dataDir` or, without a
+   * journal, a random key in memory (`src/server/server-secret.ts`). A secret: never log it.
+   */
+  secretKey: string | undefined;
 }
 
 /** Parses an environment into a checked configuration; throws with every problem listed. */
@@ -139,6 +167,7 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     managerIps: e.MANAGER_IPS,
     managerToken: e.MANAGER_TOKEN,
     trustProxy: e.TRUST_PROXY,
+    secretKey: e.SECRET_KEY,
   };
   assertLimitsConsistent(config);
   return config;

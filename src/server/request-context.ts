@@ -7,6 +7,7 @@
  * code path the service uses.
  */
 import type express from 'express';
+import type { SecretKeys } from '../api/secret-keys.js';
 import type { CommandSubmitter, Context } from '../api/trpc.js';
 import type { Config } from './env.js';
 import { OperatorAccess } from './operator-access.js';
@@ -20,9 +21,12 @@ export function createRequestContext(
   {
     engine,
     config,
+    secretKeys,
   }: {
     engine: CommandSubmitter;
     config: Pick<Config, 'exposeInternalErrors' | 'managerIps' | 'managerToken' | 'trustProxy'>;
+    /** Keys from the server secret (`src/server/server-secret.ts`). */
+    secretKeys?: SecretKeys | undefined;
   },
 ): ContextFor {
   // A copy, so that nothing express or proxy-addr does to the list reaches the configuration.
@@ -35,6 +39,7 @@ export function createRequestContext(
       transport,
       exposeInternalErrors: config.exposeInternalErrors,
       idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
+      secretKeys,
       ...access.callerOf(req),
     });
 }

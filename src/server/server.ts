@@ -15,6 +15,7 @@ import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
 import { seedSourceFor } from './seed-secret.js';
+import { loadServerSecret } from './server-secret.js';
 import type { Config } from './env.js';
 
 export interface RunningServer {
@@ -51,6 +52,13 @@ export async function startServer(
           registry,
         })
       : undefined;
+  // The key file lives beside the journal, so without one the secret stays in memory. Read before
+  // the engine journals anything of its own: did the directory already hold state?
+  const secret = loadServerSecret(
+    { ...config, durability: journal === undefined ? 'none' : 'fsync' },
+    logger,
+    (journal?.stateMachine.appliedSeq ?? 0) > 0,
+  );
   const engine = await startRaffleEngine({
     ...limits,
     registry,
@@ -66,7 +74,7 @@ export async function startServer(
       journal?.stateMachine.seedCommitment,
     ),
   });
-  const app = createApp({ engine, journal, config, logger });
+  const app = createApp({ engine, journal, config, logger, secretKeys: secret.keys });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

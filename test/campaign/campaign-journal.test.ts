@@ -67,16 +67,17 @@ describe('campaigns in the journal', () => {
           engine.submit(campaignKind.commands.draw, {
             campaignId: 'j',
             phone: `+1415555${1000 + i}`,
+            coupon: { tag: `tag-${day}-${i}`, seal: `seal-${day}-${i}` },
           }),
         ),
       );
       for (const answer of answers)
-        if (answer.ok && answer.value.coupon) codes.push(answer.value.coupon.code);
+        if (answer.ok && answer.value.coupon) codes.push(answer.value.coupon.tag);
       now += 7 * 3_600_000;
     }
     for (const code of codes.slice(0, 3)) {
       expect(
-        (await engine.submit(campaignKind.commands.redeem, { campaignId: 'j', couponCode: code }))
+        (await engine.submit(campaignKind.commands.redeem, { campaignId: 'j', couponTag: code }))
           .ok,
       ).toBe(true);
     }
@@ -96,7 +97,7 @@ describe('campaigns in the journal', () => {
     ).toEqual(view);
     const again = await reopened.submit(campaignKind.commands.redeem, {
       campaignId: 'j',
-      couponCode: codes[0] as string,
+      couponTag: codes[0] as string,
     });
     expect(again.ok ? 'ok' : again.reason).toBe('coupon_already_redeemed');
     await reopened.close();

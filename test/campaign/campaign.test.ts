@@ -50,7 +50,9 @@ class Scenario {
     });
   }
   draw(phone: string, campaignId = 'c') {
-    return this.apply({ kind: 'campaign', type: 'draw', campaignId, phone });
+    const n = this.machine.appliedSeq;
+    const coupon = { tag: `tag-${n}`, seal: `seal-${n}` };
+    return this.apply({ kind: 'campaign', type: 'draw', campaignId, phone, coupon });
   }
   view(campaignId = 'c'): CampaignView {
     const outcome = this.machine.query(campaignKind.queries.getCampaign, {

@@ -1,10 +1,13 @@
 /**
- * Coupon codes: 80 bits in 16 Crockford characters (distinct bytes give distinct codes), and the
- * normalisation of what an operator types.
+ * Coupon codes: 80 bits in 16 Crockford characters (distinct bytes give distinct codes), the
+ * normalisation of what an operator types, and the seals and tags that keep codes out of the
+ * state (`src/api/coupon-seal.ts`).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { couponCodeFrom, normalizeCouponCode } from '../../src/kinds/campaign/coupon-code.js';
+import { couponCodeFrom, normalizeCouponCode } from '../../src/api/coupon-code.js';
+import { couponTagOf, newSealedCoupon, openSeal } from '../../src/api/coupon-seal.js';
+import { HkdfSecretKeys } from '../../src/server/hkdf-secret-keys.js';
 
 function codeOf(bytes: number[]): string {
   const queue = [...bytes];
@@ -48,5 +51,37 @@ describe('coupon codes', () => {
     ]) {
       expect(normalizeCouponCode(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('coupon seals (the edge)', () => {
+  const keys = new HkdfSecretKeys(Buffer.from('a-test-secret-of-thirty-two-chars!!', 'utf8'));
+  const otherKeys = new HkdfSecretKeys(Buffer.from('another-secret-of-thirty-two-chars', 'utf8'));
+
+  it('seal: opens to the code it was made from, and its tag is the typed code’s tag', () => {
+    const { tag, seal } = newSealedCoupon(keys, 'lunar');
+    const code = openSeal(keys, 'lunar', seal);
+    expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+    expect(couponTagOf(keys, 'lunar', code)).toBe(tag);
+    expect(couponTagOf(keys, 'lunar', code.toLowerCase().replaceAll('-', ' '))).toBe(tag);
+    expect(seal).not.toContain(code.replaceAll('-', ''));
+  });
+
+  it('seal: another campaign, another secret or a changed byte cannot open it', () => {
+    const { seal } = newSealedCoupon(keys, 'lunar');
+    expect(() => openSeal(keys, 'other', seal)).toThrow();
+    expect(() => openSeal(otherKeys, 'lunar', seal)).toThrow();
+    const bytes = Buffer.from(seal, 'base64url');
+    bytes[14] = (bytes[14] as number) ^ 1;
+    expect(() => openSeal(keys, 'lunar', bytes.toString('base64url'))).toThrow();
+  });
+
+  it('tags: depend on the secret and the campaign; unreadable input matches no code', () => {
+    const code = '7KQ2-M9XD-0RTB-4WFH';
+    expect(couponTagOf(keys, 'lunar', code)).not.toBe(couponTagOf(otherKeys, 'lunar', code));
+    expect(couponTagOf(keys, 'lunar', code)).not.toBe(couponTagOf(keys, 'solar', code));
+    expect(couponTagOf(keys, 'lunar', 'nope')).not.toBe(couponTagOf(keys, 'lunar', code));
+    const codes = new Set(Array.from({ length: 200 }, () => newSealedCoupon(keys, 'x').tag));
+    expect(codes.size).toBe(200);
   });
 });

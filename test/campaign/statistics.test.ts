@@ -53,7 +53,12 @@ function draws(
     const atMs = start + Math.floor(i / drawsPerDay) * 86_400_000;
     results.push(
       apply(
-        { type: 'draw', campaignId: 'stats', phone: `+1000${10_000_000 + i}` },
+        {
+          type: 'draw',
+          campaignId: 'stats',
+          phone: `+1000${10_000_000 + i}`,
+          coupon: { tag: `t${i}`, seal: `s${i}` },
+        },
         atMs,
         i,
       ) as DrawResult,

@@ -4,9 +4,10 @@
  * `already_drawn_today` draws again after midnight and the daily quota starts afresh, with no
  * reset job. The clock is read from a file the test rewrites, so the crossing happens exactly when
  * the test says. A restart then replays the journal at a later fake time and keeps every draw on
- * the day it was stamped with.
+ * the day it was stamped with, and the coupon codes read back to operators are found in no file
+ * of the data directory.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -128,6 +129,23 @@ describe('campaign days under a fake clock (libfaketime)', () => {
         day: '2027-03-17',
         prizes: [{ wonToday: 0, wonTotal: 2, remainingToday: 1, remainingTotal: 8 }],
       });
+      // The codes come back to operators after the restart, yet no file of the data directory
+      // (journal, snapshot) holds one: they are sealed under the server secret.
+      const codes = [first.body.coupon.code as string, next.body.coupon.code as string];
+      expect(history.body.draws.map((d: { coupon: { code: string } }) => d.coupon.code)).toEqual([
+        codes[1],
+        codes[0],
+      ]);
+      expect(await service.stop()).toBe(0);
+      const dataDir = join(dir, 'data');
+      for (const name of readdirSync(dataDir)) {
+        if (name === 'secret.key') continue;
+        const bytes = readFileSync(join(dataDir, name)).toString('latin1');
+        for (const code of codes) {
+          expect(bytes.includes(code), name).toBe(false);
+          expect(bytes.includes(code.replaceAll('-', '')), name).toBe(false);
+        }
+      }
     },
     120_000,
   );

@@ -321,7 +321,7 @@ describe('campaigns over REST', () => {
       ],
     });
     const phones = Array.from(
-      { length: 400 },
+      { length: 300 },
       (_, i) => `+1415555${String(1000 + i).padStart(4, '0')}`,
     );
     const replies = await Promise.all(

@@ -2,10 +2,10 @@
  * A naive model of the campaign kind for property tests: every draw kept in one array, counters
  * recounted by filtering it, days read with `toLocaleString` (another route through the time-zone
  * data than the kind's `formatToParts`), probabilities summed from their decimal text, the outcome
- * drawn with the ledger's `uniformIndex` over plain numbers. Slow and obvious on purpose.
+ * drawn with the ledger's `uniformIndex` over plain numbers. Coupons are the tags and seals the
+ * draws bring (the edge makes them). Slow and obvious on purpose.
  */
 import { SeedByteStream, uniformIndex } from '../../src/domain/random-index.js';
-import { couponCodeFrom, normalizeCouponCode } from '../../src/kinds/campaign/coupon-code.js';
 
 export interface ReferencePrize {
   id: string;
@@ -30,7 +30,9 @@ interface ReferenceDraw {
   day: string;
   atMs: number;
   prize: number;
-  code: string | undefined;
+  /** The won coupon's tag and seal (the kind never sees codes). */
+  tag: string | undefined;
+  seal: string | undefined;
 }
 
 export type ReferenceOutcome = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -49,6 +51,7 @@ function decimalsOf(probability: number): number {
 
 export class ReferenceCampaign {
   readonly draws: ReferenceDraw[] = [];
+  /** Redemption times by coupon tag. */
   readonly redeemedAt = new Map<string, number>();
   /** What the last accepted draw was, for tests that check their generator reaches every case. */
   lastDrawCase: 'won' | 'nothing_picked' | 'quota_spent' | undefined;
@@ -70,11 +73,16 @@ export class ReferenceCampaign {
 
   private wins(prize: number, day?: string): number {
     return this.draws.filter(
-      (d) => d.code !== undefined && d.prize === prize && (day === undefined || d.day === day),
+      (d) => d.tag !== undefined && d.prize === prize && (day === undefined || d.day === day),
     ).length;
   }
 
-  draw(phone: string, atMs: number, seed: Uint8Array): ReferenceOutcome {
+  draw(
+    phone: string,
+    atMs: number,
+    seed: Uint8Array,
+    coupon: { tag: string; seal: string },
+  ): ReferenceOutcome {
     const { definition } = this;
     if (!/^\+[1-9][0-9]{1,14}$/.test(phone)) return { ok: false, reason: 'invalid_phone' };
     if (atMs < definition.startsAtMs || atMs >= definition.endsAtMs)
@@ -84,8 +92,7 @@ export class ReferenceCampaign {
       return { ok: false, reason: 'already_drawn_today' };
     const decimals = Math.max(0, ...definition.prizes.map((p) => decimalsOf(p.probability)));
     const scale = 10 ** decimals;
-    const stream = new SeedByteStream(seed);
-    const outcome = uniformIndex(scale, stream);
+    const outcome = uniformIndex(scale, new SeedByteStream(seed));
     let picked = -1;
     let upper = 0;
     for (let i = 0; i < definition.prizes.length; i += 1) {
@@ -98,17 +105,15 @@ export class ReferenceCampaign {
     let prize = -1;
     if (picked !== -1) {
       const p = definition.prizes[picked] as ReferencePrize;
-      if (this.wins(picked) < p.quotaTotal && this.wins(picked, day) < p.quotaDaily) prize = picked;
+      const tagTaken = this.draws.some((d) => d.tag === coupon.tag);
+      if (this.wins(picked) < p.quotaTotal && this.wins(picked, day) < p.quotaDaily && !tagTaken)
+        prize = picked;
     }
     this.lastDrawCase = prize !== -1 ? 'won' : picked === -1 ? 'nothing_picked' : 'quota_spent';
     this.lastDrawRepeated = this.draws.some((d) => d.phone === phone);
-    let code: string | undefined;
-    if (prize !== -1) {
-      do code = couponCodeFrom(stream);
-      while (this.draws.some((d) => d.code === code));
-    }
+    const won = prize === -1 ? undefined : coupon;
     const drawId = this.draws.length + 1;
-    this.draws.push({ drawId, phone, day, atMs, prize, code });
+    this.draws.push({ drawId, phone, day, atMs, prize, tag: won?.tag, seal: won?.seal });
     const ref =
       prize === -1
         ? null
@@ -123,22 +128,21 @@ export class ReferenceCampaign {
         atMs,
         won: prize !== -1,
         prize: ref,
-        coupon: code === undefined ? null : { code },
+        coupon: won === undefined ? null : { tag: won.tag, seal: won.seal },
       },
     };
   }
 
-  redeem(input: string, atMs: number): ReferenceOutcome {
-    const code = normalizeCouponCode(input);
-    const draw = this.draws.find((d) => d.code !== undefined && d.code === code);
-    if (draw === undefined || code === undefined) return { ok: false, reason: 'coupon_not_found' };
-    if (this.redeemedAt.has(code)) return { ok: false, reason: 'coupon_already_redeemed' };
-    this.redeemedAt.set(code, atMs);
+  redeem(tag: string, atMs: number): ReferenceOutcome {
+    const draw = this.draws.find((d) => d.tag !== undefined && d.tag === tag);
+    if (draw === undefined) return { ok: false, reason: 'coupon_not_found' };
+    if (this.redeemedAt.has(tag)) return { ok: false, reason: 'coupon_already_redeemed' };
+    this.redeemedAt.set(tag, atMs);
     const p = this.definition.prizes[draw.prize] as ReferencePrize;
     return {
       ok: true,
       value: {
-        code,
+        seal: draw.seal,
         campaignId: this.definition.id,
         phone: draw.phone,
         drawId: draw.drawId,
@@ -174,13 +178,10 @@ export class ReferenceCampaign {
     kept: number,
   ): { drawCount: number; draws: [number, string, string | null][] } {
     const mine = this.draws.filter((d) => d.phone === phone).reverse();
-    const listed = [
-      ...mine.slice(0, kept),
-      ...mine.slice(kept).filter((d) => d.code !== undefined),
-    ];
+    const listed = [...mine.slice(0, kept), ...mine.slice(kept).filter((d) => d.tag !== undefined)];
     return {
       drawCount: mine.length,
-      draws: listed.map((d) => [d.drawId, d.day, d.code ?? null]),
+      draws: listed.map((d) => [d.drawId, d.day, d.seal ?? null]),
     };
   }
 }

@@ -3,9 +3,11 @@
  * phone's draws and redeem coupons; anyone lists and reads campaigns and draws with a phone.
  *
  * The edge turns text into what the kind takes: instants into milliseconds, the zone into its
- * canonical name, the phone into E.164 (400 `invalid_phone` otherwise). Reads pass the edge's
- * clock as `nowMs`, which only says which day "today" is in the answer. Coupon codes leave only in
- * the draw's own answer and in operator answers.
+ * canonical name, the phone into E.164 (400 `invalid_phone` otherwise), a draw into a draw with
+ * a prepared coupon (a fresh code, as a tag and a seal: `coupon-seal.ts`), a typed coupon code
+ * into its tag. Answers carry seals, opened here: coupon codes leave only in the draw's own answer
+ * and in operator answers, and never reach the kind, the journal or a snapshot. Reads pass the
+ * edge's clock as `nowMs`, which only says which day "today" is in the answer.
  */
 import { campaignKind } from '../../kinds/campaign/kind.js';
 import { canonicalTimeZone } from '../../kinds/campaign/calendar-day.js';
@@ -19,7 +21,9 @@ import { refuse } from '../../domain/reasons.js';
 import { campaignPageSchema, campaignSchemas as s } from '../campaign-schemas.js';
 import { refusalError, unwrap } from '../errors.js';
 import { cursorAfter, positionAfter } from '../paging.js';
+import { couponTagOf, keysOf, newSealedCoupon, openSeal } from '../coupon-seal.js';
 import { e164Of, queryPhone } from '../phone-number.js';
+import type { SecretKeys } from '../secret-keys.js';
 import { idempotencyKeyOf, operatorProcedure, publicProcedure, router } from '../trpc.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -40,12 +44,16 @@ export function campaignView(view: CampaignView) {
   };
 }
 
-function drawView(result: DrawResult) {
-  const { atMs, ...rest } = result;
-  return { ...rest, at: iso(atMs) };
+function drawView(keys: SecretKeys, result: DrawResult) {
+  const { atMs, coupon, ...rest } = result;
+  return {
+    ...rest,
+    at: iso(atMs),
+    coupon: coupon === null ? null : { code: openSeal(keys, result.campaignId, coupon.seal) },
+  };
 }
 
-function historyView(history: PhoneHistory) {
+function historyView(keys: SecretKeys, history: PhoneHistory) {
   return {
     ...history,
     draws: history.draws.map(({ atMs, coupon, ...draw }) => ({
@@ -55,16 +63,21 @@ function historyView(history: PhoneHistory) {
         coupon === null
           ? null
           : {
-              code: coupon.code,
+              code: openSeal(keys, history.campaignId, coupon.seal),
               redeemedAt: coupon.redeemedAtMs === null ? null : iso(coupon.redeemedAtMs),
             },
     })),
   };
 }
 
-function redemptionView(redemption: Redemption) {
-  const { wonAtMs, redeemedAtMs, ...rest } = redemption;
-  return { ...rest, wonAt: iso(wonAtMs), redeemedAt: iso(redeemedAtMs) };
+function redemptionView(keys: SecretKeys, redemption: Redemption) {
+  const { wonAtMs, redeemedAtMs, seal, ...rest } = redemption;
+  return {
+    code: openSeal(keys, redemption.campaignId, seal),
+    ...rest,
+    wonAt: iso(wonAtMs),
+    redeemedAt: iso(redeemedAtMs),
+  };
 }
 
 function phoneOrRefuse(input: string): string {
@@ -185,12 +198,14 @@ export function campaignsRouter() {
       .output(s.draw)
       .mutation(async ({ ctx, input }) => {
         const phone = phoneOrRefuse(input.phone);
+        const keys = keysOf(ctx);
         const outcome = await ctx.engine.submit(campaignKind.commands.draw, {
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
           campaignId: input.campaignId,
           phone,
+          coupon: newSealedCoupon(keys, input.campaignId),
         });
-        return drawView(unwrap(outcome));
+        return drawView(keys, unwrap(outcome));
       }),
 
     phoneDraws: operatorProcedure
@@ -212,7 +227,7 @@ export function campaignsRouter() {
           campaignId: input.campaignId,
           phone,
         });
-        return historyView(unwrap(outcome));
+        return historyView(keysOf(ctx), unwrap(outcome));
       }),
 
     redeem: operatorProcedure
@@ -229,12 +244,13 @@ export function campaignsRouter() {
       .input(s.redeemInput)
       .output(s.redemption)
       .mutation(async ({ ctx, input }) => {
+        const keys = keysOf(ctx);
         const outcome = await ctx.engine.submit(campaignKind.commands.redeem, {
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
           campaignId: input.campaignId,
-          couponCode: input.couponCode,
+          couponTag: couponTagOf(keys, input.campaignId, input.couponCode),
         });
-        return redemptionView(unwrap(outcome));
+        return redemptionView(keys, unwrap(outcome));
       }),
   });
 }

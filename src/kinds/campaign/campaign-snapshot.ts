@@ -5,13 +5,13 @@
  *
  *     {kind: 'campaign', definition, ordinal, counters}
  *     {kind: 'phones', entries: [[phone, drawCount, newestCoupon, [[drawId, atMs, day, prize, coupon], …]], …]}
- *     {kind: 'coupons', entries: [[code, phone, prize, drawId, atMs, day, redeemedAtMs | null, olderOfPhone], …]}
+ *     {kind: 'coupons', entries: [[tag, seal, phone, prize, drawId, atMs, day, redeemedAtMs | null, olderOfPhone], …]}
  *
  * Phones and coupons keep their order, so the indices that link them (a coupon's phone, a phone's
  * newest coupon, a coupon's older one) mean the same after a restore. A phone's draws are written
  * oldest first, at most `campaignDrawsKeptPerPhone` of them, so a chunk of phones stays bounded.
- * The odds are not written: they are derived again from the definition's probabilities. The
- * coupon codes are in the snapshot, as they are in the state: operators read them back.
+ * The odds are not written: they are derived again from the definition's probabilities. No
+ * coupon code is written either: the state holds only tags and seals, which the edge alone opens.
  */
 import { campaignDrawsKeptPerPhone, snapshotChunkEntries } from '../../config/limits.js';
 import type { SnapshotSection } from '../../engine/kind.js';
@@ -22,7 +22,7 @@ import type { DrawEntry } from './phone-draws.js';
 
 type DrawRow = [number, number, number, number, number];
 type PhoneRow = [string, number, number, DrawRow[]];
-type CouponRow = [string, number, number, number, number, number, number | null, number];
+type CouponRow = [string, string, number, number, number, number, number, number | null, number];
 
 type CampaignRecord =
   | {
@@ -70,7 +70,8 @@ function* couponRows(campaign: Campaign): Generator<CouponRow> {
   for (let index = 0; index < coupons.size; index += 1) {
     const c = coupons.entry(index);
     yield [
-      c.code,
+      c.tag,
+      c.seal,
       c.phone,
       c.prize,
       c.drawId,
@@ -133,9 +134,19 @@ function restore(records: Iterable<unknown>): Campaigns {
         current.phones.restore(phone, drawCount, newestCoupon, entries);
       }
     } else if (record.kind === 'coupons') {
-      for (const [code, phone, prize, drawId, atMs, day, redeemedAtMs, older] of record.entries) {
+      for (const [
+        tag,
+        seal,
+        phone,
+        prize,
+        drawId,
+        atMs,
+        day,
+        redeemedAtMs,
+        older,
+      ] of record.entries) {
         current.coupons.add(
-          { code, phone, prize, drawId, atMs, day, redeemedAtMs: redeemedAtMs ?? undefined },
+          { tag, seal, phone, prize, drawId, atMs, day, redeemedAtMs: redeemedAtMs ?? undefined },
           older,
         );
       }

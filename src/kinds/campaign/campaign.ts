@@ -11,7 +11,8 @@
  * "reset": a comparison inside the single writer, with no job, no race and nothing written at
  * midnight. One uniform number from the stamped bytes picks a prize or nothing; a picked prize
  * with no quota left (today or in total) makes the draw lose, and the other prizes keep their own
- * probabilities. A win takes the next 80 bits of the same stream as its coupon code.
+ * probabilities. A win files the coupon the edge prepared for the draw (its tag and seal; the
+ * kind never sees a code, see `src/api/coupon-seal.ts`).
  */
 import { refuse } from '../../domain/reasons.js';
 import { SeedByteStream } from '../../domain/random-index.js';
@@ -19,7 +20,6 @@ import { ok, type Outcome } from '../../engine/commands.js';
 import { dayNumberAt, dayText } from './calendar-day.js';
 import type { CampaignDefinition } from './campaign-definition.js';
 import { CouponBook } from './coupon-book.js';
-import { couponCodeFrom, normalizeCouponCode } from './coupon-code.js';
 import { PhoneDraws, type DrawEntry } from './phone-draws.js';
 import { prizeAt, uniformOutcome, type PrizeOdds } from './prize-odds.js';
 
@@ -36,8 +36,14 @@ export interface DrawResult {
   atMs: number;
   won: boolean;
   prize: PrizeRef | null;
-  /** The coupon won: shown to the drawer in the draw's answer and to operators, nowhere else. */
-  coupon: { code: string } | null;
+  /** The coupon won, sealed: the edge opens it for the drawer's answer; nowhere else. */
+  coupon: SealedCoupon | null;
+}
+
+/** A coupon as the edge prepares it: the tag to file it under and the sealed code. */
+export interface SealedCoupon {
+  tag: string;
+  seal: string;
 }
 
 export interface PrizeView {
@@ -72,7 +78,7 @@ export interface HistoryDraw {
   atMs: number;
   won: boolean;
   prize: PrizeRef | null;
-  coupon: { code: string; redeemedAtMs: number | null } | null;
+  coupon: { seal: string; redeemedAtMs: number | null } | null;
 }
 
 export interface PhoneHistory {
@@ -83,7 +89,7 @@ export interface PhoneHistory {
 }
 
 export interface Redemption {
-  code: string;
+  seal: string;
   campaignId: string;
   phone: string;
   drawId: number;
@@ -145,7 +151,13 @@ export class Campaign {
     return { id: prize.id, name: prize.name };
   }
 
-  draw(phone: string, atMs: number, seed: Uint8Array, phonesMax: number): Outcome<DrawResult> {
+  draw(
+    phone: string,
+    atMs: number,
+    seed: Uint8Array,
+    phonesMax: number,
+    candidate: SealedCoupon,
+  ): Outcome<DrawResult> {
     const { definition } = this;
     if (!e164Pattern.test(phone))
       return refuse('invalid_phone', 'The phone number is not in E.164 form.');
@@ -179,21 +191,20 @@ export class Campaign {
       this.counterDay = day;
       this.wonToday.fill(0);
     }
-    const stream = new SeedByteStream(seed);
-    const picked = prizeAt(this.odds, uniformOutcome(this.odds, stream));
-    const prize = picked !== -1 && this.hasQuotaLeft(picked) ? picked : -1;
+    const picked = prizeAt(this.odds, uniformOutcome(this.odds, new SeedByteStream(seed)));
+    // A tag already filed would be two equal 80-bit codes (odds about 2^-80 per pair): such a draw
+    // wins nothing rather than hand out a duplicate.
+    const prize =
+      picked !== -1 && this.hasQuotaLeft(picked) && !this.coupons.has(candidate.tag) ? picked : -1;
     if (phoneIndex === -1) phoneIndex = this.phones.add(phone);
     this.drawCount += 1;
     const drawId = this.drawCount;
     let coupon = -1;
-    let code: string | undefined;
     if (prize !== -1) {
       this.wonTotal[prize] = (this.wonTotal[prize] as number) + 1;
       this.wonToday[prize] = (this.wonToday[prize] as number) + 1;
-      do code = couponCodeFrom(stream);
-      while (this.coupons.has(code));
       coupon = this.coupons.add(
-        { code, phone: phoneIndex, prize, drawId, atMs, day, redeemedAtMs: undefined },
+        { ...candidate, phone: phoneIndex, prize, drawId, atMs, day, redeemedAtMs: undefined },
         this.phones.newestCouponOf(phoneIndex),
       );
       this.phones.setNewestCoupon(phoneIndex, coupon);
@@ -208,7 +219,7 @@ export class Campaign {
       atMs,
       won: prize !== -1,
       prize: prize === -1 ? null : this.prizeRef(prize),
-      coupon: code === undefined ? null : { code },
+      coupon: prize === -1 ? null : { tag: candidate.tag, seal: candidate.seal },
     });
   }
 
@@ -221,9 +232,8 @@ export class Campaign {
     );
   }
 
-  redeem(input: string, atMs: number): Outcome<Redemption> {
-    const code = normalizeCouponCode(input);
-    const index = code === undefined ? -1 : this.coupons.find(code);
+  redeem(tag: string, atMs: number): Outcome<Redemption> {
+    const index = this.coupons.find(tag);
     if (index === -1)
       return refuse('coupon_not_found', `Campaign '${this.id}' has no such coupon.`);
     const coupon = this.coupons.entry(index);
@@ -235,7 +245,7 @@ export class Campaign {
     }
     this.coupons.redeem(index, atMs);
     return ok({
-      code: coupon.code,
+      seal: coupon.seal,
       campaignId: this.id,
       phone: this.phones.phoneOf(coupon.phone),
       drawId: coupon.drawId,
@@ -319,7 +329,7 @@ export class Campaign {
       coupon:
         coupon === undefined
           ? null
-          : { code: coupon.code, redeemedAtMs: coupon.redeemedAtMs ?? null },
+          : { seal: coupon.seal, redeemedAtMs: coupon.redeemedAtMs ?? null },
     };
   }
 

@@ -1,15 +1,20 @@
 /**
- * The coupons of one campaign: every coupon ever won, by code, with its prize, phone, draw and
- * redemption, and a chain through each phone's coupons (newest first).
+ * The coupons of one campaign: every coupon ever won, by tag, with its seal, prize, phone, draw
+ * and redemption, and a chain through each phone's coupons (newest first).
  *
- * Coupons are kept for good, since an operator redeems them by code and reads them back by phone;
- * their number is bounded by the sum of the campaign's total quotas (`campaignCouponsMax`). Each
- * costs its code string, one Map entry and about 40 bytes of parallel typed arrays.
+ * The kind never sees a coupon code: the edge files a coupon under its tag (a keyed hash of the
+ * code) and keeps the code inside a seal only the edge can open (`src/api/coupon-seal.ts`).
+ * Coupons are kept for good, since an operator redeems them and reads them back by phone; their
+ * number is bounded by the sum of the campaign's total quotas (`campaignCouponsMax`). Each costs
+ * its tag and seal strings, one Map entry and about 40 bytes of parallel typed arrays.
  */
 import { withRoom } from './growable.js';
 
 export interface CouponEntry {
-  code: string;
+  /** Keyed hash of the code: what redemptions look up. */
+  tag: string;
+  /** The code sealed by the edge: returned to the edge, which alone can open it. */
+  seal: string;
   /** Index of the phone in the campaign's phone list. */
   phone: number;
   prize: number;
@@ -23,8 +28,9 @@ export interface CouponEntry {
 const none = -1;
 
 export class CouponBook {
-  private readonly indexByCode = new Map<string, number>();
-  private readonly codes: string[] = [];
+  private readonly indexByTag = new Map<string, number>();
+  private readonly tags: string[] = [];
+  private readonly seals: string[] = [];
   private phones = new Int32Array(0);
   private prizes = new Int16Array(0);
   private drawIds = new Float64Array(0);
@@ -35,28 +41,29 @@ export class CouponBook {
   private redeemed = 0;
 
   get size(): number {
-    return this.codes.length;
+    return this.tags.length;
   }
 
   get redeemedCount(): number {
     return this.redeemed;
   }
 
-  has(code: string): boolean {
-    return this.indexByCode.has(code);
+  has(tag: string): boolean {
+    return this.indexByTag.has(tag);
   }
 
   /** The coupon's index, or -1. */
-  find(code: string): number {
-    return this.indexByCode.get(code) ?? none;
+  find(tag: string): number {
+    return this.indexByTag.get(tag) ?? none;
   }
 
   /** Files a new coupon; `olderOfPhone` is the phone's previous newest coupon (or -1). */
   add(entry: CouponEntry, olderOfPhone: number): number {
-    if (this.indexByCode.has(entry.code)) throw new Error('coupon book: a code is filed twice');
-    const index = this.codes.length;
-    this.indexByCode.set(entry.code, index);
-    this.codes.push(entry.code);
+    if (this.indexByTag.has(entry.tag)) throw new Error('coupon book: a tag is filed twice');
+    const index = this.tags.length;
+    this.indexByTag.set(entry.tag, index);
+    this.tags.push(entry.tag);
+    this.seals.push(entry.seal);
     this.phones = withRoom(this.phones, index);
     this.prizes = withRoom(this.prizes, index);
     this.drawIds = withRoom(this.drawIds, index);
@@ -78,7 +85,8 @@ export class CouponBook {
   entry(index: number): CouponEntry {
     const redeemedAtMs = this.redeemedAtMs[index] as number;
     return {
-      code: this.codes[index] as string,
+      tag: this.tags[index] as string,
+      seal: this.seals[index] as string,
       phone: this.phones[index] as number,
       prize: this.prizes[index] as number,
       drawId: this.drawIds[index] as number,
@@ -105,6 +113,6 @@ export class CouponBook {
 
   /** Every coupon, in the order they were won. */
   *entries(): Generator<CouponEntry> {
-    for (let index = 0; index < this.codes.length; index += 1) yield this.entry(index);
+    for (let index = 0; index < this.tags.length; index += 1) yield this.entry(index);
   }
 }

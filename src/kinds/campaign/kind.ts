@@ -14,7 +14,7 @@ import { campaignDrawsKeptPerPhone, pageLimitMax } from '../../config/limits.js'
 import { refuse } from '../../domain/reasons.js';
 import { ok, type Outcome } from '../../engine/commands.js';
 import { defineKind } from '../../engine/kind.js';
-import { Campaign, type CampaignView } from './campaign.js';
+import { Campaign, type CampaignView, type DrawResult } from './campaign.js';
 import { checkedPrizes, checkWindow, slugPattern } from './campaign-definition.js';
 import { campaignDigest, campaignSnapshot } from './campaign-snapshot.js';
 
@@ -67,8 +67,13 @@ const createFields = z.object({
   timeZone: z.string(),
   prizes: z.array(prizeFields),
 });
-const drawFields = z.object({ campaignId: z.string(), phone: z.string() });
-const redeemFields = z.object({ campaignId: z.string(), couponCode: z.string() });
+const drawFields = z.object({
+  campaignId: z.string(),
+  phone: z.string(),
+  /** The coupon the draw files if it wins, prepared by the edge (tag and sealed code). */
+  coupon: z.object({ tag: z.string(), seal: z.string() }),
+});
+const redeemFields = z.object({ campaignId: z.string(), couponTag: z.string() });
 
 type CreateFields = z.infer<typeof createFields>;
 
@@ -132,6 +137,7 @@ export const campaignKind = defineKind({
     draw: {
       needsSeed: true,
       schema: drawFields,
+      // The prepared coupon is not part of the request: a retry comes with another one.
       content: (f: z.infer<typeof drawFields>) => [f.campaignId, f.phone],
       apply: (state: Campaigns, f: z.infer<typeof drawFields>, stamp) =>
         withCampaign(state, f.campaignId, (campaign) => {
@@ -141,15 +147,21 @@ export const campaignKind = defineKind({
             stamp.atMs,
             stamp.seed,
             stamp.limits.participantsPerRaffleMax,
+            f.coupon,
           );
         }),
+      /** The audit export shows whether a draw won and what, never the coupon's seal or tag. */
+      publicOutcome: (value: DrawResult) => ({
+        ...value,
+        coupon: value.coupon === null ? null : 'sealed',
+      }),
     },
     redeem: {
       needsSeed: false,
       schema: redeemFields,
-      content: (f: z.infer<typeof redeemFields>) => [f.campaignId, f.couponCode],
+      content: (f: z.infer<typeof redeemFields>) => [f.campaignId, f.couponTag],
       apply: (state: Campaigns, f: z.infer<typeof redeemFields>, stamp) =>
-        withCampaign(state, f.campaignId, (campaign) => campaign.redeem(f.couponCode, stamp.atMs)),
+        withCampaign(state, f.campaignId, (campaign) => campaign.redeem(f.couponTag, stamp.atMs)),
     },
   },
   queries: {

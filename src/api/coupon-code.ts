@@ -2,13 +2,14 @@
  * Coupon codes: 80 random bits written as 16 characters of Crockford base32, in four groups
  * (`7KQ2-M9XD-0RTB-4WFH`), and the normalisation that turns what an operator types back into it.
  *
- * The bits come from the draw command's stamped byte stream, so a replay makes the same code and
- * `apply` stays deterministic; nothing about a code follows from the campaign, the phone or the
- * draw number, so codes cannot be guessed from each other (the seed's service numbered coupons in
- * sequence). Crockford's alphabet has no I, L, O or U, and reading accepts the usual confusions
- * (lower case, I and L for 1, O for 0, missing or extra hyphens and spaces).
+ * Codes are made at the edge from `node:crypto` random bytes (see `coupon-seal.ts`), never from a
+ * command's stamped seed: seeds are in the journal and the audit export, so a code made from one
+ * could be recomputed by anyone holding either. Nothing about a code follows from the campaign,
+ * the phone or the draw number (the seed's service numbered coupons in sequence). Crockford's
+ * alphabet has no I, L, O or U, and reading accepts the usual confusions (lower case, I and L for
+ * 1, O for 0, missing or extra hyphens and spaces).
  */
-import { couponCodeBits } from '../../config/limits.js';
+import { couponCodeBits } from '../config/limits.js';
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const characters = couponCodeBits / 5;
