@@ -132,6 +132,11 @@ export async function startServerProcess(
       clearTimeout(timer);
       reject(new Error(`the service exited with code ${code} before listening\n${stderr}`));
     });
+  }).catch(async (error: unknown) => {
+    // A service that never listened leaves nothing to keep: its working directory goes too.
+    await exited;
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
   });
   // Keep reading the child's output so that it never blocks on a full pipe.
   child.stdout?.resume();

@@ -3,15 +3,22 @@
  *
  * trpc-to-openapi documents the inputs and outputs; the error side is written here, from one table
  * of the reasons each operation can answer, so the document lists every reason code with its
- * status and sentence. Two corrections follow what the server really does: creations answer 201
- * (set through `responseMeta`), and only operator operations (built on `operatorProcedure`) need
- * credentials, so the generator's default security requirement is replaced by the operator
- * schemes of `src/api/operator-security.ts` on those operations and removed from the others.
+ * status and sentence, and each error response shows an example of each of its own reasons.
+ * Corrections follow what the server really does: creations answer 201 (set through
+ * `responseMeta`), a body whose fields are all optional is not required, and only operator
+ * operations (built on `operatorProcedure`) need credentials, so the generator's default
+ * security requirement is replaced by the operator schemes of `src/api/operator-security.ts` on
+ * those operations and removed from the others.
+ *
+ * The example requests are written as one walk through the API: tried in the order the document
+ * lists them, on a fresh service, each one succeeds (a test runs them so). Each keyed operation
+ * has its own idempotency key, so trying it again replays its first answer instead of colliding
+ * with another operation's key.
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
-import { httpStatusOf } from './errors.js';
+import { httpStatusOf, trpcCodeByReason } from './errors.js';
 import {
   operatorOperationIds,
   operatorSecurity,
@@ -28,11 +35,24 @@ export const createdProcedurePaths: ReadonlySet<string> = new Set([
 ]);
 
 /** Reasons any operation may answer, whatever it does. */
-const commonReasons: Reason[] = ['invalid_input', 'route_not_found', 'internal_error'];
+const commonReasons: Reason[] = [
+  'invalid_input',
+  'route_not_found',
+  'method_not_supported',
+  'internal_error',
+];
 /** Reasons of every operation that reads a JSON body. */
-const bodyReasons: Reason[] = ['malformed_json', 'unsupported_media_type', 'payload_too_large'];
+const bodyReasons: Reason[] = [
+  'malformed_json',
+  'json_too_deep',
+  'invalid_utf8',
+  'invalid_content_encoding',
+  'unsupported_media_type',
+  'unsupported_content_encoding',
+  'payload_too_large',
+];
 /** Reasons of every operation that goes through the command queue. */
-const queueReasons: Reason[] = ['queue_full', 'shutting_down'];
+const queueReasons: Reason[] = ['queue_full', 'shutting_down', 'storage_failed'];
 
 /** What each REST operation (by operationId) can be refused with, besides the common reasons. */
 export const reasonsByOperation: Record<string, Reason[]> = {
@@ -98,6 +118,35 @@ export const keyedOperations: ReadonlySet<string> = new Set([
   'campaigns-redeem',
 ]);
 
+/**
+ * The example request body of each operation that takes one, by operationId. Together with the
+ * path examples (the default raffle, participant `alice`) they make one walk: create another
+ * raffle, issue to alice, bulk-issue to carol and dan, transfer from alice to bob, bulk-transfer,
+ * draw, then read. Bodies carry no `requestId`: the `Idempotency-Key` example does that job.
+ */
+const bodyExamples: Record<string, Record<string, unknown>> = {
+  'raffles-create': { id: 'spring', name: 'Spring raffle' },
+  'tickets-issue': { username: 'alice', count: 10 },
+  'tickets-issueBulk': {
+    items: [
+      { username: 'carol', count: 3 },
+      { username: 'dan', count: 1 },
+    ],
+  },
+  'transfers-create': { from: 'alice', to: 'bob', count: 3 },
+  'transfers-createBulk': {
+    items: [
+      { from: 'carol', to: 'dan', count: 1 },
+      { from: 'alice', to: 'carol', count: 2 },
+    ],
+  },
+  'draws-create': {},
+  'system-noop': { username: 'alice', count: 1 },
+};
+
+/** Examples of the path parameters (the raffle id is the configured default raffle). */
+const pathExamples: Record<string, string> = { username: 'alice' };
+
 const idempotencyKeyHeader = {
   name: 'Idempotency-Key',
   in: 'header',
@@ -129,11 +178,6 @@ const errorSchema = {
       description: 'The same facts as the tRPC error `data`: code, httpStatus, path, reason.',
     },
   },
-  example: {
-    reason: 'insufficient_tickets',
-    message: "'alice' holds 2 tickets, fewer than the 5 asked for.",
-    code: 'CONFLICT',
-  },
 } as const;
 
 function reasonTable(): string {
@@ -143,17 +187,33 @@ function reasonTable(): string {
   return ['| reason | status | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
+type Parameter = {
+  name: string;
+  in: string;
+  example?: unknown;
+  schema?: { example?: unknown; [key: string]: unknown };
+};
+
 type Operation = {
   operationId?: string;
-  parameters?: unknown[];
+  parameters?: Parameter[];
   security?: unknown;
+  requestBody?: {
+    required?: boolean;
+    content?: Record<string, { schema?: { required?: string[] }; example?: unknown }>;
+  };
   responses?: Record<string, unknown>;
 };
 
-export function createOpenApiDocument(
-  router: AppRouter,
-  options: { version: string; countMax: number; bodyBytesMax: number },
-): OpenAPIObject {
+export interface OpenApiOptions {
+  version: string;
+  countMax: number;
+  bodyBytesMax: number;
+  /** The raffle that exists from the start: the examples use it. @default 'main' */
+  defaultRaffleId?: string | undefined;
+}
+
+export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions): OpenAPIObject {
   const document = generateOpenApiDocument(router, {
     title: 'Raffle service',
     version: options.version,
@@ -181,9 +241,37 @@ export function createOpenApiDocument(
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(pathItem as Record<string, Operation>)) {
       decorateOperation(operation, operators);
+      addRequestExamples(operation, options.defaultRaffleId ?? 'main');
     }
   }
   return document;
+}
+
+/** Example values for the path parameters, the idempotency key and the body of an operation. */
+function addRequestExamples(operation: Operation, defaultRaffleId: string): void {
+  const id = operation.operationId ?? '';
+  for (const parameter of operation.parameters ?? []) {
+    if (parameter.in === 'path') {
+      const example =
+        parameter.name === 'raffleId' ? defaultRaffleId : pathExamples[parameter.name];
+      if (example !== undefined) parameter.example = example;
+    } else if (parameter.name === idempotencyKeyHeader.name) {
+      parameter.example = `try-${id}-1`;
+    } else {
+      // Query parameters (page size, cursor) are left empty: the defaults apply, and a cursor
+      // only makes sense as a previous page's `nextCursor`.
+      delete parameter.schema?.example;
+    }
+  }
+  const body = operation.requestBody;
+  const media = body?.content?.['application/json'];
+  if (body === undefined || media === undefined) return;
+  // Operations without a written example keep the generated one; a test runs every example of
+  // the service's own document, so none of its operations is left without one.
+  const example = bodyExamples[id];
+  if (example !== undefined) media.example = example;
+  // A body whose fields are all optional (a draw's) may be left out altogether.
+  body.required = (media.schema?.required?.length ?? 0) > 0;
 }
 
 function decorateOperation(operation: Operation, operators: ReadonlySet<string>): void {
@@ -204,9 +292,14 @@ function decorateOperation(operation: Operation, operators: ReadonlySet<string>)
   }
   const byStatus = new Map<number, Reason[]>();
   const queued = operationsOutsideQueue.has(id) ? [] : queueReasons;
-  const keyed: Reason[] = keyedOperations.has(id) ? ['idempotency_key_reused'] : [];
-  if (keyed.length > 0)
-    operation.parameters = [...(operation.parameters ?? []), idempotencyKeyHeader];
+  const keyed: Reason[] = keyedOperations.has(id)
+    ? ['idempotency_key_reused', 'idempotency_answer_too_large']
+    : [];
+  if (keyed.length > 0) {
+    // A copy per operation: each gets its own example key.
+    const header = { ...idempotencyKeyHeader, schema: { ...idempotencyKeyHeader.schema } };
+    operation.parameters = [...(operation.parameters ?? []), header];
+  }
   for (const reason of [...commonReasons, ...guarded, ...specific, ...keyed, ...queued]) {
     const status = httpStatusOf(reason);
     const list = byStatus.get(status) ?? [];
@@ -219,7 +312,20 @@ function decorateOperation(operation: Operation, operators: ReadonlySet<string>)
       ...(status === 503
         ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } } }
         : {}),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/Error' },
+          examples: Object.fromEntries(
+            list.map((reason) => [
+              reason,
+              {
+                summary: reason,
+                value: { reason, message: reasonCatalogue[reason], code: trpcCodeByReason[reason] },
+              },
+            ]),
+          ),
+        },
+      },
       'x-reasons': list,
     };
   }

@@ -8,10 +8,12 @@
  */
 import { z } from 'zod';
 import { reasons } from '../domain/reasons.js';
+import { hasInvisibleCharacters } from './identity-text.js';
 import {
   idempotencyKeyLengthMax,
   idempotencyKeyLengthMin,
   bulkItemsMaxDefault,
+  cursorLengthMax,
   pageLimitDefault,
   pageLimitMax,
   raffleIdLengthMax,
@@ -27,13 +29,22 @@ const surroundingWhitespace = /^\s|\s$/u;
 const plainAsciiName = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
-/** Text checks shared by usernames and raffle names: well-formed, no control characters. */
+/**
+ * Text checks shared by usernames and raffle names: well-formed, no control characters, no bidi
+ * controls or invisible characters (`identity-text.ts`), no surrounding whitespace.
+ */
 function refineText(value: string, context: z.RefinementCtx, label: string): void {
   if (!value.isWellFormed()) {
     context.addIssue({ code: 'custom', message: `${label} must be well-formed Unicode` });
   }
   if (controlCharacter.test(value)) {
     context.addIssue({ code: 'custom', message: `${label} must not contain control characters` });
+  }
+  if (hasInvisibleCharacters(value)) {
+    context.addIssue({
+      code: 'custom',
+      message: `${label} must not contain bidirectional controls or invisible characters`,
+    });
   }
   if (surroundingWhitespace.test(value)) {
     context.addIssue({ code: 'custom', message: `${label} must not start or end with whitespace` });
@@ -56,7 +67,9 @@ function codePointLength(value: string): number {
 
 /**
  * A participant's name: NFC-normalised, then 1–64 characters (Unicode code points, as zod counts
- * them), well-formed, no control characters, no surrounding whitespace. Two spellings of the same text are the same participant.
+ * them), well-formed, no control characters, no bidi controls or invisible characters outside
+ * emoji sequences, no surrounding whitespace. Two spellings of the same text are the same
+ * participant; two names that look the same are the same text.
  */
 export const usernameSchema = z
   .string()
@@ -77,7 +90,7 @@ export const usernameSchema = z
     if (!plain) refineText(value, context, 'username');
   })
   .meta({
-    description: `Participant name: NFC-normalised, ${usernameLengthMin}–${usernameLengthMax} characters, no control characters or surrounding whitespace.`,
+    description: `Participant name: NFC-normalised, ${usernameLengthMin}–${usernameLengthMax} characters, no control characters, bidirectional controls, invisible characters (zero-width space, joiner outside emoji, …) or surrounding whitespace.`,
     example: 'alice',
     minLength: usernameLengthMin,
     maxLength: usernameLengthMax,
@@ -108,16 +121,19 @@ export const idempotencyKeyPattern = new RegExp(
 export const idempotencyKeySchema = z
   .string()
   .regex(idempotencyKeyPattern, 'an idempotency key is 1–200 printable ASCII characters, no spaces')
+  // No example: an example key copied into every request would make them collide.
   .meta({
     description:
       'Idempotency key: a retry with the same key and the same request gets the first answer without being applied again; the same key with another request is refused (422 `idempotency_key_reused`). On REST the `Idempotency-Key` header does the same.',
-    example: '3f0c1c9e-6c1b-4d7e-9a51-0a7f2b1c9d42',
   });
 
-export const cursorSchema = z
-  .string()
-  .max(32)
-  .meta({ description: 'Opaque cursor from a previous page’s `nextCursor`.', example: '100' });
+export const cursorSchema = z.string().max(cursorLengthMax).meta({
+  description:
+    'Opaque cursor: the previous page’s `nextCursor`, unchanged. Anything else is refused (400 `invalid_cursor`).',
+});
+
+/** A page size as a query string gives it: decimal digits only (no `0x10`, `1e1`, ` 10`). */
+const decimalDigits = /^[0-9]{1,9}$/;
 
 /** A whole number ≥ 0, in outputs: one check (bulk results hold thousands of them). */
 const wholeNumber = () =>
@@ -175,13 +191,19 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     })
     .pipe(z.number());
 
+  // A query string arrives as text. trpc-to-openapi would coerce it with `Number()`, which reads
+  // `0x10`, `1e1` and ` 10 ` as numbers; the preprocess step (a pipe, which the adapter does not
+  // coerce) converts decimal digits only and leaves anything else to fail as not a number.
+  // Its input type stays `number`, so tRPC callers pass a number as before.
   const pageLimitSchema = z
-    .number()
-    .int()
-    .min(1)
-    .max(pageLimitMax)
+    .preprocess<unknown, z.ZodNumber, number>(
+      (value) => (typeof value === 'string' && decimalDigits.test(value) ? Number(value) : value),
+      z.number().int().min(1).max(pageLimitMax),
+    )
     .default(pageLimitDefault)
-    .meta({ description: `Page size, 1 to ${pageLimitMax}.` });
+    .meta({
+      description: `Page size, a whole number from 1 to ${pageLimitMax} (default ${pageLimitDefault}).`,
+    });
 
   const raffle = z
     .object({

@@ -44,6 +44,9 @@ export const participantsPerRaffleMaxCeiling = 16_000_000;
 export const pageLimitDefault = 100;
 export const pageLimitMax = 1_000;
 
+/** Longest cursor accepted (a position and its check, see `src/api/paging.ts`). */
+export const cursorLengthMax = 64;
+
 /**
  * Most commands waiting in the command queue. Past it, callers get 503 with `Retry-After`.
  * Configurable (`QUEUE_LENGTH_MAX`).
@@ -53,6 +56,12 @@ export const queueLengthMaxDefault = 100_000;
 /** Most commands applied in one batch (one turn of the writer). Configurable (`BATCH_SIZE_MAX`). */
 export const batchSizeMaxDefault = 10_000;
 
+/**
+ * Most estimated bytes of commands in one batch (a command larger than this forms a batch of its
+ * own). With `batchSizeMax` it bounds the memory and the time of one journal write.
+ */
+export const batchBytesMaxDefault = 16 * 1_048_576;
+
 /** Most items in one bulk issue or bulk transfer request. Configurable (`BULK_ITEMS_MAX`). */
 export const bulkItemsMaxDefault = 10_000;
 
@@ -61,6 +70,13 @@ export const retryAfterSeconds = 1;
 
 /** Largest accepted request body, in bytes. Configurable (`BODY_BYTES_MAX`). */
 export const bodyBytesMaxDefault = 1_048_576;
+
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. The deepest real input (a bulk
+ * request sent through a tRPC batch) nests five levels; the body is scanned for depth before it
+ * is parsed, so thousands of levels never reach a recursive walk in a library.
+ */
+export const jsonDepthMax = 64;
 
 /**
  * Links in one committed seed chain (32 bytes each, all kept in memory): a new chain, and a new
@@ -77,6 +93,12 @@ export const drawSeedBytes = 16;
  */
 export const shutdownGraceMsDefault = 10_000;
 
+/**
+ * Milliseconds without a new request after which a draining service closes its connections
+ * (within the grace period). Clients refused with 503 meanwhile are answered, not cut off.
+ */
+export const shutdownQuietMs = 250;
+
 /** Idempotency key length bounds (printable ASCII). */
 export const idempotencyKeyLengthMin = 1;
 export const idempotencyKeyLengthMax = 200;
@@ -87,8 +109,43 @@ export const idempotencyKeysMaxDefault = 100_000;
 /** Age after which an idempotency record is forgotten: 24 hours. Configurable (`IDEMPOTENCY_TTL_MS`). */
 export const idempotencyTtlMsDefault = 86_400_000;
 
+/**
+ * Most bytes of idempotency records kept (each counts its stored answer plus
+ * `idempotencyRecordOverheadBytes`); the oldest is forgotten first. Configurable
+ * (`IDEMPOTENCY_BYTES_MAX`).
+ */
+export const idempotencyBytesMaxDefault = 256 * 1_048_576;
+export const idempotencyBytesMaxCeiling = 4 * 1_024 * 1_048_576;
+
+/**
+ * Largest answer kept with an idempotency key, in UTF-8 bytes of its JSON. A larger first answer
+ * is not kept: the key still guards against a second application, and a retry is told
+ * `idempotency_answer_too_large`. The default holds a bulk answer of `bulkItemsMaxDefault` items
+ * with the longest usernames. Configurable (`IDEMPOTENCY_ANSWER_BYTES_MAX`).
+ */
+export const idempotencyAnswerBytesMaxDefault = 8 * 1_048_576;
+export const idempotencyAnswerBytesMaxCeiling = 64 * 1_048_576;
+
+/** What one idempotency record costs besides its answer (key, fingerprint, map entry), counted. */
+export const idempotencyRecordOverheadBytes = 256;
+
 /** Largest journal or snapshot record payload; a larger length in a header is corruption. */
 export const journalRecordBytesMax = 256 * 1_048_576;
+
+/**
+ * Journal records are filled with whole commands up to this many bytes; a command larger than it
+ * gets a record of its own (up to `journalRecordBytesMax`).
+ */
+export const journalRecordFillBytes = 4 * 1_048_576;
+
+/**
+ * Snapshot records are filled up to this many bytes (idempotency rows, a kind's records each
+ * stand alone); a kind's record must stay below `snapshotKindRecordBytesMax`.
+ */
+export const snapshotRecordFillBytes = 1_048_576;
+
+/** Largest record a kind's snapshot section may produce: a larger one is a programming error. */
+export const snapshotKindRecordBytesMax = 32 * 1_048_576;
 
 /** Journal commands between two snapshots. Configurable (`SNAPSHOT_EVERY_COMMANDS`). */
 export const snapshotEveryCommandsDefault = 1_000_000;
@@ -96,7 +153,7 @@ export const snapshotEveryCommandsDefault = 1_000_000;
 /** Journal bytes between two snapshots: 256 MiB. Configurable (`SNAPSHOT_EVERY_BYTES`). */
 export const snapshotEveryBytesDefault = 256 * 1_048_576;
 
-/** Participants, draws or idempotency records per snapshot record. */
+/** Participants or draws per record of the ledger's snapshot section. */
 export const snapshotChunkEntries = 10_000;
 
 /**

@@ -7,14 +7,21 @@
  * entry carries the sentence the OpenAPI document and WRITEUP.md use to explain it; a test checks
  * that both documents list every code.
  */
+import { jsonDepthMax } from '../config/limits.js';
 
 export const reasonCatalogue = {
   invalid_input: 'The input failed validation; `issues` lists each problem.',
   malformed_json: 'The request body is not valid JSON.',
-  unsupported_media_type: 'A request with a body must send `Content-Type: application/json`.',
+  json_too_deep: `The JSON body nests arrays and objects deeper than ${jsonDepthMax} levels.`,
+  invalid_utf8: 'The request body is not valid UTF-8.',
+  invalid_content_encoding: 'The request body could not be decoded as its `Content-Encoding` says.',
+  unsupported_media_type:
+    'A request with a body must send `Content-Type: application/json` (charset utf-8, if any).',
+  unsupported_content_encoding:
+    'The `Content-Encoding` is not one of identity, gzip, deflate or br.',
   payload_too_large: 'The request body is larger than the configured `BODY_BYTES_MAX`.',
   route_not_found: 'No operation answers this method and path.',
-  method_not_supported: 'The procedure exists but not for this HTTP method.',
+  method_not_supported: 'The path exists but not for this HTTP method; `Allow` lists the methods.',
   manager_only:
     'Only operators may do this: a client address in `MANAGER_IPS`, or `Authorization: Bearer` with `MANAGER_TOKEN`.',
   raffle_not_found: 'No raffle has this id.',
@@ -30,8 +37,12 @@ export const reasonCatalogue = {
   invalid_cursor: 'The pagination cursor is not one this service issued.',
   idempotency_key_reused:
     'The idempotency key was first used for a different request; use a new key for a new request.',
+  idempotency_answer_too_large:
+    'The request under this idempotency key was applied once, but its answer was larger than `IDEMPOTENCY_ANSWER_BYTES_MAX` and was not kept for retries.',
   queue_full: 'The command queue is full; retry after the `Retry-After` header.',
   shutting_down: 'The service is shutting down and takes no new commands.',
+  storage_failed:
+    'The journal could not make a write durable: nothing more is acknowledged until the service restarts and recovers.',
   internal_error: 'An unexpected server error; the message is hidden in production.',
   campaign_not_found: 'No campaign has this id.',
   campaign_id_taken: 'A campaign with this id already exists.',

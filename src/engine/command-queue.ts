@@ -8,14 +8,22 @@
  * next one gathers, so a slow log (an fsync) is paid once per batch, not once per command. Reads
  * travel through the same queue, so a read reflects every write acknowledged before it was
  * submitted. The queue is bounded: past `queueLengthMax` waiting commands a
- * caller is refused at once with `queue_full` instead of growing memory without limit.
+ * caller is refused at once with `queue_full` instead of growing memory without limit. A batch is
+ * bounded by count (`batchSizeMax`) and by the estimated JSON bytes of its mutations
+ * (`batchBytesMax`), so one journal write never grows with the size of the requests.
+ *
+ * When the log fails to make a batch durable, the state in memory is ahead of the disk. The queue
+ * then answers that batch, everything waiting and everything submitted later with
+ * `storage_failed` (never with the outcomes it computed, which nothing durable backs), and settles
+ * `failed` so the process can stop and recover from what the log holds.
  */
 import { randomFillSync } from 'node:crypto';
-import { drawSeedBytes } from '../config/limits.js';
+import { batchBytesMaxDefault, drawSeedBytes } from '../config/limits.js';
 import { refuse } from '../domain/reasons.js';
 import type { CommandLog } from './command-log.js';
 import { MemoryCommandLog } from './command-log.js';
 import type { Mutation, Outcome, StampedCommand } from './commands.js';
+import { estimateJsonBytes } from './estimate-bytes.js';
 import type { StateMachine } from './state-machine.js';
 
 /**
@@ -39,6 +47,11 @@ export interface CommandQueueOptions {
   queueLengthMax: number;
   /** Most commands applied in one batch. @example 10_000 */
   batchSizeMax: number;
+  /**
+   * Most estimated JSON bytes of the mutations in one batch; a larger mutation is a batch alone.
+   * @default batchBytesMaxDefault
+   */
+  batchBytesMax?: number | undefined;
   /** Clock for stamps, injected by tests. @default Date.now */
   clock?: () => number;
   /** Fills a buffer with random bytes, injected by tests. @default crypto.randomFillSync */
@@ -55,6 +68,13 @@ interface Pending {
   resolve: (outcome: Outcome<unknown>) => void;
 }
 
+function storageFailed(): Outcome<never> {
+  return refuse(
+    'storage_failed',
+    'The journal could not make a write durable, so it was not acknowledged; the service takes no more commands until it restarts.',
+  );
+}
+
 /** Size of the pool random seeds are cut from: one `randomFillSync` call serves many draws. */
 const randomPoolBytes = 4096;
 
@@ -63,6 +83,7 @@ export class CommandQueue {
   private readonly log: CommandLog;
   private readonly queueLengthMax: number;
   private readonly batchSizeMax: number;
+  private readonly batchBytesMax: number;
   private readonly clock: () => number;
   private readonly fillRandom: (buffer: Uint8Array) => void;
   private readonly seeds: SeedSource | undefined;
@@ -73,6 +94,12 @@ export class CommandQueue {
   private drained: (() => void) | undefined;
   private randomPool = new Uint8Array(randomPoolBytes);
   private randomOffset = randomPoolBytes;
+  private failureError: Error | undefined;
+  private reportFailure: (error: Error) => void = () => undefined;
+  /** Settles with the log's error when it fails; never settles otherwise. */
+  readonly failed = new Promise<Error>((resolve) => {
+    this.reportFailure = resolve;
+  });
 
   /** Batches applied since start. */
   batchCount = 0;
@@ -88,6 +115,7 @@ export class CommandQueue {
     this.log = options.log ?? new MemoryCommandLog();
     this.queueLengthMax = options.queueLengthMax;
     this.batchSizeMax = options.batchSizeMax;
+    this.batchBytesMax = options.batchBytesMax ?? batchBytesMaxDefault;
     this.clock = options.clock ?? Date.now;
     this.fillRandom = options.fillRandom ?? ((buffer) => randomFillSync(buffer));
     this.seeds = options.seeds;
@@ -107,12 +135,18 @@ export class CommandQueue {
     return this.closed;
   }
 
+  /** The log's error, once it has failed. */
+  get failure(): Error | undefined {
+    return this.failureError;
+  }
+
   /**
    * Queues a command and resolves with its outcome once it is applied and, for a mutation, its
    * batch is in the log. Refusals (including `queue_full` and `shutting_down`) resolve as values;
    * the promise itself never rejects.
    */
   submit(submission: Submission): Promise<Outcome<unknown>> {
+    if (this.failureError !== undefined) return Promise.resolve(storageFailed());
     if (this.closed) {
       return Promise.resolve(refuse('shutting_down', 'The service is shutting down.'));
     }
@@ -188,7 +222,13 @@ export class CommandQueue {
       }
     }
     this.batchCount += 1;
-    const appended = stamped.length > 0 ? this.log.append(stamped) : undefined;
+    let appended: void | Promise<void>;
+    try {
+      appended = stamped.length > 0 ? this.log.append(stamped) : undefined;
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)), batch);
+      return;
+    }
     const lastSeq = this.stateMachine.appliedSeq;
     if (appended === undefined) {
       this.durableSeq = lastSeq;
@@ -203,13 +243,25 @@ export class CommandQueue {
         this.answer(batch, outcomes);
       },
       (error: unknown) => {
-        // The state in memory is now ahead of the durable log; answering would acknowledge
-        // writes that a restart loses. Fail loudly instead.
-        setImmediate(() => {
-          throw error instanceof Error ? error : new Error(String(error));
-        });
+        this.writing = false;
+        this.fail(error instanceof Error ? error : new Error(String(error)), batch);
       },
     );
+  }
+
+  /**
+   * The state in memory is now ahead of the durable log: answering with the outcomes would
+   * acknowledge writes that a restart loses. Every caller, of this batch and after it, is told
+   * `storage_failed` instead.
+   */
+  private fail(error: Error, batch: Pending[]): void {
+    this.failureError = error;
+    const waiting = this.pending;
+    this.pending = [];
+    for (const pending of [...batch, ...waiting]) pending.resolve(storageFailed());
+    this.commandCount += batch.length + waiting.length;
+    this.reportFailure(error);
+    this.afterBatch();
   }
 
   private answer(batch: Pending[], outcomes: Outcome<unknown>[]): void {
@@ -230,14 +282,29 @@ export class CommandQueue {
     }
   }
 
+  /**
+   * The next batch: commands in arrival order up to `batchSizeMax` of them and `batchBytesMax`
+   * estimated bytes of mutations (at least one command, however large).
+   */
   private takeBatch(): Pending[] {
-    if (this.pending.length <= this.batchSizeMax) {
+    const limit = Math.min(this.pending.length, this.batchSizeMax);
+    let count = 0;
+    let bytes = 0;
+    while (count < limit) {
+      const { mutation } = (this.pending[count] as Pending).submission;
+      if (mutation !== undefined) {
+        bytes += estimateJsonBytes(mutation);
+        if (bytes > this.batchBytesMax && count > 0) break;
+      }
+      count += 1;
+    }
+    if (count === this.pending.length) {
       const batch = this.pending;
       this.pending = [];
       return batch;
     }
-    const batch = this.pending.slice(0, this.batchSizeMax);
-    this.pending = this.pending.slice(this.batchSizeMax);
+    const batch = this.pending.slice(0, count);
+    this.pending = this.pending.slice(count);
     return batch;
   }
 

@@ -32,6 +32,10 @@ export interface StateLimits {
   idempotencyKeysMax: number;
   /** Age past which an idempotency record is forgotten, measured on stamped command times. */
   idempotencyTtlMs: number;
+  /** Most bytes of idempotency records kept (answers plus a fixed overhead each); oldest first. */
+  idempotencyBytesMax: number;
+  /** Largest first answer kept with a key, in UTF-8 bytes of its JSON; a larger one is not kept. */
+  idempotencyAnswerBytesMax: number;
 }
 
 /** A command that changes the state: what the queue stamps, the log keeps and `apply` takes. */

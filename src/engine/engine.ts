@@ -6,12 +6,11 @@
  * registry it is given. Starting an engine journals the configured limits when the state does
  * not hold them yet, through the queue like any other command, so a replay sees them too.
  */
-import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
 import type { CommandLog } from './command-log.js';
 import { CommandQueue, type SeedSource } from './command-queue.js';
 import type { Keyed, Mutation, Outcome, StateLimits } from './commands.js';
 import { engineKindName, type BoundCommand, type BoundQuery, type KindRegistry } from './kind.js';
-import { StateMachine } from './state-machine.js';
+import { limitsText, StateMachine, withDefaultLimits } from './state-machine.js';
 
 export interface EngineOptions {
   /** The kinds the engine serves. */
@@ -22,8 +21,14 @@ export interface EngineOptions {
   idempotencyKeysMax?: number | undefined;
   /** @default idempotencyTtlMsDefault */
   idempotencyTtlMs?: number | undefined;
+  /** @default idempotencyBytesMaxDefault */
+  idempotencyBytesMax?: number | undefined;
+  /** @default idempotencyAnswerBytesMaxDefault */
+  idempotencyAnswerBytesMax?: number | undefined;
   queueLengthMax: number;
   batchSizeMax: number;
+  /** @default batchBytesMaxDefault */
+  batchBytesMax?: number | undefined;
   log?: CommandLog | undefined;
   /** A state recovered by the log (a journal); a new, empty one when absent. */
   stateMachine?: StateMachine | undefined;
@@ -62,6 +67,7 @@ export class Engine implements CommandSubmitter {
       log: options.log,
       queueLengthMax: options.queueLengthMax,
       batchSizeMax: options.batchSizeMax,
+      batchBytesMax: options.batchBytesMax,
       clock: options.clock,
       fillRandom: options.fillRandom,
       seeds: options.seeds,
@@ -73,7 +79,7 @@ export class Engine implements CommandSubmitter {
     const engine = new Engine(options);
     const limits = limitsOf(options);
     const state = engine.stateMachine;
-    if (state.appliedSeq === 0 || !sameLimits(state.limits, limits)) {
+    if (state.appliedSeq === 0 || limitsText(state.limits) !== limitsText(limits)) {
       const configured = await engine.submitCommand({
         kind: engineKindName,
         type: 'configure',
@@ -110,6 +116,19 @@ export class Engine implements CommandSubmitter {
     return this.queue.isClosed;
   }
 
+  /**
+   * Why the log failed, once it has: the engine then refuses every command (`storage_failed`)
+   * until the service restarts and recovers from what is durable.
+   */
+  get failure(): Error | undefined {
+    return this.queue.failure;
+  }
+
+  /** Settles with the log's error when it fails; never settles otherwise. */
+  get failed(): Promise<Error> {
+    return this.queue.failed;
+  }
+
   stats(): EngineStats {
     return {
       queueLength: this.queue.length,
@@ -123,19 +142,18 @@ export class Engine implements CommandSubmitter {
 }
 
 function limitsOf(options: EngineOptions): StateLimits {
-  return {
+  const optional = {
+    idempotencyKeysMax: options.idempotencyKeysMax,
+    idempotencyTtlMs: options.idempotencyTtlMs,
+    idempotencyBytesMax: options.idempotencyBytesMax,
+    idempotencyAnswerBytesMax: options.idempotencyAnswerBytesMax,
+  };
+  const given = Object.fromEntries(
+    Object.entries(optional).filter(([, value]) => value !== undefined),
+  ) as Partial<StateLimits>;
+  return withDefaultLimits({
     rafflesMax: options.rafflesMax,
     participantsPerRaffleMax: options.participantsPerRaffleMax,
-    idempotencyKeysMax: options.idempotencyKeysMax ?? idempotencyKeysMaxDefault,
-    idempotencyTtlMs: options.idempotencyTtlMs ?? idempotencyTtlMsDefault,
-  };
-}
-
-function sameLimits(a: StateLimits, b: StateLimits): boolean {
-  return (
-    a.rafflesMax === b.rafflesMax &&
-    a.participantsPerRaffleMax === b.participantsPerRaffleMax &&
-    a.idempotencyKeysMax === b.idempotencyKeysMax &&
-    a.idempotencyTtlMs === b.idempotencyTtlMs
-  );
+    ...given,
+  });
 }

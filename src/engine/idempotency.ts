@@ -1,13 +1,18 @@
 /**
  * Idempotency records: the first outcome of each keyed mutation, kept so a retry gets it again.
  *
- * Records live in a Map in the order they were made, so the oldest is always first and both
- * bounds — age and count — are enforced by dropping from the front. Every decision is made on
- * stamped command times only, so a replay of the log forgets exactly what the original run forgot.
- * The store knows no kind: a record holds the kind and a fingerprint of the request's content,
- * and the outcome as the kind answered it.
+ * Records live in a Map in the order they were made, so the oldest is always first and every
+ * bound — age, count and bytes — is enforced by dropping from the front. Every decision is made on
+ * stamped command times and on the answers' JSON, so a replay of the log forgets exactly what the
+ * original run forgot. The store knows no kind: a record holds the kind, a fingerprint of the
+ * request's content, and the first answer as JSON text. Text rather than the answer's objects
+ * keeps a large answer (a bulk request's thousand results) several times smaller in memory, gives
+ * its size in bytes for the bounds, and hands every retry a fresh copy. An answer larger than
+ * `idempotencyAnswerBytesMax` is not kept at all: the key still stops a second application, and a
+ * retry learns that the answer is gone (`idempotency_answer_too_large`).
  */
 import { createHash } from 'node:crypto';
+import { idempotencyRecordOverheadBytes } from '../config/limits.js';
 import type { Outcome, StateLimits } from './commands.js';
 
 /**
@@ -25,7 +30,10 @@ export interface IdempotencyRecord {
   kind: string;
   /** SHA-256 (hex) of the mutation's type and content, without its key. */
   fingerprint: string;
-  outcome: Outcome<unknown>;
+  /** The first outcome as JSON text; undefined when it was too large to keep. */
+  answer: string | undefined;
+  /** UTF-8 bytes of the first outcome's JSON, kept or not. */
+  answerBytes: number;
   /** Stamped time of the first mutation; the record expires `idempotencyTtlMs` later. */
   atMs: number;
   /** Sequence number of the first mutation. */
@@ -35,11 +43,53 @@ export interface IdempotencyRecord {
 export type IdempotencyLookup =
   { found: false } | { found: true; record: IdempotencyRecord; sameRequest: boolean };
 
+/** The largest answer kept under `limits`: a kept record must fit the byte bound on its own. */
+export function answerBytesLimit(limits: StateLimits): number {
+  return Math.min(
+    limits.idempotencyAnswerBytesMax,
+    limits.idempotencyBytesMax - idempotencyRecordOverheadBytes,
+  );
+}
+
+/** What a record counts against `idempotencyBytesMax`. */
+export function recordBytes(record: IdempotencyRecord): number {
+  return idempotencyRecordOverheadBytes + (record.answer === undefined ? 0 : record.answerBytes);
+}
+
+/** A record for a first outcome, its answer kept when it fits the limits. */
+export function recordOf(
+  first: {
+    kind: string;
+    fingerprint: string;
+    outcome: Outcome<unknown>;
+    atMs: number;
+    seq: number;
+  },
+  limits: StateLimits,
+): IdempotencyRecord {
+  const text = JSON.stringify(first.outcome);
+  const answerBytes = Buffer.byteLength(text, 'utf8');
+  return {
+    kind: first.kind,
+    fingerprint: first.fingerprint,
+    answer: answerBytes <= answerBytesLimit(limits) ? text : undefined,
+    answerBytes,
+    atMs: first.atMs,
+    seq: first.seq,
+  };
+}
+
 export class IdempotencyStore {
   private readonly records = new Map<string, IdempotencyRecord>();
+  private bytesHeld = 0;
 
   get size(): number {
     return this.records.size;
+  }
+
+  /** Bytes counted against `idempotencyBytesMax` now. */
+  get bytes(): number {
+    return this.bytesHeld;
   }
 
   /**
@@ -56,12 +106,12 @@ export class IdempotencyStore {
     const horizon = atMs - limits.idempotencyTtlMs;
     for (const [oldest, record] of this.records) {
       if (record.atMs > horizon) break;
-      this.records.delete(oldest);
+      this.forget(oldest, record);
     }
     const record = this.records.get(key);
     if (record === undefined) return { found: false };
     if (record.atMs <= horizon) {
-      this.records.delete(key);
+      this.forget(key, record);
       return { found: false };
     }
     return {
@@ -72,17 +122,19 @@ export class IdempotencyStore {
   }
 
   remember(key: string, record: IdempotencyRecord, limits: StateLimits): void {
-    this.records.set(key, record);
+    this.restore(key, record);
     this.trim(limits);
   }
 
-  /** Drops the oldest records past the count bound. */
+  /** Drops the oldest records past the count bound and the byte bound. */
   trim(limits: StateLimits): void {
-    let excess = this.records.size - limits.idempotencyKeysMax;
-    if (excess <= 0) return;
-    for (const key of this.records.keys()) {
-      this.records.delete(key);
-      if (--excess === 0) break;
+    for (const [key, record] of this.records) {
+      if (
+        this.records.size <= limits.idempotencyKeysMax &&
+        this.bytesHeld <= limits.idempotencyBytesMax
+      )
+        return;
+      this.forget(key, record);
     }
   }
 
@@ -92,6 +144,14 @@ export class IdempotencyStore {
 
   /** Adds a record read back from a snapshot, in the snapshot's order (oldest first). */
   restore(key: string, record: IdempotencyRecord): void {
+    const previous = this.records.get(key);
+    if (previous !== undefined) this.forget(key, previous);
     this.records.set(key, record);
+    this.bytesHeld += recordBytes(record);
+  }
+
+  private forget(key: string, record: IdempotencyRecord): void {
+    this.records.delete(key);
+    this.bytesHeld -= recordBytes(record);
   }
 }

@@ -10,11 +10,16 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../config/limits.js';
+import {
+  idempotencyAnswerBytesMaxDefault,
+  idempotencyBytesMaxDefault,
+  idempotencyKeysMaxDefault,
+  idempotencyTtlMsDefault,
+} from '../config/limits.js';
 import { refuse } from '../domain/reasons.js';
 import { ok } from './commands.js';
 import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
-import { IdempotencyStore, type IdempotencyRecord } from './idempotency.js';
+import { IdempotencyStore, recordOf, type IdempotencyRecord } from './idempotency.js';
 import { effectiveSeed, seedProblem, type SeedCommitment } from './seed-chain.js';
 import {
   engineKindName,
@@ -60,7 +65,25 @@ export function limitsText(limits: StateLimits): string {
     limits.participantsPerRaffleMax,
     limits.idempotencyKeysMax,
     limits.idempotencyTtlMs,
+    limits.idempotencyBytesMax,
+    limits.idempotencyAnswerBytesMax,
   ]);
+}
+
+/**
+ * Limits with the engine's defaults for the bounds a caller (or an older journal or snapshot,
+ * written before a bound existed) leaves out.
+ */
+export function withDefaultLimits(limits: StateMachineLimits): StateLimits {
+  // Fields in a fixed order, whatever the order given: answers and digests show them as text.
+  return {
+    rafflesMax: limits.rafflesMax,
+    participantsPerRaffleMax: limits.participantsPerRaffleMax,
+    idempotencyKeysMax: limits.idempotencyKeysMax ?? idempotencyKeysMaxDefault,
+    idempotencyTtlMs: limits.idempotencyTtlMs ?? idempotencyTtlMsDefault,
+    idempotencyBytesMax: limits.idempotencyBytesMax ?? idempotencyBytesMaxDefault,
+    idempotencyAnswerBytesMax: limits.idempotencyAnswerBytesMax ?? idempotencyAnswerBytesMaxDefault,
+  };
 }
 
 /** A request's identity for idempotency: its type and content, hashed. */
@@ -111,11 +134,7 @@ export class StateMachine {
     readonly registry: KindRegistry,
     limits: StateMachineLimits,
   ) {
-    this.currentLimits = {
-      idempotencyKeysMax: idempotencyKeysMaxDefault,
-      idempotencyTtlMs: idempotencyTtlMsDefault,
-      ...limits,
-    };
+    this.currentLimits = withDefaultLimits(limits);
     for (const kind of registry.kinds) this.states.set(kind.name, kind.create(this.currentLimits));
   }
 
@@ -127,6 +146,11 @@ export class StateMachine {
   /** Idempotency records held now. */
   get idempotencyRecordCount(): number {
     return this.idempotency.size;
+  }
+
+  /** Bytes the idempotency records count against `idempotencyBytesMax`. */
+  get idempotencyBytes(): number {
+    return this.idempotency.bytes;
   }
 
   /** Sequence number of the last mutation applied (0 before any). */
@@ -188,7 +212,16 @@ export class StateMachine {
       this.currentLimits,
     );
     if (found.found) {
-      if (found.sameRequest) return found.record.outcome;
+      const { record } = found;
+      if (found.sameRequest && record.answer !== undefined) {
+        return JSON.parse(record.answer) as Outcome<unknown>;
+      }
+      if (found.sameRequest) {
+        return refuse(
+          'idempotency_answer_too_large',
+          `This request was applied once (command ${record.seq}); its answer of ${record.answerBytes} bytes was too large to keep for retries.`,
+        );
+      }
       return refuse(
         'idempotency_key_reused',
         `This idempotency key was first used for a different request (command ${found.record.seq}).`,
@@ -197,7 +230,10 @@ export class StateMachine {
     const outcome = this.applySpec(spec, stamped, seed);
     this.idempotency.remember(
       key,
-      { kind: command.kind, fingerprint, outcome, atMs: stamped.atMs, seq: stamped.seq },
+      recordOf(
+        { kind: command.kind, fingerprint, outcome, atMs: stamped.atMs, seq: stamped.seq },
+        this.currentLimits,
+      ),
       this.currentLimits,
     );
     return outcome;
@@ -211,7 +247,7 @@ export class StateMachine {
 
   /** Applies `configure`; reached only through `apply`. */
   configureFromCommand(limits: StateLimits): Outcome<StateLimits> {
-    this.currentLimits = { ...limits };
+    this.currentLimits = withDefaultLimits(limits);
     for (const kind of this.registry.kinds) {
       kind.configure?.(this.states.get(kind.name), this.currentLimits);
     }
@@ -303,9 +339,12 @@ export class StateMachine {
     }
     for (const [key, record] of this.idempotency.entries()) {
       // Messages are prose for people; the digest keeps what a client switches on.
-      const kept = JSON.stringify(record.outcome, (name, value: unknown) =>
-        name === 'message' ? undefined : value,
-      );
+      const kept =
+        record.answer === undefined
+          ? `too large: ${record.answerBytes}`
+          : JSON.stringify(JSON.parse(record.answer), (name, value: unknown) =>
+              name === 'message' ? undefined : value,
+            );
       yield `${JSON.stringify([key, record.kind, record.seq, record.atMs])}${kept}`;
     }
   }

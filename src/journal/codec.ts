@@ -1,13 +1,16 @@
 /**
  * Batches of stamped commands to journal payloads and back. A payload is a JSON object naming
  * the journal format and holding an array of stamped commands (the random seed of a draw or a
- * generated raffle id in base64); a batch is one payload, or several when it is too large for
- * one record. The batch is the unit the queue
- * acknowledges, so a record torn by a crash only ever holds commands nobody heard back about.
+ * generated raffle id in base64). Each command is stringified on its own and commands are packed
+ * into payloads of about `journalRecordFillBytes`, so a batch of any size is encoded in pieces
+ * that stay far below V8's string limit. A batch is one payload or several; the queue
+ * acknowledges the whole batch only once all of them are durable, so a record torn by a crash only
+ * ever holds commands nobody heard back about.
  */
-import { journalRecordBytesMax } from '../config/limits.js';
+import { journalRecordBytesMax, journalRecordFillBytes } from '../config/limits.js';
 import type { Mutation, StampedCommand } from '../engine/commands.js';
 import { idempotencyKeyDigest } from '../engine/idempotency.js';
+import { packJson } from './packing.js';
 
 /** The journal format this code writes; it also reads format 1, a payload of any other is refused. */
 export const journalFormat = 2;
@@ -42,22 +45,28 @@ function toJson(stamped: StampedCommand): StampedJson {
 }
 
 /**
- * The payloads of one batch: one, unless its JSON passes `payloadBytesMax` (half the record
- * bound), in which case the batch is halved until each part fits.
+ * The payloads of one batch, in order: commands packed up to `fillBytes` each. A single command
+ * whose JSON passes `journalRecordBytesMax` cannot be journaled: the edge's body limit keeps every
+ * command far below it, so meeting one is a programming error.
  */
-export function encodeBatch(
+export function* encodeBatch(
   batch: readonly StampedCommand[],
-  payloadBytesMax = journalRecordBytesMax / 2,
-): Buffer[] {
-  const payload = Buffer.from(
-    JSON.stringify({ journal: journalFormat, commands: batch.map(toJson) }),
-  );
-  if (payload.length <= payloadBytesMax || batch.length === 1) return [payload];
-  const half = Math.ceil(batch.length / 2);
-  return [
-    ...encodeBatch(batch.slice(0, half), payloadBytesMax),
-    ...encodeBatch(batch.slice(half), payloadBytesMax),
-  ];
+  fillBytes = journalRecordFillBytes,
+): Generator<Buffer> {
+  const texts = (function* () {
+    for (const stamped of batch) yield JSON.stringify(toJson(stamped));
+  })();
+  for (const payload of packJson(
+    `{"journal":${journalFormat},"commands":[`,
+    ']}',
+    texts,
+    fillBytes,
+  )) {
+    if (payload.length > journalRecordBytesMax) {
+      throw new Error(`journal: a command of ${payload.length} bytes passes the record bound`);
+    }
+    yield payload;
+  }
 }
 
 function fromJson(json: StampedJson): StampedCommand {

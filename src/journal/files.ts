@@ -1,13 +1,13 @@
 /**
- * What lives in the data directory, and the file-system steps that make it durable.
+ * What lives in the data directory, by name.
  *
  *     journal-<first seq, 16 digits>.log     commands from that sequence number on
  *     snapshot-<seq, 16 digits>.snap         the whole state after that sequence number
  *     snapshot-<seq>.snap.tmp                a snapshot being written (removed at start)
- *     LOCK                                   the process id of the service using the directory
+ *     LOCK                                   held with an OS lock by the service using the directory
  */
-import { closeSync, fsyncSync, openSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { nodeFileSystem, type JournalFileSystem } from './file-system.js';
 
 const digits = 16;
 const segmentPattern = /^journal-(\d{16})\.log$/;
@@ -30,9 +30,9 @@ export interface NumberedFile {
   seq: number;
 }
 
-function listMatching(dir: string, pattern: RegExp): NumberedFile[] {
+function listMatching(dir: string, pattern: RegExp, fs: JournalFileSystem): NumberedFile[] {
   const files: NumberedFile[] = [];
-  for (const name of readdirSync(dir)) {
+  for (const name of fs.list(dir)) {
     const match = pattern.exec(name);
     if (match !== null) files.push({ name, path: join(dir, name), seq: Number(match[1]) });
   }
@@ -40,27 +40,31 @@ function listMatching(dir: string, pattern: RegExp): NumberedFile[] {
 }
 
 /** Journal segments, oldest first. */
-export function listSegments(dir: string): NumberedFile[] {
-  return listMatching(dir, segmentPattern);
+export function listSegments(dir: string, fs = nodeFileSystem): NumberedFile[] {
+  return listMatching(dir, segmentPattern, fs);
 }
 
 /** Snapshots, oldest first. */
-export function listSnapshots(dir: string): NumberedFile[] {
-  return listMatching(dir, snapshotPattern);
+export function listSnapshots(dir: string, fs = nodeFileSystem): NumberedFile[] {
+  return listMatching(dir, snapshotPattern, fs);
 }
 
-export function listTemporaryFiles(dir: string): string[] {
-  return readdirSync(dir)
+export function listTemporaryFiles(dir: string, fs: JournalFileSystem = nodeFileSystem): string[] {
+  return fs
+    .list(dir)
     .filter((name) => name.endsWith('.tmp'))
     .map((name) => join(dir, name));
 }
 
-/** Makes the directory's entries (files created, renamed or removed) durable. */
-export function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/**
+ * Creates the data directory and any missing parent, each made durable in its parent: without
+ * that, a power cut soon after the first start could lose the directory with everything in it.
+ */
+export async function ensureDataDirectory(dir: string, fs: JournalFileSystem): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; !fs.exists(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const created of missing) {
+    fs.makeDirectory(created);
+    await fs.syncDirectory(dirname(created));
   }
 }

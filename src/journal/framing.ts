@@ -12,6 +12,8 @@
  * instead of being taken for a record running past the end of the file. Scanning tells a torn
  * tail (what a crash in the middle of a write leaves: a short header, a payload cut short, a last
  * record whose checksum fails, or zeros) from corruption (a bad record with more data after it).
+ * Records are read one at a time from a byte source (a file, or a buffer in tests), so reading a
+ * journal segment or a snapshot holds one record in memory, whatever the size of the file.
  */
 import { crc32 } from 'node:zlib';
 import { journalRecordBytesMax } from '../config/limits.js';
@@ -39,60 +41,100 @@ export interface ScanProblem {
   detail: string;
 }
 
-export interface ScanResult {
-  /** Payloads of the valid records, in order, as views into the scanned buffer. */
-  payloads: Buffer[];
-  /** Offsets of those records. */
-  offsets: number[];
+/** Where records are read from: a file through the journal's file system, or a buffer. */
+export interface ByteSource {
+  readonly size: number;
+  /** Up to `length` bytes from `position` (fewer only at the end of the source). */
+  read(position: number, length: number): Buffer;
+}
+
+export function bufferSource(buffer: Buffer): ByteSource {
+  return {
+    size: buffer.length,
+    read: (position, length) => buffer.subarray(position, position + length),
+  };
+}
+
+export interface FramedRecord {
+  offset: number;
+  payload: Buffer;
+}
+
+/** How a scan ended: where the valid records end, and what stopped it if not the end. */
+export interface ScanEnd {
   /** End of the last valid record: where a torn tail would be cut. */
   validEnd: number;
   problem?: ScanProblem | undefined;
 }
 
-function zerosFrom(buffer: Buffer, offset: number): boolean {
-  for (let i = offset; i < buffer.length; i += 1) if (buffer[i] !== 0) return false;
+/** Bytes read at a time when checking that a tail is all zeros. */
+const zeroCheckBytes = 1_048_576;
+
+function zerosFrom(source: ByteSource, offset: number): boolean {
+  for (let at = offset; at < source.size; at += zeroCheckBytes) {
+    const chunk = source.read(at, Math.min(zeroCheckBytes, source.size - at));
+    for (const byte of chunk) if (byte !== 0) return false;
+  }
   return true;
 }
 
-/** Reads every valid record from the start and says what stopped the scan, if anything. */
-export function scanRecords(buffer: Buffer): ScanResult {
-  const payloads: Buffer[] = [];
-  const offsets: number[] = [];
+/**
+ * Yields every valid record from the start, one at a time, and returns what stopped the scan, if
+ * anything. Nothing is read past a problem.
+ */
+export function* readRecords(source: ByteSource): Generator<FramedRecord, ScanEnd> {
   let offset = 0;
-  const stop = (torn: boolean, detail: string): ScanResult => ({
-    payloads,
-    offsets,
+  const stop = (torn: boolean, detail: string): ScanEnd => ({
     validEnd: offset,
     problem: { offset, torn, detail },
   });
-  while (offset < buffer.length) {
-    const remaining = buffer.length - offset;
+  while (offset < source.size) {
+    const remaining = source.size - offset;
     if (remaining < recordHeaderBytes) {
       return stop(true, `${remaining} bytes, shorter than a record header`);
     }
-    const length = buffer.readUInt32LE(offset);
-    const payloadCrc = buffer.readUInt32LE(offset + 4);
-    const headerCrc = buffer.readUInt32LE(offset + 8);
-    if (crc32(buffer.subarray(offset, offset + 8)) !== headerCrc) {
-      if (zerosFrom(buffer, offset)) return stop(true, 'zeros where a record header should be');
+    const header = source.read(offset, recordHeaderBytes);
+    const length = header.readUInt32LE(0);
+    const payloadCrc = header.readUInt32LE(4);
+    const headerCrc = header.readUInt32LE(8);
+    if (crc32(header.subarray(0, 8)) !== headerCrc) {
+      if (zerosFrom(source, offset)) return stop(true, 'zeros where a record header should be');
       return stop(false, 'record header checksum mismatch');
     }
     if (length < 1 || length > journalRecordBytesMax) {
       return stop(false, `record length ${length} out of bounds`);
     }
     const end = offset + recordHeaderBytes + length;
-    if (end > buffer.length) {
+    if (end > source.size) {
       return stop(true, `record of ${length} bytes cut short at the end of the file`);
     }
-    const payload = buffer.subarray(offset + recordHeaderBytes, end);
+    const payload = source.read(offset + recordHeaderBytes, length);
     if (crc32(payload) !== payloadCrc) {
       // A last record whose payload did not all reach the disk looks exactly like this.
-      if (end === buffer.length) return stop(true, 'last record payload checksum mismatch');
+      if (end === source.size) return stop(true, 'last record payload checksum mismatch');
       return stop(false, 'record payload checksum mismatch');
     }
-    payloads.push(payload);
-    offsets.push(offset);
+    yield { offset, payload };
     offset = end;
   }
-  return { payloads, offsets, validEnd: offset };
+  return { validEnd: offset };
+}
+
+export interface ScanResult extends ScanEnd {
+  /** Payloads of the valid records, in order, as views into the scanned buffer. */
+  payloads: Buffer[];
+  /** Offsets of those records. */
+  offsets: number[];
+}
+
+/** Reads every valid record of a buffer and says what stopped the scan, if anything. */
+export function scanRecords(buffer: Buffer): ScanResult {
+  const payloads: Buffer[] = [];
+  const offsets: number[] = [];
+  const records = readRecords(bufferSource(buffer));
+  for (let next = records.next(); ; next = records.next()) {
+    if (next.done === true) return { payloads, offsets, ...next.value };
+    payloads.push(next.value.payload);
+    offsets.push(next.value.offset);
+  }
 }

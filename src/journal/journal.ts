@@ -1,254 +1,45 @@
 /**
  * The journal: the durable command log behind the command queue.
  *
- * Group commit: the queue hands over each batch of applied mutations; the journal frames them
- * as records, writes them with one write and makes them durable with one fdatasync, and only
+ * Group commit: the queue hands over each batch of applied mutations; the journal encodes them
+ * record by record into the current segment and makes them durable with one fdatasync, and only
  * then does the queue answer the batch's callers. Commands arriving meanwhile gather into the next
  * batch, so under load one fsync serves many operations.
  *
  * Snapshots: once the journal has grown by `snapshotEveryCommands` commands or
  * `snapshotEveryBytes` bytes since the last snapshot (and at graceful shutdown), the state is
- * serialised between two batches, the journal moves on to a new segment, and the snapshot is
- * written to a temporary file, fsynced, renamed and the directory fsynced. The two newest
- * snapshots are kept, with every segment the older of them still needs, so a damaged newest
- * snapshot can be passed over without losing anything.
+ * serialised between two batches, the journal moves on to a new segment, and the snapshot is made
+ * durable in the background (see `snapshot-writer.ts`). Recovery is in `recovery.ts`, the names
+ * of the files in `files.ts`, and every call to the disk goes through `file-system.ts`.
  *
- * Recovery (`Journal.open`): the newest valid snapshot, then every journaled command after it,
- * replayed through the same deterministic `apply`. A torn record at the tail of the last segment
- * (a crash in the middle of a write: that batch was never acknowledged) is cut, with a warning
- * giving the bytes cut. A bad record anywhere else is corruption: the service refuses to start and
- * names the file and offset, rather than drop acknowledged commands.
+ * A failed write or fdatasync is final: the batch is not acknowledged, the journal refuses every
+ * later append, logs why at level fatal, and writes no snapshot, since the state in memory is
+ * ahead of what is durable. An fdatasync is never retried — after a failure the kernel may have
+ * dropped the dirty pages and a second call can succeed without the data on disk. Restarting
+ * recovers exactly what is durable.
  */
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import type { CommandLog } from '../engine/command-log.js';
 import type { StampedCommand } from '../engine/commands.js';
-import type { KindRegistry } from '../engine/kind.js';
-import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
-import { decodeBatch, encodeBatch, JournalFormatError } from './codec.js';
-import {
-  fsyncDirectory,
-  listSegments,
-  listSnapshots,
-  listTemporaryFiles,
-  lockFileName,
-  segmentName,
-  snapshotName,
-  type NumberedFile,
-} from './files.js';
-import { encodeRecord, scanRecords } from './framing.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import type { StateMachine } from '../engine/state-machine.js';
+import { encodeBatch } from './codec.js';
+import type { DirectoryLock } from './directory-lock.js';
+import { nodeFileSystem, type JournalFile, type JournalFileSystem } from './file-system.js';
+import { ensureDataDirectory, listTemporaryFiles, lockFileName, segmentName } from './files.js';
+import { encodeRecord } from './framing.js';
+import { recover, type RecoveryOptions, type RecoveryReport } from './recovery.js';
+import { SnapshotWriter, type BegunSnapshot } from './snapshot-writer.js';
 
-export interface JournalOptions {
-  dataDir: string;
+export { DataDirectoryLockedError } from './directory-lock.js';
+export { JournalCorruptionError, type RecoveryReport } from './recovery.js';
+
+export interface JournalOptions extends RecoveryOptions {
   /** Commands journaled between two snapshots. */
   snapshotEveryCommands: number;
   /** Journal bytes between two snapshots. */
   snapshotEveryBytes: number;
-  logger: Logger;
-  /** Limits of a state machine that starts empty (the journal's first command sets its own). */
-  initialLimits: StateMachineLimits;
-  /** The raffle kinds whose commands and snapshot sections the journal holds. */
-  registry: KindRegistry;
-  /** How often a long replay logs its progress. @default 1000 */
-  progressEveryMs?: number;
-}
-
-export interface RecoveryReport {
-  /** Sequence number of the snapshot recovery started from, 0 when none. */
-  snapshotSeq: number;
-  /** Journaled commands replayed after the snapshot. */
-  replayed: number;
-  /** Bytes of a torn tail cut from the last segment. */
-  tornBytesCut: number;
-  /** Snapshots passed over because they failed their checks. */
-  snapshotsSkipped: string[];
-  appliedSeq: number;
-  durationMs: number;
-}
-
-/** The data directory holds a bad record before the tail: refuse to start. */
-export class JournalCorruptionError extends Error {
-  constructor(
-    readonly file: string,
-    readonly offset: number,
-    detail: string,
-  ) {
-    super(
-      `journal corrupt: ${file} at byte offset ${offset}: ${detail}. ` +
-        'Refusing to start rather than drop acknowledged commands; restore the data directory ' +
-        'from a backup, or move the damaged file aside knowingly.',
-    );
-    this.name = 'JournalCorruptionError';
-  }
-}
-
-/** How often a long replay logs its progress, by default. */
-const progressEveryMsDefault = 1_000;
-
-function acquireLock(dataDir: string): string {
-  const path = join(dataDir, lockFileName);
-  if (existsSync(path)) {
-    const holder = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new Error(`data directory ${dataDir} is in use by process ${holder} (${path})`);
-    }
-  }
-  writeFileSync(path, `${process.pid}\n`);
-  return path;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Loads the newest snapshot that passes its checks; older ones stand in for a damaged one. */
-function loadSnapshot(
-  snapshots: NumberedFile[],
-  options: JournalOptions,
-  skipped: string[],
-): StateMachine | undefined {
-  for (let i = snapshots.length - 1; i >= 0; i -= 1) {
-    const snapshot = snapshots[i] as NumberedFile;
-    try {
-      const image = decodeSnapshot(readFileSync(snapshot.path));
-      if (image.seq !== snapshot.seq) throw new Error(`it holds seq ${image.seq}`);
-      const machine = StateMachine.restore(options.registry, image);
-      // Checksums prove the bytes are the ones written; the invariants prove they make a state.
-      machine.checkInvariants();
-      return machine;
-    } catch (error) {
-      skipped.push(snapshot.name);
-      options.logger.error(
-        { file: snapshot.path, err: error },
-        'snapshot failed its checks; trying an older one',
-      );
-    }
-  }
-  return undefined;
-}
-
-function recover(options: JournalOptions): { machine: StateMachine; report: RecoveryReport } {
-  const started = performance.now();
-  const { dataDir, logger } = options;
-  const skipped: string[] = [];
-  const snapshots = listSnapshots(dataDir);
-  const machine =
-    loadSnapshot(snapshots, options, skipped) ??
-    new StateMachine(options.registry, options.initialLimits);
-  const snapshotSeq = machine.appliedSeq;
-  if (snapshots.length > 0 && skipped.length === snapshots.length) {
-    logger.error('no snapshot passed its checks; replaying the journal from the start');
-  }
-
-  const segments = listSegments(dataDir);
-  const needed = segments.filter((segment, i) => {
-    const next = segments[i + 1];
-    return next === undefined || next.seq - 1 > snapshotSeq;
-  });
-  const first = needed[0];
-  if (first !== undefined && first.seq > snapshotSeq + 1) {
-    throw new JournalCorruptionError(
-      first.path,
-      0,
-      `the journal starts at command ${first.seq} but the state ends at ${snapshotSeq}`,
-    );
-  }
-  const totalBytes = needed.reduce((sum, segment) => sum + statSync(segment.path).size, 0);
-  let bytesDone = 0;
-  let replayed = 0;
-  let tornBytesCut = 0;
-  let lastProgress = performance.now();
-  const progressEveryMs = options.progressEveryMs ?? progressEveryMsDefault;
-  needed.forEach((segment, index) => {
-    const isLast = index === needed.length - 1;
-    const buffer = readFileSync(segment.path);
-    const scan = scanRecords(buffer);
-    scan.payloads.forEach((payload, recordIndex) => {
-      const offset = scan.offsets[recordIndex] as number;
-      let batch: StampedCommand[];
-      try {
-        batch = decodeBatch(payload);
-      } catch (error) {
-        if (error instanceof JournalFormatError) {
-          throw new Error(
-            `journal ${segment.path} at byte offset ${offset}: ${error.message}; ` +
-              'start the version of the service that wrote it',
-            { cause: error },
-          );
-        }
-        throw new JournalCorruptionError(segment.path, offset, (error as Error).message);
-      }
-      for (const stamped of batch) {
-        if (stamped.seq <= machine.appliedSeq) continue;
-        if (stamped.seq !== machine.appliedSeq + 1) {
-          throw new JournalCorruptionError(
-            segment.path,
-            offset,
-            `command ${stamped.seq} follows command ${machine.appliedSeq}`,
-          );
-        }
-        const problem = machine.problemWith(stamped.command);
-        if (problem !== undefined) throw new JournalCorruptionError(segment.path, offset, problem);
-        machine.apply(stamped);
-        replayed += 1;
-      }
-      if (performance.now() - lastProgress >= progressEveryMs) {
-        lastProgress = performance.now();
-        const done = bytesDone + offset;
-        logger.info(
-          { replayed, percent: Math.round((100 * done) / Math.max(1, totalBytes)) },
-          'replaying the journal',
-        );
-      }
-    });
-    bytesDone += buffer.length;
-    const problem = scan.problem;
-    if (problem === undefined) return;
-    if (!problem.torn || !isLast) {
-      throw new JournalCorruptionError(segment.path, problem.offset, problem.detail);
-    }
-    tornBytesCut = buffer.length - scan.validEnd;
-    const fd = openSync(segment.path, 'r+');
-    try {
-      ftruncateSync(fd, scan.validEnd);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    logger.warn(
-      { file: segment.path, offset: scan.validEnd, bytesCut: tornBytesCut, detail: problem.detail },
-      `cut a torn tail of ${tornBytesCut} bytes (a write interrupted by a crash, never acknowledged)`,
-    );
-  });
-  const report: RecoveryReport = {
-    snapshotSeq,
-    replayed,
-    tornBytesCut,
-    snapshotsSkipped: skipped,
-    appliedSeq: machine.appliedSeq,
-    durationMs: Math.round(performance.now() - started),
-  };
-  return { machine, report };
+  /** Where the files live: the disk, or a simulated one in tests. @default nodeFileSystem */
+  fileSystem?: JournalFileSystem | undefined;
 }
 
 export interface JournalStats {
@@ -261,23 +52,23 @@ export interface JournalStats {
 }
 
 export class Journal implements CommandLog {
-  private segment: FileHandle;
   private commandsSinceSnapshot: number;
-  private bytesSinceSnapshot: number;
+  private bytesSinceSnapshot = 0;
   private snapshotWriting: Promise<void> | undefined;
   private closed = false;
+  private failureError: Error | undefined;
+  private readonly snapshots: SnapshotWriter;
   readonly stats: JournalStats;
 
   private constructor(
     private readonly options: JournalOptions,
+    private readonly fs: JournalFileSystem,
     readonly stateMachine: StateMachine,
     readonly recovery: RecoveryReport,
-    segment: FileHandle,
-    private readonly lockPath: string,
+    private segment: JournalFile,
+    private readonly lock: DirectoryLock,
   ) {
-    this.segment = segment;
     this.commandsSinceSnapshot = recovery.replayed;
-    this.bytesSinceSnapshot = 0;
     this.stats = {
       batches: 0,
       commands: 0,
@@ -286,67 +77,86 @@ export class Journal implements CommandLog {
       snapshots: 0,
       lastSnapshotSeq: recovery.snapshotSeq,
     };
+    this.snapshots = new SnapshotWriter(fs, options.dataDir, options.logger, this.stats);
   }
 
   /**
-   * Takes the data directory (creating it if missing), recovers the state from it and opens a
-   * fresh journal segment for the commands to come. Throws `JournalCorruptionError` when the
-   * directory holds a bad record before the tail.
+   * Takes the data directory (creating it if missing) with its lock, recovers the state from it
+   * and opens a fresh journal segment for the commands to come. Throws `DataDirectoryLockedError`
+   * when another process holds the directory, and `JournalCorruptionError` when it holds a bad
+   * record before the tail.
    */
   static async open(options: JournalOptions): Promise<Journal> {
     const { dataDir, logger } = options;
-    mkdirSync(dataDir, { recursive: true });
-    const lockPath = acquireLock(dataDir);
+    const fs = options.fileSystem ?? nodeFileSystem;
+    await ensureDataDirectory(dataDir, fs);
+    const lock = fs.lock(join(dataDir, lockFileName));
     try {
-      for (const path of listTemporaryFiles(dataDir)) {
-        rmSync(path, { force: true });
+      const temporaries = listTemporaryFiles(dataDir, fs);
+      for (const path of temporaries) {
+        fs.remove(path);
         logger.warn({ file: path }, 'removed an unfinished snapshot left by a crash');
       }
-      const { machine, report } = recover(options);
+      if (temporaries.length > 0) await fs.syncDirectory(dataDir);
+      const { machine, report } = await recover(fs, options);
       logger.info(
         report,
         `recovered state from ${dataDir}: snapshot at command ${report.snapshotSeq}, ` +
           `${report.replayed} journaled commands replayed in ${report.durationMs} ms`,
       );
-      const path = join(dataDir, segmentName(machine.appliedSeq + 1));
-      const segment = await open(path, 'a');
-      fsyncDirectory(dataDir);
-      return new Journal(options, machine, report, segment, lockPath);
+      const segment = fs.openAppend(join(dataDir, segmentName(machine.appliedSeq + 1)));
+      try {
+        await fs.syncDirectory(dataDir);
+      } catch (error) {
+        segment.close();
+        throw error;
+      }
+      return new Journal(options, fs, machine, report, segment, lock);
     } catch (error) {
-      rmSync(lockPath, { force: true });
+      lock.release();
       throw error;
     }
   }
 
-  async append(batch: readonly StampedCommand[]): Promise<void> {
-    if (this.closed) throw new Error('journal: append after close');
-    const records = encodeBatch(batch).map(encodeRecord);
-    const data = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
-    const lastSeq = (batch[batch.length - 1] as StampedCommand).seq;
-    this.commandsSinceSnapshot += batch.length;
-    this.bytesSinceSnapshot += data.length;
-    // The queue applies nothing while an append is in flight, so the state is exactly the state
-    // after this batch: the moment to take a consistent image of it.
-    const snapshot = this.snapshotDue() ? this.encodeSnapshotAt(lastSeq) : undefined;
+  /** Why the journal stopped taking writes, once it has. */
+  get failure(): Error | undefined {
+    return this.failureError;
+  }
 
-    // The write only copies into the page cache, so it is done synchronously (microseconds, no
-    // thread-pool round trip); the fdatasync, which waits for the disk, runs off the event loop.
-    let written = 0;
-    while (written < data.length) {
-      written += writeSync(this.segment.fd, data, written, data.length - written);
+  async append(batch: readonly StampedCommand[]): Promise<void> {
+    if (this.failureError !== undefined) throw this.failureError;
+    if (this.closed) throw new Error('journal: append after close');
+    const lastSeq = (batch[batch.length - 1] as StampedCommand).seq;
+    let bytes = 0;
+    try {
+      // Writes only copy into the page cache, so they are synchronous (no thread-pool round
+      // trip); the fdatasync, which waits for the disk, runs off the event loop.
+      for (const payload of encodeBatch(batch)) {
+        const record = encodeRecord(payload);
+        this.segment.append(record);
+        bytes += record.length;
+      }
+      await this.segment.datasync();
+    } catch (error) {
+      throw this.fail(error, `commands ${(batch[0] as StampedCommand).seq} to ${lastSeq}`);
     }
-    await this.segment.datasync();
     this.stats.fsyncs += 1;
     this.stats.batches += 1;
     this.stats.commands += batch.length;
-    this.stats.bytes += data.length;
-
-    if (snapshot !== undefined) {
+    this.stats.bytes += bytes;
+    this.commandsSinceSnapshot += batch.length;
+    this.bytesSinceSnapshot += bytes;
+    if (!this.snapshotDue()) return;
+    // The queue applies nothing while an append is in flight, so the state is exactly the state
+    // after this batch: the moment to take a consistent image of it.
+    const begun = this.beginSnapshot(lastSeq);
+    try {
       await this.rotate(lastSeq + 1);
-      this.snapshotWriting = this.writeSnapshot(lastSeq, snapshot).finally(() => {
-        this.snapshotWriting = undefined;
-      });
+    } catch (error) {
+      if (begun !== undefined) begun.file.close();
+      throw this.fail(error, `a new segment from command ${lastSeq + 1}`);
     }
+    if (begun !== undefined) this.snapshotWriting = this.finishSnapshot(begun);
   }
 
   /** Waits for a snapshot being written, writes a last one if anything is new, and closes. */
@@ -354,22 +164,41 @@ export class Journal implements CommandLog {
     if (this.closed) return;
     this.closed = true;
     await this.snapshotWriting;
-    if (this.commandsSinceSnapshot > 0) {
-      const seq = this.stateMachine.appliedSeq;
-      await this.writeSnapshot(seq, this.encodeSnapshotAt(seq));
+    if (this.failureError === undefined && this.commandsSinceSnapshot > 0) {
+      const begun = this.beginSnapshot(this.stateMachine.appliedSeq);
+      if (begun !== undefined) await this.finishSnapshot(begun);
     }
-    await this.segment.close();
-    rmSync(this.lockPath, { force: true });
+    this.release();
   }
 
   /**
    * Releases the files without a final snapshot and without waiting for one, leaving the
    * directory as a crash would: for tests and benchmarks of recovery.
    */
-  async abandon(): Promise<void> {
+  abandon(): Promise<void> {
     this.closed = true;
-    await this.segment.close();
-    rmSync(this.lockPath, { force: true });
+    this.release();
+    return Promise.resolve();
+  }
+
+  private release(): void {
+    try {
+      this.segment.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Marks the journal failed for good, says so loudly, and gives the error to throw. */
+  private fail(cause: unknown, what: string): Error {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    this.failureError ??= error;
+    this.options.logger.fatal(
+      { err: error, file: this.segment.path },
+      `the journal could not make ${what} durable: they are not acknowledged, and every command ` +
+        'is refused from now on (storage_failed); restart the service to recover what is on disk',
+    );
+    return error;
   }
 
   private snapshotDue(): boolean {
@@ -380,82 +209,40 @@ export class Journal implements CommandLog {
     );
   }
 
-  private encodeSnapshotAt(seq: number): Buffer[] {
-    const started = performance.now();
+  private beginSnapshot(seq: number): BegunSnapshot | undefined {
     const image = this.stateMachine.image();
     if (image.seq !== seq)
       throw new Error(`journal: snapshot of seq ${image.seq}, expected ${seq}`);
-    const records = encodeSnapshot(image);
     this.commandsSinceSnapshot = 0;
     this.bytesSinceSnapshot = 0;
-    this.options.logger.debug(
-      { seq, ms: Math.round(performance.now() - started) },
-      'serialised a snapshot',
-    );
-    return records;
+    const begun = this.snapshots.begin(image);
+    if (begun === undefined) this.snapshotFailed();
+    return begun;
   }
 
-  /** Moves appends to a new segment starting at `firstSeq`. */
-  private async rotate(firstSeq: number): Promise<void> {
-    const previous = this.segment;
-    this.segment = await open(join(this.options.dataDir, segmentName(firstSeq)), 'a');
-    fsyncDirectory(this.options.dataDir);
-    await previous.close();
-  }
-
-  /**
-   * Writes a snapshot durably (temporary file, fsync, rename, directory fsync), then removes what
-   * the two newest snapshots no longer need. A failure is logged, not fatal: the journal still
-   * holds every command, and the next snapshot tries again.
-   */
-  private async writeSnapshot(seq: number, records: Buffer[]): Promise<void> {
-    const { dataDir, logger } = this.options;
-    const started = performance.now();
-    const path = join(dataDir, snapshotName(seq));
-    const temporary = `${path}.tmp`;
-    let bytes = 0;
-    try {
-      const file = await open(temporary, 'w');
-      try {
-        for (const record of records) {
-          let written = 0;
-          while (written < record.length) {
-            const result = await file.write(record, written, record.length - written);
-            written += result.bytesWritten;
-          }
-          bytes += record.length;
-        }
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, path);
-      fsyncDirectory(dataDir);
-      this.stats.snapshots += 1;
-      this.stats.lastSnapshotSeq = seq;
-      await this.prune();
-      logger.info({ seq, bytes, ms: Math.round(performance.now() - started) }, 'snapshot written');
-    } catch (error) {
-      await rm(temporary, { force: true });
-      logger.error({ err: error, seq }, 'snapshot failed; the journal still holds every command');
-      this.commandsSinceSnapshot = Math.max(this.commandsSinceSnapshot, 1);
-    }
-  }
-
-  /** Keeps the two newest snapshots and every segment holding a command after the older one. */
-  private async prune(): Promise<void> {
-    const { dataDir } = this.options;
-    const snapshots = listSnapshots(dataDir);
-    if (snapshots.length < 2) return;
-    const kept = snapshots[snapshots.length - 2] as NumberedFile;
-    const doomed: string[] = snapshots.slice(0, -2).map((snapshot) => snapshot.path);
-    const segments = listSegments(dataDir);
-    segments.forEach((segment, i) => {
-      const next = segments[i + 1];
-      if (next !== undefined && next.seq - 1 <= kept.seq) doomed.push(segment.path);
+  private finishSnapshot(begun: BegunSnapshot): Promise<void> {
+    return this.snapshots.finish(begun).then((done) => {
+      if (!done) this.snapshotFailed();
+      this.snapshotWriting = undefined;
     });
-    if (doomed.length === 0) return;
-    for (const path of doomed) await rm(path, { force: true });
-    fsyncDirectory(dataDir);
+  }
+
+  /** A failed snapshot is tried again after the next interval, or at close. */
+  private snapshotFailed(): void {
+    this.commandsSinceSnapshot = Math.max(this.commandsSinceSnapshot, 1);
+  }
+
+  /** Moves appends to a new segment starting at `firstSeq`, durable in the directory first. */
+  private async rotate(firstSeq: number): Promise<void> {
+    const next = this.fs.openAppend(join(this.options.dataDir, segmentName(firstSeq)));
+    try {
+      await this.fs.syncDirectory(this.options.dataDir);
+    } catch (error) {
+      next.close();
+      throw error;
+    }
+    const previous = this.segment;
+    this.segment = next;
+    previous.close();
   }
 }

@@ -3,9 +3,10 @@
  * OpenAPI document, interactive docs, health and metrics.
  *
  * The app is built by a factory around an engine, so tests run it on port 0 with their own engine
- * and configuration. JSON bodies are parsed here by express (with the configured size limit), not
- * by trpc-to-openapi, so that `application/json; charset=utf-8` works and body errors get the same
- * error body as every other error.
+ * and configuration. Request bodies are read here (`request-body.ts`), not by the adapters, so
+ * that media type, encoding, size, UTF-8 and depth are checked the same way on both surfaces and
+ * each problem answers its own 4xx; methods are checked against the OpenAPI document
+ * (`rest-methods.ts`); and while the service shuts down, `drain.ts` refuses new requests.
  */
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { TRPCError } from '@trpc/server';
@@ -15,19 +16,23 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
-import { retryAfterSeconds } from '../config/limits.js';
-import type { Reason } from '../domain/reasons.js';
-import { reasonCatalogue } from '../domain/reasons.js';
+import { jsonDepthMax, retryAfterSeconds } from '../config/limits.js';
+import type { Reason, Refusal } from '../domain/reasons.js';
 import type { Engine } from '../engine/engine.js';
 import type { JournalStats } from '../journal/journal.js';
-import { httpStatusOf, reasonOf, trpcCodeByReason } from '../api/errors.js';
+import { reasonOf, refusalError } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
 import { createAppRouter } from '../api/routers/_app.js';
 import type { SecretKeys } from '../api/secret-keys.js';
+import type { Context } from '../api/trpc.js';
+import { Drain } from './drain.js';
 import type { Config } from './env.js';
+import { sendError } from './error-response.js';
 import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 import { createMetrics } from './metrics.js';
+import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
 import { createRequestContext } from './request-context.js';
+import { restMethodGate, restPathsOf } from './rest-methods.js';
 import { serviceVersion } from './version.js';
 
 export interface AppDependencies {
@@ -38,9 +43,15 @@ export interface AppDependencies {
   logger: Logger;
   /** Keys from the server secret; a random secret for this process when absent. */
   secretKeys?: SecretKeys | undefined;
+  /** The shutdown drain the server starts; a fresh one when the app runs on its own. */
+  drain?: Drain | undefined;
 }
 
-const retryableReasons: ReadonlySet<Reason> = new Set(['queue_full', 'shutting_down']);
+const retryableReasons: ReadonlySet<Reason> = new Set([
+  'queue_full',
+  'shutting_down',
+  'storage_failed',
+]);
 
 /** Status and headers for a procedure's answer: 201 for creations, Retry-After when busy. */
 function responseMetaFor(opts: { paths?: readonly string[] | undefined; errors: TRPCError[] }) {
@@ -55,29 +66,19 @@ function responseMetaFor(opts: { paths?: readonly string[] | undefined; errors: 
   return {};
 }
 
-/** Sends the error body every route uses, for errors raised outside tRPC. */
-function sendError(res: express.Response, reason: Reason, message: string): void {
-  const status = httpStatusOf(reason);
-  res.status(status).json({
-    message,
-    code: trpcCodeByReason[reason],
-    reason,
-    data: { code: trpcCodeByReason[reason], httpStatus: status, reason },
-  });
-}
-
-/**
- * A POST with no body at all (as `curl -X POST` sends to draw) is treated as an empty JSON
- * object, so that operations whose input lives in the path need no body or content type.
- */
-const emptyBodyIsEmptyObject: RequestHandler = (req, _res, next) => {
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined ||
-    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  if (req.method === 'POST' && !hasBody && req.headers['content-type'] === undefined) {
-    req.headers['content-type'] = 'application/json';
-    req.body = {};
+/** The answer of a service endpoint called with another method than GET (or HEAD). */
+const getOnly: RequestHandler = (req, res) => {
+  res.setHeader('Allow', 'GET, HEAD, OPTIONS');
+  if (req.method === 'OPTIONS') {
+    res.status(204).end();
+    return;
   }
+  sendError(res, 'method_not_supported', `${req.method} is not supported on ${req.path}.`);
+};
+
+/** tRPC answers HEAD with an empty 204 whatever the path; served as GET, it answers like GET. */
+const headAsGet: RequestHandler = (req, _res, next) => {
+  if (req.method === 'HEAD') req.method = 'GET';
   next();
 };
 
@@ -87,6 +88,7 @@ export function createApp({
   config,
   logger,
   secretKeys = HkdfSecretKeys.random(),
+  drain = new Drain(),
 }: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
@@ -97,7 +99,9 @@ export function createApp({
     version: serviceVersion,
     countMax: config.countMax,
     bodyBytesMax: config.bodyBytesMax,
+    defaultRaffleId: config.defaultRaffleId,
   });
+  const bodyLimits = { bodyBytesMax: config.bodyBytesMax, jsonDepthMax };
   const metrics = createMetrics(engine, journal);
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
@@ -105,7 +109,15 @@ export function createApp({
 
   const app = express();
   // Sets `trust proxy` on the app and puts the client address and operator status in the context.
-  const contextFor = createRequestContext(app, { engine, config, secretKeys });
+  const requestContext = createRequestContext(app, { engine, config, secretKeys });
+  const contextFor =
+    (transport: Context['transport']) =>
+    ({ req, res }: { req: express.Request; res: express.Response }): Context => {
+      // A body refused while it was read is raised here, so tRPC answers it in its own shape.
+      const refusal = res.locals[bodyRefusalKey] as Refusal | undefined;
+      if (refusal !== undefined) throw refusalError(refusal);
+      return requestContext(transport)({ req });
+    };
   app.disable('x-powered-by');
   app.set('etag', false);
   if (config.logRequests) {
@@ -122,29 +134,42 @@ export function createApp({
     );
   }
   app.use(metrics.middleware);
+  app.use(drain.middleware);
 
-  app.get('/healthz', (_req, res) => {
-    const stats = engine.stats();
-    res.status(engine.isClosed ? 503 : 200).json({
-      status: engine.isClosed ? 'shutting_down' : 'ok',
-      version: serviceVersion,
-      queueLength: stats.queueLength,
-      raffles: stats.raffleCount,
-      // Applied: in memory and answered from; durable: on disk (or in the log), so it survives a
-      // crash. They differ only while a batch is being written.
-      appliedSeq: stats.appliedSeq,
-      durableSeq: stats.durableSeq,
-    });
-  });
-  app.get('/metrics', (_req, res, next) => {
-    metrics.registry
-      .metrics()
-      .then((text) => res.type(metrics.registry.contentType).send(text))
-      .catch(next);
-  });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
-  });
+  app
+    .route('/healthz')
+    .get((_req, res) => {
+      const stats = engine.stats();
+      const stopping = drain.isDraining || engine.isClosed;
+      const failed = engine.failure !== undefined;
+      if (stopping) res.setHeader('Retry-After', String(retryAfterSeconds));
+      res.status(stopping || failed ? 503 : 200).json({
+        status: failed ? 'storage_failed' : stopping ? 'shutting_down' : 'ok',
+        version: serviceVersion,
+        queueLength: stats.queueLength,
+        raffles: stats.raffleCount,
+        // Applied: in memory and answered from; durable: on disk (or in the log), so it survives a
+        // crash. They differ only while a batch is being written.
+        appliedSeq: stats.appliedSeq,
+        durableSeq: stats.durableSeq,
+      });
+    })
+    .all(getOnly);
+  app
+    .route('/metrics')
+    .get((_req, res, next) => {
+      metrics.registry
+        .metrics()
+        .then((text) => res.type(metrics.registry.contentType).send(text))
+        .catch(next);
+    })
+    .all(getOnly);
+  app
+    .route('/openapi.json')
+    .get((_req, res) => {
+      res.json(openApiDocument);
+    })
+    .all(getOnly);
   app.use(
     '/docs',
     swaggerUi.serve,
@@ -156,6 +181,8 @@ export function createApp({
 
   app.use(
     '/trpc',
+    headAsGet,
+    trpcBodyReader(bodyLimits),
     createExpressMiddleware({
       router: appRouter,
       createContext: contextFor('trpc'),
@@ -166,10 +193,8 @@ export function createApp({
   );
   app.use(
     '/api',
-    emptyBodyIsEmptyObject,
-    // Not strict: any JSON value parses, so `null` or `5` is a validation error (invalid_input),
-    // and only text that is not JSON at all is malformed_json.
-    express.json({ limit: config.bodyBytesMax, strict: false }),
+    restMethodGate(restPathsOf(openApiDocument)),
+    restBodyParser(bodyLimits),
     createOpenApiExpressMiddleware({
       router: restRouter,
       createContext: contextFor('rest'),
@@ -188,23 +213,14 @@ export function createApp({
       next(error);
       return;
     }
-    const type = (error as { type?: unknown }).type;
-    if (type === 'entity.too.large') {
-      sendError(res, 'payload_too_large', `The request body is over ${config.bodyBytesMax} bytes.`);
-    } else if (type === 'entity.parse.failed') {
-      sendError(res, 'malformed_json', reasonCatalogue.malformed_json);
-    } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      sendError(res, 'unsupported_media_type', reasonCatalogue.unsupported_media_type);
-    } else {
-      logger.error({ err: error }, 'unhandled error');
-      sendError(
-        res,
-        'internal_error',
-        config.exposeInternalErrors && error instanceof Error
-          ? error.message
-          : 'Internal server error',
-      );
-    }
+    logger.error({ err: error }, 'unhandled error');
+    sendError(
+      res,
+      'internal_error',
+      config.exposeInternalErrors && error instanceof Error
+        ? error.message
+        : 'Internal server error',
+    );
   };
   app.use(handleError);
   return app;

@@ -13,7 +13,12 @@ import {
   bodyBytesMaxDefault,
   countMaxCeiling,
   countMaxDefault,
+  idempotencyAnswerBytesMaxCeiling,
+  idempotencyAnswerBytesMaxDefault,
+  idempotencyBytesMaxCeiling,
+  idempotencyBytesMaxDefault,
   idempotencyKeysMaxDefault,
+  idempotencyRecordOverheadBytes,
   idempotencyTtlMsDefault,
   participantsPerRaffleMaxCeiling,
   participantsPerRaffleMaxDefault,
@@ -86,6 +91,16 @@ export const envSchema = z.object({
   SNAPSHOT_EVERY_BYTES: integer(4096, 2 ** 40, snapshotEveryBytesDefault),
   IDEMPOTENCY_KEYS_MAX: integer(0, 10_000_000, idempotencyKeysMaxDefault),
   IDEMPOTENCY_TTL_MS: integer(0, 30 * 86_400_000, idempotencyTtlMsDefault),
+  IDEMPOTENCY_BYTES_MAX: integer(
+    idempotencyRecordOverheadBytes,
+    idempotencyBytesMaxCeiling,
+    idempotencyBytesMaxDefault,
+  ),
+  IDEMPOTENCY_ANSWER_BYTES_MAX: integer(
+    0,
+    idempotencyAnswerBytesMaxCeiling,
+    idempotencyAnswerBytesMaxDefault,
+  ),
   LOG_REQUESTS: booleanFlag.default(false),
   MANAGER_IPS: managerIpsSchema,
   MANAGER_TOKEN: managerTokenSchema,
@@ -116,6 +131,8 @@ export interface Config {
   snapshotEveryBytes: number;
   idempotencyKeysMax: number;
   idempotencyTtlMs: number;
+  idempotencyBytesMax: number;
+  idempotencyAnswerBytesMax: number;
   /** One access-log line per request (pino-http); off by default, it costs about a third of the throughput. */
   logRequests: boolean;
   /** Addresses and CIDRs whose clients are operators (`MANAGER_IPS`), in canonical form. */
@@ -163,6 +180,8 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     snapshotEveryBytes: e.SNAPSHOT_EVERY_BYTES,
     idempotencyKeysMax: e.IDEMPOTENCY_KEYS_MAX,
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
+    idempotencyBytesMax: e.IDEMPOTENCY_BYTES_MAX,
+    idempotencyAnswerBytesMax: e.IDEMPOTENCY_ANSWER_BYTES_MAX,
     logRequests: e.LOG_REQUESTS,
     managerIps: e.MANAGER_IPS,
     managerToken: e.MANAGER_TOKEN,

@@ -24,7 +24,6 @@ import {
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { secretKeyLengthMin } from '../config/limits.js';
-import { fsyncDirectory } from '../journal/files.js';
 import type { Config } from './env.js';
 import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 
@@ -35,6 +34,16 @@ export type SecretSource = 'environment' | 'file' | 'new file' | 'memory';
 export interface ServerSecret {
   keys: HkdfSecretKeys;
   source: SecretSource;
+}
+
+/** Makes a directory's entries durable (the new key file's name). */
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readSecretFile(path: string, logger: Logger): Buffer {

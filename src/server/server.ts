@@ -1,19 +1,25 @@
 /**
  * Starting and stopping the whole service: engine, HTTP server and graceful shutdown.
  *
- * `startServer` is what the entry point and the end-to-end tests call. Shutdown stops accepting
- * connections, lets requests in flight finish, drains the command queue (every queued command is
- * answered), then closes idle connections; a grace period bounds the wait.
+ * `startServer` is what the entry point and the end-to-end tests call. Shutdown drains first
+ * (`drain.ts`): the server keeps listening, answers the requests it had admitted, and refuses new
+ * ones with 503 and `Retry-After` while `/healthz` says 503. Then the engine answers whatever is
+ * queued and the journal flushes and writes its last snapshot; only then are the connections
+ * closed, once no request has arrived for `shutdownQuietMs`. `SHUTDOWN_GRACE_MS` bounds the whole
+ * stop: half of it at most for admitted requests, the rest for the flush and the quiet period. A
+ * stop that could not flush rejects, so the process exits non-zero.
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import { shutdownQuietMs } from '../config/limits.js';
 import type { Engine } from '../engine/engine.js';
 import type { CommandLog } from '../engine/command-log.js';
 import { Journal } from '../journal/journal.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
+import { Drain } from './drain.js';
 import { seedSourceFor } from './seed-secret.js';
 import { loadServerSecret } from './server-secret.js';
 import type { Config } from './env.js';
@@ -25,7 +31,10 @@ export interface RunningServer {
   journal: Journal | undefined;
   url: string;
   port: number;
-  /** Graceful stop; resolves when everything queued has been answered. */
+  /**
+   * Graceful stop; resolves when everything admitted has been answered and the journal flushed,
+   * rejects when the flush failed or did not finish within the grace period.
+   */
   close(): Promise<void>;
 }
 
@@ -39,6 +48,8 @@ export async function startServer(
     participantsPerRaffleMax: config.participantsPerRaffleMax,
     idempotencyKeysMax: config.idempotencyKeysMax,
     idempotencyTtlMs: config.idempotencyTtlMs,
+    idempotencyBytesMax: config.idempotencyBytesMax,
+    idempotencyAnswerBytesMax: config.idempotencyAnswerBytesMax,
   };
   const registry = createKindRegistry();
   const journal =
@@ -74,7 +85,8 @@ export async function startServer(
       journal?.stateMachine.seedCommitment,
     ),
   });
-  const app = createApp({ engine, journal, config, logger, secretKeys: secret.keys });
+  const drain = new Drain();
+  const app = createApp({ engine, journal, config, logger, drain, secretKeys: secret.keys });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -91,31 +103,45 @@ export async function startServer(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections stay open after their last response; close each one as soon as
-      // it is idle, so the server stops once every queued request has been answered.
-      server.closeIdleConnections();
-      const idleSweeper = setInterval(() => server.closeIdleConnections(), 20);
-      idleSweeper.unref();
-      const graceful = (async () => {
-        await engine.close();
-        await serverClosed;
-        clearInterval(idleSweeper);
-      })();
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          logger.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace period over');
-          server.closeAllConnections();
-          resolve();
-        }, config.shutdownGraceMs);
-        timer.unref();
+      const graceMs = config.shutdownGraceMs;
+      const deadline = Date.now() + graceMs;
+      const answered = await within(drain.start(), graceMs / 2);
+      if (!answered) logger.warn({ graceMs }, 'requests still unanswered at half the grace period');
+      // The engine answers what is queued, then the journal flushes and writes its snapshot.
+      let flushError: unknown;
+      const flushing = engine.close().catch((error: unknown) => {
+        flushError = error ?? new Error('the command log failed to close');
       });
-      await Promise.race([graceful, timeout]);
-      clearTimeout(timer);
-      clearInterval(idleSweeper);
+      const flushed = await within(flushing, Math.max(0, deadline - Date.now()));
+      // Clients still asking are answered 503 until they stop, then the connections can go.
+      await drain.quiet(shutdownQuietMs, deadline);
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await serverClosed;
+      if (flushError !== undefined) {
+        throw new Error('shutdown: the journal could not be flushed', { cause: flushError });
+      }
+      if (!flushed) {
+        throw new Error(`shutdown: the journal was not flushed within ${graceMs} ms`);
+      }
     })();
     return closing;
   };
   return { server, engine, journal, url, port: address.port, close };
+}
+
+/**
+ * Whether `promise` resolves within `ms`. The timer keeps the process alive on purpose: a stop
+ * must end in a decision, not in an event loop that ran dry.
+ */
+async function within(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,21 +1,46 @@
 /**
- * Crash safety with the real server process: several clients write concurrently, the process is
- * killed with SIGKILL at a random moment, restarted on the same data directory, and checked:
- * every acknowledged draw is there unchanged, and once the unacknowledged requests are retried
- * with their idempotency keys every participant holds exactly the tickets of every issue sent,
- * so each operation was applied exactly once. Ten cycles, on one growing data directory with
- * frequent snapshots, so kills also land in the middle of snapshots.
+ * Crash safety with the real service process (`DURABILITY=fsync`, a snapshot every 150
+ * commands), killed with SIGKILL ten times on one growing data directory while four clients send
+ * keyed issues and draws. The kill delays come from a fixed seed (printed if the test fails).
+ *
+ * After each restart it checks, and so proves for these runs:
+ * - recovery ran and logged what it replayed;
+ * - every draw that was acknowledged is in the history exactly as it was answered;
+ * - a retry of an acknowledged operation (the last five) gets its first answer, status and body;
+ * - once every unacknowledged operation is retried with its key, each participant holds exactly
+ *   the tickets of all the issues sent and the pool's draw count is the number of draws sent: no
+ *   acknowledged write was lost and none was applied twice;
+ * - the kills landed while requests were in flight (at least one per cycle on average).
+ *
+ * What it does not prove: survival of power loss. SIGKILL leaves written data in the kernel's
+ * page cache, so this passes even without fsync; the fsync path and torn writes are covered by
+ * the journal tests (a journal cut at every byte). Nor does it check that a kill fell in the
+ * middle of a snapshot; frequent snapshots make that likely, not certain.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { listSegments } from '../../src/journal/files.js';
 import { request } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../../load/runner/server-process.js';
 
 const cycles = 10;
 const clients = 4;
+/** Seeds the kill delays; change it to explore other timings. */
+const seed = 20_260_903;
+
+/** A small deterministic PRNG (mulberry32): the same seed gives the same kill delays. */
+function prng(from: number): () => number {
+  let a = from >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 const dataDir = mkdtempSync(join(tmpdir(), 'raffle-crash-'));
 let current: ServerProcess | undefined;
 
@@ -59,6 +84,8 @@ function send(url: string, operation: Operation) {
 
 describe('SIGKILL during concurrent writes', () => {
   it(`every acknowledged operation survives, exactly once, over ${cycles} kill cycles`, async () => {
+    onTestFailed(() => console.error(`crash test failed with seed ${seed}`));
+    const random = prng(seed);
     const operations: Operation[] = [];
     let serial = 0;
     let inFlightAtKill = 0;
@@ -100,7 +127,7 @@ describe('SIGKILL during concurrent writes', () => {
         }
       };
       const load = Promise.all(Array.from({ length: clients }, (_, id) => client(id)));
-      const killAfterMs = 100 + Math.floor(Math.random() * 500);
+      const killAfterMs = 100 + Math.floor(random() * 500);
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       current.kill('SIGKILL');
       await current.stop();

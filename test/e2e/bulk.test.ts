@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRaffleClient } from '../../client/src/index.js';
 import type { RunningServer } from '../../src/server/server.js';
+import { freshRaffle } from '../support/assertions.js';
 import { RecordingLog, request, startTestServer } from '../support/server.js';
 
 let running: RunningServer;
 const log = new RecordingLog();
-let counter = 0;
 
 beforeAll(async () => {
   running = await startTestServer({ bulkItemsMax: 50 }, { log });
@@ -21,13 +21,6 @@ afterAll(async () => {
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   request(running.url, 'POST', `/api${path}`, body, headers);
-
-async function freshRaffle(): Promise<string> {
-  counter += 1;
-  const id = `bulk-${counter}`;
-  expect((await post('/raffles', { id, name: id })).status).toBe(201);
-  return id;
-}
 
 async function balances(raffleId: string) {
   const reply = await request(
@@ -54,8 +47,8 @@ const transfers = [
 
 describe('bulk endpoints', () => {
   it('apply each item in order, with the answers the single endpoints give', async () => {
-    const bulk = await freshRaffle();
-    const single = await freshRaffle();
+    const bulk = await freshRaffle(running.url, 'bulk');
+    const single = await freshRaffle(running.url, 'bulk');
     const issued = await post(`/raffles/${bulk}/tickets/bulk`, { items: issues });
     const moved = await post(`/raffles/${bulk}/transfers/bulk`, { items: transfers });
     expect([issued.status, moved.status]).toEqual([200, 200]);
@@ -90,7 +83,7 @@ describe('bulk endpoints', () => {
   });
 
   it('is one command in the log however many items it carries', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'bulk');
     const before = log.commands.length;
     const items = Array.from({ length: 50 }, (_, i) => ({ username: `u${i}`, count: 1 }));
     expect((await post(`/raffles/${raffle}/tickets/bulk`, { items })).status).toBe(200);
@@ -100,7 +93,7 @@ describe('bulk endpoints', () => {
   });
 
   it('refuses a whole request that is invalid or names an unknown raffle, changing nothing', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'bulk');
     const cases: [string, unknown, number, string][] = [
       [`/raffles/${raffle}/tickets/bulk`, { items: [] }, 400, 'invalid_input'],
       [`/raffles/${raffle}/tickets/bulk`, {}, 400, 'invalid_input'],
@@ -159,7 +152,7 @@ describe('bulk endpoints', () => {
   });
 
   it('takes an idempotency key: a retried bulk is applied once', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'bulk');
     const first = await post(
       `/raffles/${raffle}/tickets/bulk`,
       { items: issues },
@@ -185,7 +178,7 @@ describe('bulk endpoints', () => {
 
   it('works through the typed client', async () => {
     const client = createRaffleClient({ url: running.url });
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'bulk');
     const issued = await client.tickets.issueBulk.mutate({ raffleId: raffle, items: issues });
     expect(issued.applied).toBe(3);
     const moved = await client.transfers.createBulk.mutate({ raffleId: raffle, items: transfers });

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRaffleClient, reasonOf } from '../../client/src/index.js';
 import type { RunningServer } from '../../src/server/server.js';
+import { freshRaffle } from '../support/assertions.js';
 import { request, startTestServer } from '../support/server.js';
 
 let running: RunningServer;
-let raffleCounter = 0;
 
 beforeAll(async () => {
   running = await startTestServer();
@@ -33,21 +33,184 @@ function post(path: string, body: unknown, key?: string, base = running.url) {
   );
 }
 
-async function freshRaffle(base = running.url): Promise<string> {
-  raffleCounter += 1;
-  const id = `idem-${raffleCounter}`;
-  expect((await post('/raffles', { id, name: id }, undefined, base)).status).toBe(201);
-  return id;
-}
-
 async function figures(raffleId: string, base = running.url) {
   const reply = await request(base, 'GET', `/api/raffles/${raffleId}`);
   return reply.body as { totalTickets: number; participantCount: number; drawCount: number };
 }
 
+type Client = ReturnType<typeof createRaffleClient>;
+
+/**
+ * Every mutation that takes an idempotency key, with a request, another request of the same
+ * operation, and the same two as tRPC calls. Each runs on a fresh raffle where ann holds 10.
+ */
+interface KeyedMutation {
+  procedure: string;
+  status: number;
+  rest: (raffle: string) => { path: string; body: Record<string, unknown> };
+  otherRest: (raffle: string) => { path: string; body: Record<string, unknown> };
+  trpc: (client: Client, raffle: string, requestId: string, other: boolean) => Promise<unknown>;
+}
+
+const keyedMutations: KeyedMutation[] = [
+  {
+    procedure: 'raffles.create',
+    status: 201,
+    rest: (raffle) => ({ path: '/raffles', body: { id: `${raffle}-made`, name: 'Made' } }),
+    otherRest: (raffle) => ({ path: '/raffles', body: { id: `${raffle}-else`, name: 'Else' } }),
+    trpc: (client, raffle, requestId, other) =>
+      client.raffles.create.mutate({ id: `${raffle}-${other ? 'b' : 'a'}`, name: 'T', requestId }),
+  },
+  {
+    procedure: 'tickets.issue',
+    status: 200,
+    rest: (raffle) => ({ path: `/raffles/${raffle}/tickets`, body: { username: 'bo', count: 2 } }),
+    otherRest: (raffle) => ({
+      path: `/raffles/${raffle}/tickets`,
+      body: { username: 'bo', count: 3 },
+    }),
+    trpc: (client, raffleId, requestId, other) =>
+      client.tickets.issue.mutate({ raffleId, username: 'bo', count: other ? 3 : 2, requestId }),
+  },
+  {
+    procedure: 'transfers.create',
+    status: 200,
+    rest: (raffle) => ({
+      path: `/raffles/${raffle}/transfers`,
+      body: { from: 'ann', to: 'bo', count: 2 },
+    }),
+    otherRest: (raffle) => ({
+      path: `/raffles/${raffle}/transfers`,
+      body: { from: 'ann', to: 'cy', count: 2 },
+    }),
+    trpc: (client, raffleId, requestId, other) =>
+      client.transfers.create.mutate({
+        raffleId,
+        from: 'ann',
+        to: other ? 'cy' : 'bo',
+        count: 2,
+        requestId,
+      }),
+  },
+  {
+    procedure: 'tickets.issueBulk',
+    status: 200,
+    rest: (raffle) => ({
+      path: `/raffles/${raffle}/tickets/bulk`,
+      body: {
+        items: [
+          { username: 'bo', count: 1 },
+          { username: 'cy', count: 2 },
+        ],
+      },
+    }),
+    otherRest: (raffle) => ({
+      path: `/raffles/${raffle}/tickets/bulk`,
+      body: { items: [{ username: 'bo', count: 1 }] },
+    }),
+    trpc: (client, raffleId, requestId, other) =>
+      client.tickets.issueBulk.mutate({
+        raffleId,
+        items: other ? [{ username: 'bo', count: 1 }] : [{ username: 'cy', count: 2 }],
+        requestId,
+      }),
+  },
+  {
+    procedure: 'transfers.createBulk',
+    status: 200,
+    rest: (raffle) => ({
+      path: `/raffles/${raffle}/transfers/bulk`,
+      body: {
+        items: [
+          { from: 'ann', to: 'bo', count: 1 },
+          { from: 'ann', to: 'cy', count: 2 },
+        ],
+      },
+    }),
+    otherRest: (raffle) => ({
+      path: `/raffles/${raffle}/transfers/bulk`,
+      body: { items: [{ from: 'ann', to: 'bo', count: 1 }] },
+    }),
+    trpc: (client, raffleId, requestId, other) =>
+      client.transfers.createBulk.mutate({
+        raffleId,
+        items: [{ from: 'ann', to: other ? 'cy' : 'bo', count: 1 }],
+        requestId,
+      }),
+  },
+  {
+    procedure: 'draws.create',
+    status: 201,
+    rest: (raffle) => ({ path: `/raffles/${raffle}/draws`, body: {} }),
+    // The same key for a draw in another raffle is another request.
+    otherRest: () => ({ path: '/raffles/main/draws', body: {} }),
+    trpc: (client, raffleId, requestId, other) =>
+      client.draws.create.mutate({ raffleId: other ? 'main' : raffleId, requestId }),
+  },
+];
+
+/** Everything a mutation can change that the API shows: every raffle's figures. */
+async function everyRaffle(): Promise<unknown> {
+  const reply = await request(running.url, 'GET', '/api/raffles');
+  expect(reply.status).toBe(200);
+  return reply.body;
+}
+
+async function keyedRaffle(): Promise<string> {
+  const raffle = await freshRaffle(running.url, 'keyed');
+  expect((await post(`/raffles/${raffle}/tickets`, { username: 'ann', count: 10 })).status).toBe(
+    200,
+  );
+  // The draw's other request draws from main, which must hold a ticket.
+  expect((await post('/raffles/main/tickets', { username: 'ann', count: 1 })).status).toBe(200);
+  return raffle;
+}
+
+describe.each(keyedMutations)('every keyed mutation: $procedure', (mutation) => {
+  for (const via of ['header', 'requestId'] as const) {
+    it(`${mutation.procedure} (REST, key as ${via}): a retry answers the first answer, applied once; another request with the key is 422`, async () => {
+      const raffle = await keyedRaffle();
+      const key = `k-${via}-${mutation.procedure}`;
+      const send = ({ path, body }: { path: string; body: Record<string, unknown> }) =>
+        via === 'header' ? post(path, body, key) : post(path, { ...body, requestId: key });
+      const before = await everyRaffle();
+      const first = await send(mutation.rest(raffle));
+      expect(first.status, JSON.stringify(first.body)).toBe(mutation.status);
+      const applied = await everyRaffle();
+      expect(applied).not.toEqual(before);
+
+      const again = await send(mutation.rest(raffle));
+      expect({ status: again.status, body: again.body }).toEqual({
+        status: first.status,
+        body: first.body,
+      });
+      expect(await everyRaffle()).toEqual(applied);
+
+      const other = await send(mutation.otherRest(raffle));
+      expect([other.status, other.body.reason]).toEqual([422, 'idempotency_key_reused']);
+      expect(await everyRaffle()).toEqual(applied);
+    });
+  }
+
+  it(`${mutation.procedure} (tRPC requestId): a retry answers the first answer, applied once; another request with the key is refused`, async () => {
+    const client = createRaffleClient({ url: running.url });
+    const raffle = await keyedRaffle();
+    const key = `k-trpc-${mutation.procedure}`;
+    const before = await everyRaffle();
+    const first = await mutation.trpc(client, raffle, key, false);
+    const applied = await everyRaffle();
+    expect(applied).not.toEqual(before);
+    expect(await mutation.trpc(client, raffle, key, false)).toEqual(first);
+    expect(await everyRaffle()).toEqual(applied);
+    const reused = await mutation.trpc(client, raffle, key, true).then(() => 'applied', reasonOf);
+    expect(reused).toBe('idempotency_key_reused');
+    expect(await everyRaffle()).toEqual(applied);
+  });
+});
+
 describe('Idempotency-Key on REST', () => {
   it('a retried issue answers the first result and adds the tickets once', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     const first = await post(
       `/raffles/${raffle}/tickets`,
       { username: 'ann', count: 5 },
@@ -68,7 +231,7 @@ describe('Idempotency-Key on REST', () => {
   });
 
   it('the same key with another request is refused with 422 and changes nothing', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     await post(`/raffles/${raffle}/tickets`, { username: 'ann', count: 5 }, 'k-reuse');
     for (const body of [
       { username: 'ann', count: 6 },
@@ -88,7 +251,7 @@ describe('Idempotency-Key on REST', () => {
   });
 
   it('a refusal is the first answer too: the retry is refused even once it could succeed', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     await post(`/raffles/${raffle}/tickets`, { username: 'ann', count: 1 });
     const transfer = { from: 'ann', to: 'bob', count: 3 };
     const first = await post(`/raffles/${raffle}/transfers`, transfer, 'k-refused');
@@ -103,7 +266,7 @@ describe('Idempotency-Key on REST', () => {
   });
 
   it('a retried draw answers the same winner and removes one ticket', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     await post(`/raffles/${raffle}/tickets`, { username: 'ann', count: 3 });
     await post(`/raffles/${raffle}/tickets`, { username: 'bob', count: 3 });
     const first = await post(`/raffles/${raffle}/draws`, {}, 'k-draw');
@@ -127,7 +290,7 @@ describe('Idempotency-Key on REST', () => {
   });
 
   it('fifty concurrent retries are applied once and all get the same answer', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     const replies = await Promise.all(
       Array.from({ length: 50 }, () =>
         post(`/raffles/${raffle}/tickets`, { username: 'ann', count: 7 }, 'k-concurrent'),
@@ -140,7 +303,7 @@ describe('Idempotency-Key on REST', () => {
   });
 
   it('bad keys are 400 invalid_input and change nothing', async () => {
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     const body = { username: 'ann', count: 1 };
     for (const key of ['has space', 'x'.repeat(201), 'naïve']) {
       const reply = await request(running.url, 'POST', `/api/raffles/${raffle}/tickets`, body, {
@@ -166,29 +329,28 @@ describe('Idempotency-Key on REST', () => {
     expect(agreeing.status).toBe(200);
   });
 
-  it('the OpenAPI document declares the header on every mutation', async () => {
+  it('the OpenAPI document declares the header on every mutation, and only there', async () => {
     const document = (await request(running.url, 'GET', '/openapi.json')).body;
-    const keyed = [
-      ['/raffles', 'post'],
-      ['/raffles/{raffleId}/tickets', 'post'],
-      ['/raffles/{raffleId}/transfers', 'post'],
-      ['/raffles/{raffleId}/draws', 'post'],
-    ] as const;
-    for (const [path, method] of keyed) {
-      const operation = document.paths[path][method];
-      const names = (operation.parameters ?? []).map(
-        (parameter: { name: string }) => parameter.name,
-      );
-      expect(names, path).toContain('Idempotency-Key');
-      expect(operation.responses['422'].description, path).toContain('idempotency_key_reused');
+    const keyed: string[] = [];
+    for (const [path, item] of Object.entries(document.paths as Record<string, any>)) {
+      for (const [method, operation] of Object.entries(item as Record<string, any>)) {
+        const names = (operation.parameters ?? []).map(
+          (parameter: { name: string }) => parameter.name,
+        );
+        if (!names.includes('Idempotency-Key')) continue;
+        keyed.push(operation.operationId.replace('-', '.'));
+        expect(method, path).toBe('post');
+        expect(operation.responses['422'].description, path).toContain('idempotency_key_reused');
+      }
     }
+    expect(keyed.sort()).toEqual(keyedMutations.map((mutation) => mutation.procedure).sort());
   });
 });
 
 describe('requestId on tRPC', () => {
   it('retries with the same requestId are applied once, and the key is shared with REST', async () => {
     const client = createRaffleClient({ url: running.url });
-    const raffle = await freshRaffle();
+    const raffle = await freshRaffle(running.url, 'idem');
     const input = { raffleId: raffle, username: 'cy', count: 4, requestId: 'k-trpc' };
     const first = await client.tickets.issue.mutate(input);
     const again = await client.tickets.issue.mutate(input);
@@ -211,7 +373,7 @@ describe('retention', () => {
   it('past IDEMPOTENCY_KEYS_MAX the oldest key is forgotten and a retry applies again', async () => {
     const small = await startTestServer({ idempotencyKeysMax: 2 });
     try {
-      const raffle = await freshRaffle(small.url);
+      const raffle = await freshRaffle(small.url, 'idem');
       const issue = (key: string) =>
         post(`/raffles/${raffle}/tickets`, { username: 'ann', count: 1 }, key, small.url);
       await issue('first');
@@ -232,7 +394,7 @@ describe('across a restart', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'raffle-idem-'));
     try {
       const first = await startTestServer({ durability: 'fsync', dataDir });
-      const raffle = await freshRaffle(first.url);
+      const raffle = await freshRaffle(first.url, 'idem');
       const body = { username: 'dee', count: 9 };
       const before = await post(`/raffles/${raffle}/tickets`, body, 'k-restart', first.url);
       const draw = await post(`/raffles/${raffle}/draws`, {}, 'k-restart-draw', first.url);

@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
+import { allParticipants, expectRefusal, freshRaffle, type Reply } from '../support/assertions.js';
 import { BlockingLog, request, startTestServer } from '../support/server.js';
-
-type Reply = Awaited<ReturnType<typeof request>>;
 
 let running: RunningServer;
 
@@ -26,22 +25,6 @@ function api(method: string, path: string, body?: unknown, headers?: Record<stri
   return request(running.url, method, `/api${path}`, body, headers);
 }
 
-function expectRefusal(reply: Reply, status: number, reason: string): void {
-  expect({ status: reply.status, reason: reply.body?.reason }).toEqual({ status, reason });
-  expect(typeof reply.body.message).toBe('string');
-  expect(reply.body.data.reason).toBe(reason);
-}
-
-let raffleCounter = 0;
-/** Creates a fresh raffle so each test starts from a known, empty state. */
-async function freshRaffle(prefix: string, base: () => string = () => running.url) {
-  raffleCounter += 1;
-  const id = `${prefix}-${raffleCounter}`;
-  const reply = await request(base(), 'POST', '/api/raffles', { id, name: `Raffle ${id}` });
-  expect(reply.status).toBe(201);
-  return id;
-}
-
 async function issue(raffleId: string, username: string, count: number, base = running.url) {
   const reply = await request(base, 'POST', `/api/raffles/${raffleId}/tickets`, {
     username,
@@ -51,29 +34,11 @@ async function issue(raffleId: string, username: string, count: number, base = r
   return reply.body as { username: string; tickets: number; totalTickets: number };
 }
 
-/** Every participant of a raffle, walking the pages. */
-async function allParticipants(raffleId: string, base = running.url, limit = 1000) {
-  const participants: { username: string; tickets: number }[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-    const reply = await request(
-      base,
-      'GET',
-      `/api/raffles/${raffleId}/participants?limit=${limit}${query}`,
-    );
-    expect(reply.status).toBe(200);
-    participants.push(...reply.body.participants);
-    cursor = reply.body.nextCursor;
-    if (cursor === null) return participants;
-  }
-}
-
 /** The observable state of a raffle: its figures and every balance in listing order. */
 async function snapshot(raffleId: string, base = running.url) {
   const stats = await request(base, 'GET', `/api/raffles/${raffleId}`);
   expect(stats.status).toBe(200);
-  return { stats: stats.body, participants: await allParticipants(raffleId, base) };
+  return { stats: stats.body, participants: await allParticipants(base, raffleId) };
 }
 
 describe('raffles', () => {
@@ -124,7 +89,7 @@ describe('raffles', () => {
   });
 
   it('raffles: id already taken', async () => {
-    const id = await freshRaffle('taken');
+    const id = await freshRaffle(running.url, 'taken');
     const before = await api('GET', '/raffles');
     const reply = await api('POST', '/raffles', { id, name: 'Another name' });
     expectRefusal(reply, 409, 'raffle_id_taken');
@@ -146,8 +111,8 @@ describe('raffles', () => {
   });
 
   it('raffles: list includes main and created ones', async () => {
-    const a = await freshRaffle('listed');
-    const b = await freshRaffle('listed');
+    const a = await freshRaffle(running.url, 'listed');
+    const b = await freshRaffle(running.url, 'listed');
     const reply = await api('GET', '/raffles');
     expect(reply.status).toBe(200);
     const ids = (reply.body.raffles as { id: string }[]).map((raffle) => raffle.id);
@@ -161,7 +126,7 @@ describe('raffles', () => {
   });
 
   it('raffles: stats reflect operations', async () => {
-    const id = await freshRaffle('stats');
+    const id = await freshRaffle(running.url, 'stats');
     await issue(id, 'alice', 5);
     await issue(id, 'bob', 3);
     expect((await api('GET', `/raffles/${id}`)).body).toMatchObject({
@@ -182,7 +147,7 @@ describe('raffles', () => {
     expect((await api('POST', `/raffles/${id}/draws`)).status).toBe(201);
     const stats = (await api('GET', `/raffles/${id}`)).body;
     expect(stats).toMatchObject({ id, name: `Raffle ${id}`, totalTickets: 6, drawCount: 2 });
-    const participants = await allParticipants(id);
+    const participants = await allParticipants(running.url, id);
     expect(stats.participantCount).toBe(participants.length);
     expect(participants.reduce((sum, p) => sum + p.tickets, 0)).toBe(6);
   });
@@ -218,7 +183,7 @@ describe('raffles', () => {
 
 describe('issue', () => {
   it('issue: new participant', async () => {
-    const id = await freshRaffle('issue');
+    const id = await freshRaffle(running.url, 'issue');
     const reply = await api('POST', `/raffles/${id}/tickets`, { username: 'alice', count: 7 });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ username: 'alice', tickets: 7, totalTickets: 7 });
@@ -229,7 +194,7 @@ describe('issue', () => {
   });
 
   it('issue: existing participant', async () => {
-    const id = await freshRaffle('issue');
+    const id = await freshRaffle(running.url, 'issue');
     await issue(id, 'alice', 7);
     await issue(id, 'bob', 2);
     const reply = await api('POST', `/raffles/${id}/tickets`, { username: 'alice', count: 5 });
@@ -262,7 +227,7 @@ describe('issue', () => {
 
     it('issue: total would pass Number.MAX_SAFE_INTEGER', async () => {
       const max = Number.MAX_SAFE_INTEGER;
-      const id = await freshRaffle('overflow', () => big.url);
+      const id = await freshRaffle(big.url, 'overflow');
       const half = 2 ** 52;
       expect(await issue(id, 'alice', half, big.url)).toEqual({
         username: 'alice',
@@ -308,7 +273,7 @@ describe('issue', () => {
     });
 
     it('issue: one countMax-sized issue fills a raffle, the next overflows', async () => {
-      const id = await freshRaffle('overflow', () => big.url);
+      const id = await freshRaffle(big.url, 'overflow');
       const max = Number.MAX_SAFE_INTEGER;
       expect(await issue(id, 'alice', max, big.url)).toEqual({
         username: 'alice',
@@ -337,7 +302,7 @@ describe('issue', () => {
     });
 
     it('issue: participant limit reached', async () => {
-      const id = await freshRaffle('plimit', () => small.url);
+      const id = await freshRaffle(small.url, 'plimit');
       await issue(id, 'alice', 3, small.url);
       await issue(id, 'bob', 2, small.url);
       const before = await snapshot(id, small.url);
@@ -361,7 +326,7 @@ describe('issue', () => {
     });
 
     it('transfer: participant limit reached for a new recipient', async () => {
-      const id = await freshRaffle('plimit', () => small.url);
+      const id = await freshRaffle(small.url, 'plimit');
       await issue(id, 'alice', 3, small.url);
       await issue(id, 'bob', 2, small.url);
       const before = await snapshot(id, small.url);
@@ -383,7 +348,7 @@ describe('issue', () => {
         from: { username: 'bob', tickets: 0 },
         to: { username: 'carol', tickets: 2 },
       });
-      expect(await allParticipants(id, small.url)).toEqual([
+      expect(await allParticipants(small.url, id)).toEqual([
         { username: 'alice', tickets: 3 },
         { username: 'carol', tickets: 2 },
       ]);
@@ -393,7 +358,7 @@ describe('issue', () => {
 
 describe('transfer', () => {
   async function setup() {
-    const id = await freshRaffle('transfer');
+    const id = await freshRaffle(running.url, 'transfer');
     await issue(id, 'alice', 10);
     await issue(id, 'bob', 5);
     return id;
@@ -411,7 +376,7 @@ describe('transfer', () => {
       from: { username: 'alice', tickets: 7 },
       to: { username: 'carol', tickets: 3 },
     });
-    expect(await allParticipants(id)).toEqual([
+    expect(await allParticipants(running.url, id)).toEqual([
       { username: 'alice', tickets: 7 },
       { username: 'bob', tickets: 5 },
       { username: 'carol', tickets: 3 },
@@ -452,7 +417,7 @@ describe('transfer', () => {
       from: { username: 'alice', tickets: 0 },
       to: { username: 'bob', tickets: 15 },
     });
-    expect(await allParticipants(id)).toEqual([{ username: 'bob', tickets: 15 }]);
+    expect(await allParticipants(running.url, id)).toEqual([{ username: 'bob', tickets: 15 }]);
     expectRefusal(
       await api('GET', `/raffles/${id}/participants/alice`),
       404,
@@ -470,7 +435,7 @@ describe('transfer', () => {
     );
     // And comes back at the end of the listing when given tickets again.
     await issue(id, 'alice', 1);
-    expect(await allParticipants(id)).toEqual([
+    expect(await allParticipants(running.url, id)).toEqual([
       { username: 'bob', tickets: 15 },
       { username: 'alice', tickets: 1 },
     ]);
@@ -567,13 +532,13 @@ describe('draw', () => {
   const made: Reply['body'][] = [];
 
   beforeAll(async () => {
-    id = await freshRaffle('draw');
+    id = await freshRaffle(running.url, 'draw');
     await issue(id, 'alice', 2);
     await issue(id, 'bob', 1);
   });
 
   it('draw: POST with no body and no content type', async () => {
-    const before = await allParticipants(id);
+    const before = await allParticipants(running.url, id);
     const response = await fetch(`${running.url}/api/raffles/${id}/draws`, { method: 'POST' });
     expect(response.status).toBe(201);
     const body = (await response.json()) as Reply['body'];
@@ -668,7 +633,7 @@ describe('draw', () => {
   });
 
   it('draw: history of a raffle without draws is empty', async () => {
-    const other = await freshRaffle('draw');
+    const other = await freshRaffle(running.url, 'draw');
     expect((await api('GET', `/raffles/${other}/draws`)).body).toEqual({
       draws: [],
       nextCursor: null,
@@ -691,7 +656,7 @@ describe('participants', () => {
   const names = Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`);
 
   async function raffleWith25() {
-    const id = await freshRaffle('list');
+    const id = await freshRaffle(running.url, 'list');
     for (const [i, name] of names.entries()) await issue(id, name, i + 1);
     return id;
   }
@@ -727,7 +692,7 @@ describe('participants', () => {
   });
 
   it('participants: a full last page has a null cursor', async () => {
-    const id = await freshRaffle('list');
+    const id = await freshRaffle(running.url, 'list');
     for (const name of names.slice(0, 20)) await issue(id, name, 1);
     const p1 = await page(id, 10, null);
     const p2 = await page(id, 10, p1.nextCursor);
@@ -753,7 +718,7 @@ describe('participants', () => {
   it.each(['abc', '0', '-5', '99999999999999999999', '1e3'])(
     'participants: invalid cursor %s',
     async (cursor) => {
-      const id = await freshRaffle('list');
+      const id = await freshRaffle(running.url, 'list');
       await issue(id, 'alice', 1);
       expectRefusal(
         await api('GET', `/raffles/${id}/participants?cursor=${cursor}`),
@@ -776,7 +741,7 @@ describe('participants', () => {
   });
 
   it('participants: single participant', async () => {
-    const id = await freshRaffle('one');
+    const id = await freshRaffle(running.url, 'one');
     await issue(id, 'alice', 3);
     const reply = await api('GET', `/raffles/${id}/participants/alice`);
     expect(reply.status).toBe(200);
@@ -784,7 +749,7 @@ describe('participants', () => {
   });
 
   it('participants: unknown participant', async () => {
-    const id = await freshRaffle('one');
+    const id = await freshRaffle(running.url, 'one');
     await issue(id, 'alice', 3);
     expectRefusal(
       await api('GET', `/raffles/${id}/participants/bob`),
@@ -807,17 +772,17 @@ describe('participants', () => {
   });
 
   it('participants: unicode usernames are listed as given (NFC)', async () => {
-    const id = await freshRaffle('unicode');
+    const id = await freshRaffle(running.url, 'unicode');
     await issue(id, 'zo\u00eb', 2);
     await issue(id, '\u{1F389}party', 3);
-    expect(await allParticipants(id)).toEqual([
+    expect(await allParticipants(running.url, id)).toEqual([
       { username: 'zo\u00eb', tickets: 2 },
       { username: '\u{1F389}party', tickets: 3 },
     ]);
   });
 
   it('participants: unicode username in the path', async () => {
-    const id = await freshRaffle('unicode');
+    const id = await freshRaffle(running.url, 'unicode');
     for (const [username, tickets] of [
       ['zo\u00eb', 2],
       ['\u{1F389}party', 3],
@@ -836,7 +801,7 @@ describe('participants', () => {
   });
 
   it('participants: broken percent-encoding in the path', async () => {
-    const id = await freshRaffle('unicode');
+    const id = await freshRaffle(running.url, 'unicode');
     const reply = await api('GET', `/raffles/${id}/participants/%E0%A4%A`);
     expectRefusal(reply, 400, 'invalid_input');
   });
@@ -1006,7 +971,7 @@ describe('trpc', () => {
     );
 
   it('trpc: participants.get with superjson input', async () => {
-    const id = await freshRaffle('trpc');
+    const id = await freshRaffle(running.url, 'trpc');
     await issue(id, 'alice', 4);
     const reply = await trpcGet('participants.get', { raffleId: id, username: 'alice' });
     expect(reply.status).toBe(200);
@@ -1014,7 +979,7 @@ describe('trpc', () => {
   });
 
   it('trpc: a mutation with superjson input', async () => {
-    const id = await freshRaffle('trpc');
+    const id = await freshRaffle(running.url, 'trpc');
     const reply = await request(running.url, 'POST', '/trpc/tickets.issue', {
       json: { raffleId: id, username: 'bob', count: 2 },
     });
@@ -1023,7 +988,7 @@ describe('trpc', () => {
   });
 
   it('trpc: errors carry the reason', async () => {
-    const id = await freshRaffle('trpc');
+    const id = await freshRaffle(running.url, 'trpc');
     const missing = await trpcGet('participants.get', { raffleId: id, username: 'nobody' });
     expect(missing.status).toBe(404);
     expect(missing.body.error.json.data.reason).toBe('participant_not_found');
@@ -1038,7 +1003,7 @@ describe('trpc', () => {
   // trpc-to-openapi mutates the zod schemas of the router it serves; /trpc has its own instance,
   // so REST traffic must not loosen what /trpc accepts.
   it('trpc: a string count stays refused after REST traffic', async () => {
-    const id = await freshRaffle('trpc');
+    const id = await freshRaffle(running.url, 'trpc');
     expect((await api('GET', `/raffles/${id}`)).status).toBe(200); // REST traffic
     const before = await snapshot(id);
     const reply = await request(running.url, 'POST', '/trpc/tickets.issue', {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { CommandLog } from '../../src/engine/command-log.js';
 import { CommandQueue } from '../../src/engine/command-queue.js';
-import { idempotencyKeysMaxDefault, idempotencyTtlMsDefault } from '../../src/config/limits.js';
+import { estimateJsonBytes } from '../../src/engine/estimate-bytes.js';
+import {
+  idempotencyAnswerBytesMaxDefault,
+  idempotencyBytesMaxDefault,
+  idempotencyKeysMaxDefault,
+  idempotencyTtlMsDefault,
+} from '../../src/config/limits.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import { ledgerOf, newStateMachine, submitTo } from '../support/ledger-commands.js';
 import { BlockingLog, RecordingLog } from '../support/server.js';
@@ -9,7 +16,8 @@ function newQueue(
   options: {
     queueLengthMax?: number;
     batchSizeMax?: number;
-    log?: RecordingLog | BlockingLog;
+    batchBytesMax?: number;
+    log?: RecordingLog | BlockingLog | CommandLog;
   } = {},
 ) {
   const stateMachine = newStateMachine({ rafflesMax: 10, participantsPerRaffleMax: 1_000 });
@@ -20,6 +28,7 @@ function newQueue(
     log: options.log,
     queueLengthMax: options.queueLengthMax ?? 1_000,
     batchSizeMax: options.batchSizeMax ?? 100,
+    batchBytesMax: options.batchBytesMax,
     clock: () => (clock += 1),
     fillRandom: (buffer) => {
       randomCalls += 1;
@@ -58,6 +67,46 @@ describe('command queue', () => {
       ),
     );
     expect(log.batches).toBe(1 + Math.ceil(30 / 7));
+  });
+
+  it('batch: a batch never holds more than batchBytesMax estimated bytes, but at least one command', async () => {
+    const log = new RecordingLog();
+    const { queue } = newQueue({ log, batchBytesMax: 3_000 });
+    await submitTo(queue, createMain);
+    const sizes = [100, 900, 1_200, 5_000, 300, 700, 1_000, 1_400, 50, 2_900];
+    const outcomes = await Promise.all(
+      sizes.map((size) =>
+        submitTo(queue, { type: 'issue', raffleId: 'main', username: 'u'.repeat(size), count: 1 }),
+      ),
+    );
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    const estimates = log.commands.slice(1).map((stamped) => estimateJsonBytes(stamped.command));
+    // Walk the batches as the queue cut them: each fits the bound unless it holds one command,
+    // and adding the next command would have passed it.
+    let at = 0;
+    for (const size of log.batchSizes.slice(1)) {
+      const bytes = estimates.slice(at, at + size).reduce((sum, value) => sum + value, 0);
+      if (size > 1) expect(bytes).toBeLessThanOrEqual(3_000);
+      const next = estimates[at + size];
+      if (next !== undefined) expect(bytes + next).toBeGreaterThan(3_000);
+      at += size;
+    }
+    expect(at).toBe(sizes.length);
+    expect(log.batchSizes.slice(1)).toContain(1);
+  });
+
+  it('estimate: the JSON size estimate follows the real size', () => {
+    const values: unknown[] = [
+      { kind: 'ledger', type: 'issue', raffleId: 'main', username: 'ann', count: 5 },
+      { items: Array.from({ length: 100 }, (_, i) => ({ username: `user-${i}`, count: i })) },
+      [null, true, 'x'.repeat(1_000), [1, 2, 3]],
+    ];
+    for (const value of values) {
+      const real = JSON.stringify(value).length;
+      const estimate = estimateJsonBytes(value);
+      expect(estimate).toBeGreaterThan(real * 0.5);
+      expect(estimate).toBeLessThan(real * 2);
+    }
   });
 
   it('stamp: time is stamped and seeds only go to draws and creations', async () => {
@@ -186,6 +235,8 @@ describe('engine', () => {
           participantsPerRaffleMax: 10,
           idempotencyKeysMax: idempotencyKeysMaxDefault,
           idempotencyTtlMs: idempotencyTtlMsDefault,
+          idempotencyBytesMax: idempotencyBytesMaxDefault,
+          idempotencyAnswerBytesMax: idempotencyAnswerBytesMaxDefault,
         },
       },
       { kind: 'ledger', type: 'createRaffle', id: 'main', name: 'Main raffle' },

@@ -4,27 +4,36 @@
  * rebuild exactly the state a replay from the first command builds.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandLog } from '../../src/engine/command-log.js';
-import type { StampedCommand } from '../../src/engine/commands.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { newStateMachine, submitTo, type LedgerMutation } from '../support/ledger-commands.js';
+import { newStateMachine, submitTo } from '../support/ledger-commands.js';
+import { mutations, TeeLog } from '../support/journal-workload.js';
 import { listSegments, listSnapshots, segmentName } from '../../src/journal/files.js';
 import { encodeRecord } from '../../src/journal/framing.js';
-import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
+import { lockFile } from '../../src/journal/directory-lock.js';
+import {
+  DataDirectoryLockedError,
+  Journal,
+  JournalCorruptionError,
+} from '../../src/journal/journal.js';
 
 const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
 const directories: string[] = [];
+const journals: Journal[] = [];
 
-afterEach(() => {
+afterEach(async () => {
+  // Every journal a test opened is released here, so no file handle is left for the garbage
+  // collector to close (Node's DEP0137 warning), and the directories can go.
+  for (const journal of journals.splice(0)) await journal.abandon();
   for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -34,21 +43,8 @@ function tempDir(): string {
   return dir;
 }
 
-/** Passes batches to the journal and keeps a copy of every stamped command. */
-class TeeLog implements CommandLog {
-  readonly commands: StampedCommand[] = [];
-  constructor(private readonly inner: CommandLog) {}
-  append(batch: readonly StampedCommand[]) {
-    this.commands.push(...batch);
-    return this.inner.append(batch);
-  }
-  close() {
-    return this.inner.close();
-  }
-}
-
-function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promise<Journal> {
-  return Journal.open({
+async function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promise<Journal> {
+  const journal = await Journal.open({
     dataDir,
     snapshotEveryCommands,
     snapshotEveryBytes: 2 ** 40,
@@ -56,6 +52,8 @@ function openJournal(dataDir: string, snapshotEveryCommands = 1_000_000): Promis
     initialLimits: limits,
     registry: createKindRegistry(),
   });
+  journals.push(journal);
+  return journal;
 }
 
 async function startEngine(journal: Journal, log: CommandLog = journal): Promise<Engine> {
@@ -68,36 +66,6 @@ async function startEngine(journal: Journal, log: CommandLog = journal): Promise
     log,
     stateMachine: journal.stateMachine,
   });
-}
-
-/** A deterministic mix of mutations (some keyed, some refused) from a seed. */
-function mutations(count: number, seed: number): LedgerMutation[] {
-  let state = seed >>> 0;
-  const next = (n: number) => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state % n;
-  };
-  const names = ['ann', 'bo', 'cy', 'di', 'ed'];
-  const list: LedgerMutation[] = [{ type: 'createRaffle', id: 'side', name: 'Side' }];
-  for (let i = 0; i < count; i += 1) {
-    const raffleId = next(4) === 0 ? 'side' : 'main';
-    const key = next(3) === 0 ? `key-${next(30)}` : undefined;
-    const roll = next(10);
-    const base =
-      roll < 5
-        ? { type: 'issue' as const, raffleId, username: names[next(5)]!, count: 1 + next(9) }
-        : roll < 8
-          ? {
-              type: 'transfer' as const,
-              raffleId,
-              from: names[next(5)]!,
-              to: names[next(5)]!,
-              count: 1 + next(6),
-            }
-          : { type: 'draw' as const, raffleId };
-    list.push(key === undefined ? base : { ...base, idempotencyKey: key });
-  }
-  return list;
 }
 
 describe('journal recovery', () => {
@@ -172,7 +140,7 @@ describe('journal recovery', () => {
       expect(corruption.message).toContain(`offset ${corruption.offset}`);
       // Nothing was cut or rewritten, and the directory is not left locked.
       expect(readFileSync(join(copy, segment.name)).equals(damaged)).toBe(true);
-      expect(readdirSync(copy)).not.toContain('LOCK');
+      lockFile(join(copy, 'LOCK')).release();
     }
   });
 
@@ -196,20 +164,25 @@ describe('journal recovery', () => {
     for (const stamped of tee.commands) fromScratch.apply(stamped);
     expect(fromScratch.digestText()).toBe(live);
 
-    const recovered = await openJournal(dataDir);
+    // A copy of the directory: the live journal still holds the original's lock.
+    const copy = tempDir();
+    cpSync(dataDir, copy, { recursive: true });
+    const recovered = await openJournal(copy);
     expect(recovered.recovery.snapshotSeq).toBeGreaterThan(0);
     expect(recovered.recovery.replayed).toBeLessThan(tee.commands.length);
     expect(recovered.stateMachine.digestText()).toBe(live);
+    await recovered.abandon();
 
     // A damaged newest snapshot is passed over: the older one and the journal give the same.
-    const newest = listSnapshots(dataDir).at(-1)!;
+    const newest = listSnapshots(copy).at(-1)!;
     const damaged = readFileSync(newest.path);
     const middle = Math.floor(damaged.length / 2);
     damaged[middle] = (damaged[middle] as number) ^ 0x01;
     writeFileSync(newest.path, damaged);
-    const fallback = await openJournal(dataDir);
+    const fallback = await openJournal(copy);
     expect(fallback.recovery.snapshotsSkipped).toEqual([newest.name]);
     expect(fallback.stateMachine.digestText()).toBe(live);
+    await fallback.abandon();
     await engine.close();
   });
 
@@ -268,6 +241,7 @@ describe('journal recovery', () => {
       registry: createKindRegistry(),
       progressEveryMs: 0,
     });
+    journals.push(reopened);
     const cut = lines.find((line) => line.bytesCut !== undefined);
     expect(cut).toMatchObject({ file: segment.path, bytesCut: reopened.recovery.tornBytesCut });
     expect(reopened.recovery.tornBytesCut).toBeGreaterThan(0);
@@ -294,9 +268,16 @@ describe('journal recovery', () => {
     expect(error?.message).toContain(segmentName(1));
   });
 
-  it('a data directory in use by a live process is refused', async () => {
+  it('a LOCK file naming a live process but held by none is no obstacle', async () => {
+    // What a killed service leaves, once its process id belongs to someone else.
     const dataDir = tempDir();
     writeFileSync(join(dataDir, 'LOCK'), `${process.ppid}\n`);
-    await expect(openJournal(dataDir)).rejects.toThrow(/in use by process/);
+    const journal = await openJournal(dataDir);
+    expect(readFileSync(join(dataDir, 'LOCK'), 'utf8')).toContain(`pid ${process.pid}`);
+    await expect(openJournal(dataDir)).rejects.toThrow(DataDirectoryLockedError);
+    await journal.close();
+    // Closing releases the lock (the file stays: removing it would open a race).
+    const again = await openJournal(dataDir);
+    await again.close();
   });
 });

@@ -4,6 +4,8 @@
  * sequences through both and compare every outcome and the whole state.
  */
 import {
+  idempotencyAnswerBytesMaxDefault,
+  idempotencyBytesMaxDefault,
   idempotencyKeysMaxDefault,
   idempotencyTtlMsDefault,
   ticketsTotalMax,
@@ -57,6 +59,8 @@ export class ReferenceStateMachine {
     this.limits = {
       idempotencyKeysMax: idempotencyKeysMaxDefault,
       idempotencyTtlMs: idempotencyTtlMsDefault,
+      idempotencyBytesMax: idempotencyBytesMaxDefault,
+      idempotencyAnswerBytesMax: idempotencyAnswerBytesMaxDefault,
       ...limits,
     };
   }
@@ -200,9 +204,15 @@ export class ReferenceStateMachine {
 
   /** The same canonical text as `StateMachine.digestText()`. */
   digestText(lastSeq: number): string {
-    const { rafflesMax, participantsPerRaffleMax, idempotencyKeysMax, idempotencyTtlMs } =
-      this.limits;
-    const limits = [rafflesMax, participantsPerRaffleMax, idempotencyKeysMax, idempotencyTtlMs];
+    const l = this.limits;
+    const limits = [
+      l.rafflesMax,
+      l.participantsPerRaffleMax,
+      l.idempotencyKeysMax,
+      l.idempotencyTtlMs,
+      l.idempotencyBytesMax,
+      l.idempotencyAnswerBytesMax,
+    ];
     const parts: string[] = [`seq=${lastSeq}`, JSON.stringify(limits)];
     parts.push('kind=ledger');
     for (const raffle of this.raffles.values()) {

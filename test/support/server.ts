@@ -1,6 +1,7 @@
 /**
  * Starts the real service in-process on 127.0.0.1 and a free port, for end-to-end tests.
  */
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { pino } from 'pino';
 import type { CommandLog } from '../../src/engine/command-log.js';
 import type { StampedCommand } from '../../src/engine/commands.js';
@@ -24,10 +25,13 @@ export async function startTestServer(
 /** A command log that keeps every stamped mutation, in the order the queue applied them. */
 export class RecordingLog implements CommandLog {
   readonly commands: StampedCommand[] = [];
+  /** Commands in each batch, in order. */
+  readonly batchSizes: number[] = [];
   batches = 0;
 
   append(batch: readonly StampedCommand[]): void {
     this.batches += 1;
+    this.batchSizes.push(batch.length);
     this.commands.push(...batch);
   }
 
@@ -93,4 +97,47 @@ export async function request(
     // Not JSON: keep the text.
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/**
+ * A request with exact bytes and headers (no defaults added), through node:http: for bodies that
+ * are compressed, not UTF-8 or deliberately broken, and for methods such as HEAD.
+ */
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: Buffer | string; agent?: Agent } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string; body: any }> {
+  return new Promise((resolve, reject) => {
+    const body = options.body === undefined ? undefined : Buffer.from(options.body);
+    const headers: Record<string, string> = { ...options.headers };
+    if (body !== undefined) headers['content-length'] ??= String(body.length);
+    const outgoing = httpRequest(
+      `${baseUrl}${path}`,
+      { method, headers, agent: options.agent },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // Not JSON: keep the text.
+          }
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text,
+            body: parsed,
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }

@@ -150,14 +150,14 @@ export function campaignsRouter() {
       .query(async ({ ctx, input }) => {
         const page = unwrap(
           await ctx.engine.query(campaignKind.queries.listCampaigns, {
-            beforeOrdinal: positionAfter(input.cursor),
+            beforeOrdinal: positionAfter(input.cursor, 'campaigns', ''),
             limit: input.limit,
             nowMs: Date.now(),
           }),
         );
         return {
           campaigns: page.campaigns.map(campaignView),
-          nextCursor: cursorAfter(page.nextBeforeOrdinal),
+          nextCursor: cursorAfter(page.nextBeforeOrdinal, 'campaigns', ''),
         };
       }),
 

@@ -4,7 +4,7 @@
 import type { DrawRecord } from '../../kinds/ledger/ledger.js';
 import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
-import { cursorAfter, positionAfter } from '../paging.js';
+import { cursorAfter, invalidCursor, positionAfter } from '../paging.js';
 import type { Schemas } from '../schemas.js';
 import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
 
@@ -56,14 +56,21 @@ export function drawsRouter(schemas: Schemas) {
       .input(schemas.pageInput)
       .output(schemas.drawPage)
       .query(async ({ ctx, input }) => {
+        const afterDrawId = positionAfter(input.cursor, 'draws', input.raffleId);
         const page = unwrap(
           await ctx.engine.query(ledgerKind.queries.listDraws, {
             raffleId: input.raffleId,
-            afterDrawId: positionAfter(input.cursor),
+            afterDrawId,
             limit: input.limit,
           }),
         );
-        return { draws: page.draws.map(drawView), nextCursor: cursorAfter(page.nextAfterDrawId) };
+        // Draws are never removed and a cursor is only issued when more follow it: an empty
+        // page after a cursor means the cursor was never issued.
+        if (afterDrawId > 0 && page.draws.length === 0) throw invalidCursor(input.cursor ?? '');
+        return {
+          draws: page.draws.map(drawView),
+          nextCursor: cursorAfter(page.nextAfterDrawId, 'draws', input.raffleId),
+        };
       }),
   });
 }

@@ -26,11 +26,14 @@ export function participantsRouter(schemas: Schemas) {
         const page = unwrap(
           await ctx.engine.query(ledgerKind.queries.listParticipants, {
             raffleId: input.raffleId,
-            afterSeq: positionAfter(input.cursor),
+            afterSeq: positionAfter(input.cursor, 'participants', input.raffleId),
             limit: input.limit,
           }),
         );
-        return { participants: page.participants, nextCursor: cursorAfter(page.nextAfterSeq) };
+        return {
+          participants: page.participants,
+          nextCursor: cursorAfter(page.nextAfterSeq, 'participants', input.raffleId),
+        };
       }),
 
     get: publicProcedure

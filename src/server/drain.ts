@@ -1,0 +1,76 @@
+/**
+ * Draining the HTTP side at shutdown: requests already admitted are answered, new ones are
+ * refused with 503 `shutting_down` and `Retry-After`, and every connection is told to close after
+ * its next answer.
+ *
+ * Closing idle keep-alive connections at once would race with clients that are sending on them
+ * (they see ECONNRESET, not an answer). Instead the service keeps listening while it drains: a
+ * request that arrives on a kept-alive or new connection gets a clean 503 with
+ * `Connection: close`, and `/healthz` answers 503 so that a load balancer stops sending. The
+ * connections are closed only once the admitted requests are answered, the journal is flushed,
+ * and no request has arrived for a short quiet period (`shutdownQuietMs`): a client told to go
+ * away is not cut off while it is still asking.
+ */
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import { sendError } from './error-response.js';
+
+/** Paths answered during the drain anyway: they report it (503) rather than being refused. */
+const reportingPaths: ReadonlySet<string> = new Set(['/healthz']);
+
+export class Drain {
+  private draining = false;
+  private readonly admitted = new Set<ServerResponse>();
+  private allAnswered: (() => void) | undefined;
+  private lastRequestAtMs = 0;
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Counts admitted requests until they are answered; refuses new ones while draining. */
+  readonly middleware: RequestHandler = (req, res, next) => {
+    this.lastRequestAtMs = Date.now();
+    if (this.draining) {
+      res.setHeader('Connection', 'close');
+      if (reportingPaths.has(req.path)) {
+        next();
+        return;
+      }
+      sendError(res, 'shutting_down', 'The service is shutting down; retry on another instance.');
+      return;
+    }
+    this.admitted.add(res);
+    // 'close' follows both a finished answer and a connection lost before it.
+    res.once('close', () => {
+      this.admitted.delete(res);
+      if (this.admitted.size === 0) this.allAnswered?.();
+    });
+    next();
+  };
+
+  /**
+   * Starts draining; resolves once every request admitted before it has been answered. Answers
+   * not yet begun will carry `Connection: close`.
+   */
+  start(): Promise<void> {
+    this.draining = true;
+    for (const res of this.admitted) {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
+    if (this.admitted.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.allAnswered = resolve;
+    });
+  }
+
+  /** Resolves once no request has arrived for `quietMs`, or at `deadlineMs` (epoch ms). */
+  async quiet(quietMs: number, deadlineMs: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const quietAt = this.lastRequestAtMs + quietMs;
+      if (now >= quietAt || now >= deadlineMs) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(quietAt, deadlineMs) - now));
+    }
+  }
+}
