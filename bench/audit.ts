@@ -27,7 +27,8 @@ import { Journal } from '../src/journal/journal.js';
 import { ledgerKind } from '../src/kinds/ledger/kind.js';
 import { createKindRegistry } from '../src/kinds/registry.js';
 import { startRaffleEngine } from '../src/kinds/start-engine.js';
-import { seedSourceFor } from '../src/server/seed-secret.js';
+import { HkdfSecretKeys } from '../src/server/hkdf-secret-keys.js';
+import { seedSourceFor } from '../src/server/seed-chains.js';
 
 const { values } = parseArgs({ options: { commands: { type: 'string', default: '1000000' } } });
 const total = Number(values.commands);
@@ -53,7 +54,7 @@ const engine = await startRaffleEngine({
   batchSizeMax: 10_000,
   log: journal,
   stateMachine: journal.stateMachine,
-  seeds: seedSourceFor(dir, undefined),
+  seeds: seedSourceFor(HkdfSecretKeys.random(), undefined),
 });
 let started = performance.now();
 for (let done = 0; done < total;) {

@@ -32,6 +32,9 @@ export const createdProcedurePaths: ReadonlySet<string> = new Set([
   'draws.create',
   'campaigns.create',
   'campaigns.draw',
+  'prizeRaffles.create',
+  'prizeRaffles.claim',
+  'prizeRaffles.draw',
 ]);
 
 /** Reasons any operation may answer, whatever it does. */
@@ -103,6 +106,24 @@ export const reasonsByOperation: Record<string, Reason[]> = {
     'coupon_not_found',
     'coupon_already_redeemed',
   ],
+  'prizeRaffles-create': [
+    ...bodyReasons,
+    'too_many_prizes',
+    'raffle_id_taken',
+    'raffle_limit_reached',
+  ],
+  'prizeRaffles-list': ['invalid_cursor'],
+  'prizeRaffles-get': ['raffle_not_found'],
+  'prizeRaffles-claim': [
+    ...bodyReasons,
+    'client_address_unknown',
+    'raffle_not_found',
+    'already_participated',
+    'sold_out',
+  ],
+  'prizeRaffles-draw': [...bodyReasons, 'raffle_not_found', 'tickets_remaining', 'already_drawn'],
+  'prizeRaffles-winners': ['raffle_not_found', 'not_drawn'],
+  'prizeRaffles-verify': [...bodyReasons, 'raffle_not_found', 'not_drawn', 'verification_failed'],
 };
 
 /** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
@@ -116,6 +137,9 @@ export const keyedOperations: ReadonlySet<string> = new Set([
   'campaigns-create',
   'campaigns-draw',
   'campaigns-redeem',
+  'prizeRaffles-create',
+  'prizeRaffles-claim',
+  'prizeRaffles-draw',
 ]);
 
 /**
@@ -220,6 +244,7 @@ export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions
     baseUrl: '/api',
     description: [
       'Issue tickets, transfer them, draw winners (every ticket equally likely, the drawn ticket is removed) and list participants.',
+      'Prize raffles (`/prize-raffles`): numbered tickets 1..N claimed one per client address in a random order, prizes drawn once sold out, tickets verified with the code shown once at claim time.',
       'The same operations are tRPC procedures under `/trpc` (superjson); the typed client wraps them.',
       `Counts are whole numbers from 1 to ${options.countMax}; request bodies are at most ${options.bodyBytesMax} bytes.`,
       'Operator operations (with a security requirement) need a client address in `MANAGER_IPS` or `Authorization: Bearer <MANAGER_TOKEN>`; anyone else gets 403 `manager_only`.',

@@ -165,6 +165,29 @@ export const managerTokenLengthMin = 16;
 export const managerTokenLengthMax = 1024;
 
 /**
+ * Most tickets of one prize raffle. Tickets are handed out by a lazy shuffle whose memory grows
+ * with claims, not with this number; the bound comes from the maps that hold one entry per claimed
+ * ticket (a JavaScript `Map` holds at most 2^24 entries).
+ */
+export const prizeTicketCountMax = 10_000_000;
+
+/** Most prizes of one prize raffle (each needs a distinct winning ticket, so also at most the tickets). */
+export const prizesPerRaffleMax = 10_000;
+
+/** Prize name length bounds, in characters. */
+export const prizeNameLengthMin = 1;
+export const prizeNameLengthMax = 200;
+
+/** Random bytes of a prize raffle's verification code: 128 bits, shown once, stored as a keyed hash. */
+export const verificationCodeBytes = 16;
+
+/** Longest verification code a verification request may send (longer is a 400, not a 403). */
+export const verificationCodeLengthMax = 128;
+
+/** Bytes kept of a keyed hash (HMAC-SHA256) of a verification code or a client address: 128 bits. */
+export const keyedHashBytes = 16;
+
+/**
  * Length bounds of `SECRET_KEY`, the server secret verification codes are hashed and client
  * addresses pseudonymised with; the floor asks for about 128 bits of a random hex or base64 text.
  */

@@ -39,6 +39,17 @@ export const reasonCatalogue = {
     'The idempotency key was first used for a different request; use a new key for a new request.',
   idempotency_answer_too_large:
     'The request under this idempotency key was applied once, but its answer was larger than `IDEMPOTENCY_ANSWER_BYTES_MAX` and was not kept for retries.',
+  too_many_prizes:
+    'A prize raffle needs a distinct winning ticket per prize: no more prizes than tickets.',
+  client_address_unknown:
+    'The request names no valid client address, so the one-ticket-per-address rule cannot be applied.',
+  already_participated: 'This client address already holds a ticket of this prize raffle.',
+  sold_out: 'Every ticket of this prize raffle has been claimed.',
+  tickets_remaining: 'Winners are drawn only once every ticket has been claimed.',
+  already_drawn: 'The winners of this prize raffle have already been drawn.',
+  not_drawn: 'The winners of this prize raffle have not been drawn yet.',
+  verification_failed:
+    'The ticket number and verification code do not match a claimed ticket (the same answer for a wrong code and a number nobody holds).',
   queue_full: 'The command queue is full; retry after the `Retry-After` header.',
   shutting_down: 'The service is shutting down and takes no new commands.',
   storage_failed:

@@ -33,6 +33,8 @@ export interface CommitSeedsCommand extends Mutation {
   anchor: string;
   /** How many links follow the anchor. */
   length: number;
+  /** Public and random: names the chain, so its secret can be derived again after a restart. */
+  nonce: string;
 }
 
 /** One chain's secret links, handed out in order. */
@@ -48,6 +50,7 @@ export class SeedChain {
     readonly secret: Buffer,
     readonly length: number,
     used = 0,
+    readonly nonce = '',
   ) {
     if (secret.length !== seedLinkBytes) throw new Error('seed chain: the secret is 32 bytes');
     if (!Number.isSafeInteger(length) || length < 1) throw new Error('seed chain: length >= 1');
@@ -58,7 +61,7 @@ export class SeedChain {
   }
 
   static random(length: number): SeedChain {
-    return new SeedChain(randomBytes(seedLinkBytes), length);
+    return new SeedChain(randomBytes(seedLinkBytes), length, 0, randomBytes(16).toString('hex'));
   }
 
   get anchor(): Buffer {
@@ -79,6 +82,7 @@ export class SeedChain {
       type: 'commitSeeds',
       anchor: this.anchor.toString('hex'),
       length: this.length,
+      nonce: this.nonce,
     };
   }
 
@@ -98,6 +102,7 @@ export class SeedChain {
 export interface SeedCommitment {
   anchor: string;
   length: number;
+  nonce: string;
   used: number;
   /** The last link revealed (the anchor before any), hex. */
   last: string;
@@ -118,23 +123,21 @@ export function effectiveSeed(link: Uint8Array, beacon: string | undefined): Uin
 }
 
 /**
- * Hands out the links of one chain after another: a new chain of `chainLength` links starts when
- * the current one is spent (or there is none), and is reported to `onNewChain` — which keeps its
- * secret so the chain can resume after a restart — before its commitment is returned.
+ * Hands out the links of one chain after another: a new chain of `chainLength` links, made by
+ * `newChain`, starts when the current one is spent (or there is none), and its commitment is
+ * returned with its first link.
  */
 export class SeedChainSource {
   constructor(
     private chain: SeedChain | undefined,
     private readonly chainLength: number,
-    private readonly onNewChain: (chain: SeedChain) => void = () => {},
+    private readonly newChain: (length: number) => SeedChain = (length) => SeedChain.random(length),
   ) {}
 
   take(): { seed: Uint8Array; commit?: CommitSeedsCommand | undefined } {
-    const current = this.chain;
-    const seed = current?.take();
+    const seed = this.chain?.take();
     if (seed !== undefined) return { seed };
-    const chain = SeedChain.random(this.chainLength);
-    this.onNewChain(chain);
+    const chain = this.newChain(this.chainLength);
     this.chain = chain;
     return { seed: chain.take() as Uint8Array, commit: chain.commitCommand() };
   }

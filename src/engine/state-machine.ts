@@ -111,12 +111,18 @@ const engineCommands: Readonly<Record<string, AnyCommandSpec<StateMachine>>> = {
     schema: z.object({
       anchor: z.string().regex(/^[0-9a-f]{64}$/),
       length: z.number().int().positive(),
+      nonce: z.string().max(64),
     }),
-    content: (fields: { anchor: string; length: number }) => [fields.anchor, fields.length],
-    apply: (machine, fields: { anchor: string; length: number }) =>
-      machine.commitSeedsFromCommand(fields.anchor, fields.length),
+    content: (fields: SeedChainFields) => [fields.anchor, fields.length, fields.nonce],
+    apply: (machine, fields: SeedChainFields) => machine.commitSeedsFromCommand(fields),
   },
 };
+
+interface SeedChainFields {
+  anchor: string;
+  length: number;
+  nonce: string;
+}
 
 function engineSpecOf(command: Mutation): AnyCommandSpec<unknown> | undefined {
   return Object.hasOwn(engineCommands, command.type) ? engineCommands[command.type] : undefined;
@@ -300,8 +306,9 @@ export class StateMachine {
   }
 
   /** Applies `commitSeeds`; reached only through `apply`. */
-  commitSeedsFromCommand(anchor: string, length: number): Outcome<SeedCommitment> {
-    this.seeds = { anchor, length, used: 0, last: anchor };
+  commitSeedsFromCommand(chain: SeedChainFields): Outcome<SeedCommitment> {
+    const { anchor, length, nonce } = chain;
+    this.seeds = { anchor, length, nonce, used: 0, last: anchor };
     return ok({ ...this.seeds });
   }
 

@@ -159,6 +159,8 @@ export class Journal implements CommandLog {
     if (begun !== undefined) this.snapshotWriting = this.finishSnapshot(begun);
   }
 
+  private released = false;
+
   /** Waits for a snapshot being written, writes a last one if anything is new, and closes. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -182,6 +184,9 @@ export class Journal implements CommandLog {
   }
 
   private release(): void {
+    // Closing, then abandoning (as a test's clean-up may) releases the files once.
+    if (this.released) return;
+    this.released = true;
     try {
       this.segment.close();
     } finally {

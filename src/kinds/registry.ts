@@ -5,8 +5,9 @@
 import { KindRegistry } from '../engine/kind.js';
 import { campaignKind } from './campaign/kind.js';
 import { ledgerKind } from './ledger/kind.js';
+import { prizeKind } from './prize/kind.js';
 
-export const kinds = [ledgerKind, campaignKind] as const;
+export const kinds = [ledgerKind, prizeKind, campaignKind] as const;
 
 export function createKindRegistry(): KindRegistry {
   return new KindRegistry(kinds);

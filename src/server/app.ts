@@ -41,10 +41,10 @@ export interface AppDependencies {
   journal?: { stats: JournalStats } | undefined;
   config: Config;
   logger: Logger;
-  /** Keys from the server secret; a random secret for this process when absent. */
-  secretKeys?: SecretKeys | undefined;
   /** The shutdown drain the server starts; a fresh one when the app runs on its own. */
   drain?: Drain | undefined;
+  /** Keys from the server secret; a random secret for this process when absent. */
+  secretKeys?: SecretKeys | undefined;
 }
 
 const retryableReasons: ReadonlySet<Reason> = new Set([
@@ -87,8 +87,8 @@ export function createApp({
   journal,
   config,
   logger,
-  secretKeys = HkdfSecretKeys.random(),
   drain = new Drain(),
+  secretKeys = HkdfSecretKeys.random(),
 }: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.

@@ -36,16 +36,6 @@ export interface ServerSecret {
   source: SecretSource;
 }
 
-/** Makes a directory's entries durable (the new key file's name). */
-function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function readSecretFile(path: string, logger: Logger): Buffer {
   const text = readFileSync(path, 'utf8').trim();
   if (text.length < secretKeyLengthMin) {
@@ -74,7 +64,12 @@ function createSecretFile(path: string, dir: string): boolean {
   } finally {
     closeSync(fd);
   }
-  fsyncDirectory(dir);
+  const directory = openSync(dir, 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
   return true;
 }
 

@@ -20,9 +20,9 @@ import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { createApp } from './app.js';
 import { Drain } from './drain.js';
-import { seedSourceFor } from './seed-secret.js';
-import { loadServerSecret } from './server-secret.js';
+import { seedSourceFor } from './seed-chains.js';
 import type { Config } from './env.js';
+import { loadServerSecret } from './server-secret.js';
 
 export interface RunningServer {
   server: Server;
@@ -80,10 +80,9 @@ export async function startServer(
     log: options.log ?? journal,
     stateMachine: journal?.stateMachine,
     // Committed randomness: seeds are links of a chain whose anchor is journaled first.
-    seeds: seedSourceFor(
-      journal === undefined ? undefined : config.dataDir,
-      journal?.stateMachine.seedCommitment,
-    ),
+    // Committed randomness: seeds are links of a chain whose anchor is journaled first, its
+    // secret derived from the server secret.
+    seeds: seedSourceFor(secret.keys, journal?.stateMachine.seedCommitment),
   });
   const drain = new Drain();
   const app = createApp({ engine, journal, config, logger, drain, secretKeys: secret.keys });

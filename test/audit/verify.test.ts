@@ -3,7 +3,7 @@
  * and verifies; each kind of tampering — an edited winner, a dropped record, two swapped records,
  * a changed seed (with or without the chain recomputed), a truncated file — is caught and named.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,13 +16,16 @@ import { Journal } from '../../src/journal/journal.js';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { seedSourceFor } from '../../src/server/seed-secret.js';
+import { HkdfSecretKeys } from '../../src/server/hkdf-secret-keys.js';
+import { seedSourceFor } from '../../src/server/seed-chains.js';
 
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
 const registry = createKindRegistry();
 let dataDir: string;
 let lines: string[];
 let liveDigest: string;
+let chainNonce: string;
+const keys = new HkdfSecretKeys(Buffer.alloc(32, 3));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'raffle-audit-'));
@@ -42,7 +45,7 @@ beforeAll(async () => {
     batchSizeMax: 50,
     log: journal,
     stateMachine: journal.stateMachine,
-    seeds: seedSourceFor(dataDir, undefined),
+    seeds: seedSourceFor(keys, undefined),
   });
   const work: Promise<unknown>[] = [];
   for (let i = 0; i < 200; i += 1) {
@@ -67,6 +70,7 @@ beforeAll(async () => {
   }
   await Promise.all(work);
   liveDigest = engine.stateMachine.digest();
+  chainNonce = engine.stateMachine.seedCommitment?.nonce ?? '';
   await engine.close();
   lines = [...exportLines(journalPayloads(dataDir), registry, limits)];
 });
@@ -176,10 +180,11 @@ describe('audit export and verifier', () => {
   it('export: holds no idempotency key and no secret of the seed chain', () => {
     const text = lines.join('\n');
     expect(text).not.toContain('draw-49');
-    const secret = JSON.parse(readFileSync(join(dataDir, 'seed-chain.secret'), 'utf8')) as {
-      secret: string;
-    };
-    // The last link (the secret) is never stamped until the chain is spent; the export holds only used links.
-    expect(text).not.toContain(Buffer.from(secret.secret, 'hex').toString('base64'));
+    // The chain's secret (its last link) is never stamped while the chain lasts: the export holds
+    // only the links used so far, and nothing from which the next ones follow.
+    const secret = Buffer.from(keys.derive(`seed-chain/${chainNonce}`));
+    expect(chainNonce).toMatch(/^[0-9a-f]{32}$/);
+    expect(text).not.toContain(secret.toString('base64'));
+    expect(text).not.toContain(secret.toString('hex'));
   });
 });

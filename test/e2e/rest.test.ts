@@ -834,6 +834,12 @@ describe('service endpoints', () => {
       '/campaigns/{campaignId}': ['get'],
       '/campaigns/{campaignId}/draws': ['get', 'post'],
       '/campaigns/{campaignId}/redemptions': ['post'],
+      '/prize-raffles': ['get', 'post'],
+      '/prize-raffles/{id}': ['get'],
+      '/prize-raffles/{id}/entries': ['post'],
+      '/prize-raffles/{id}/draws': ['post'],
+      '/prize-raffles/{id}/winners': ['get'],
+      '/prize-raffles/{id}/verifications': ['post'],
     };
     expect(Object.keys(paths).sort()).toEqual(Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {

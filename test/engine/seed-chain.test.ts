@@ -21,7 +21,8 @@ import { Journal } from '../../src/journal/journal.js';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { seedSourceFor } from '../../src/server/seed-secret.js';
+import { HkdfSecretKeys } from '../../src/server/hkdf-secret-keys.js';
+import { seedSourceFor } from '../../src/server/seed-chains.js';
 import { newStateMachine } from '../support/ledger-commands.js';
 import { RecordingLog } from '../support/server.js';
 
@@ -73,11 +74,11 @@ describe('seed chain', () => {
     // createRaffle (the default raffle) is the first seeded command.
     expect(types.filter((type) => type === 'commitSeeds')).toHaveLength(3);
     const commits = log.commands.filter((stamped) => stamped.command.type === 'commitSeeds');
-    let commitment = { anchor: '', length: 0, used: 0, last: '' };
+    let commitment = { anchor: '', length: 0, nonce: '', used: 0, last: '' };
     for (const stamped of log.commands) {
       if (stamped.command.type === 'commitSeeds') {
         const anchor = stamped.command.anchor as string;
-        commitment = { anchor, length: 3, used: 0, last: anchor };
+        commitment = { anchor, length: 3, nonce: '', used: 0, last: anchor };
       } else if (stamped.seed !== undefined) {
         expect(seedProblem(commitment, stamped.seed)).toBeUndefined();
         commitment.used += 1;
@@ -123,7 +124,7 @@ describe('seed chain', () => {
     expect(effectiveSeed(link, 'drand:1235:abcdef')).not.toEqual(a);
   });
 
-  it('restart: the service resumes its chain from the kept secret, or commits a new one without it', async () => {
+  it('restart: the service derives its chain again from the server secret, or commits a new one under another', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'raffle-seeds-'));
     directories.push(dataDir);
     const open = () =>
@@ -135,7 +136,7 @@ describe('seed chain', () => {
         initialLimits: limits,
         registry: createKindRegistry(),
       });
-    const run = async (draws: number) => {
+    const run = async (draws: number, keys = new HkdfSecretKeys(Buffer.alloc(32, 5))) => {
       const journal = await open();
       const log = new RecordingLog();
       const tee = {
@@ -145,7 +146,7 @@ describe('seed chain', () => {
         },
         close: () => journal.close(),
       };
-      const seeds = seedSourceFor(dataDir, journal.stateMachine.seedCommitment);
+      const seeds = seedSourceFor(keys, journal.stateMachine.seedCommitment);
       const engine = await startRaffleEngine({
         ...limits,
         defaultRaffleId: 'main',
@@ -171,8 +172,7 @@ describe('seed chain', () => {
     );
     expect(second.commitment?.anchor).toBe(first.commitment?.anchor);
     expect(second.commitment?.used).toBe((first.commitment?.used ?? 0) + 2);
-    rmSync(join(dataDir, 'seed-chain.secret'));
-    const third = await run(1);
+    const third = await run(1, new HkdfSecretKeys(Buffer.alloc(32, 6)));
     expect(
       third.log.commands.filter((stamped) => stamped.command.type === 'commitSeeds'),
     ).toHaveLength(1);

@@ -222,7 +222,7 @@ export class ReferenceStateMachine {
       }
       parts.push(JSON.stringify(raffle.draws));
     }
-    // The other registered kinds hold nothing in these sequences: only their headings show.
+    // The other registered kinds hold nothing in these runs, so their digests add no line.
     for (const kind of kinds) if (kind.name !== 'ledger') parts.push(`kind=${kind.name}`);
     for (const record of this.keyed) {
       parts.push(

@@ -1,0 +1,122 @@
+/**
+ * Hook for the campaign kind's conservation law (kind `campaign`, docs in docs/DESIGN.md's
+ * "Instant-win campaigns"): no prize is won more often than its total quota, nor on one day more
+ * often than its daily quota, and a figures read's `wonTotal` of each prize lies between the wins
+ * answered before it started and the quota.
+ *
+ * It reads events named as a campaign recorder would write them — `create` (ok output `prizes`
+ * with `id`, `quotaTotal`, `quotaDaily`), `draw` (ok output `won`, `prize: { id } | null`, `day`),
+ * `get` (ok output `prizes` with `id`, `quotaTotal`, `quotaDaily`, `wonTotal`) — with `raffle` the
+ * campaign's id. The recorder has no campaign client yet: the kind is being built on its own
+ * branch; until it lands, this law runs on histories written by other tools or by hand.
+ */
+import type { ConservationLaw, LawSink } from './conservation.js';
+import type { CompleteEvent, InvokeEvent } from './events.js';
+
+interface Quota {
+  total: number;
+  daily: number;
+}
+
+interface CampaignCounters {
+  quotas: Map<string, Quota>;
+  wins: Map<string, number>;
+  winsByDay: Map<string, number>;
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number.NaN;
+}
+
+function prizesOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? (value as Record<string, unknown>[]) : [];
+}
+
+export function campaignLaw(sink: LawSink): ConservationLaw {
+  const campaigns = new Map<string, CampaignCounters>();
+  const winsAtInvoke = new Map<number, Map<string, number>>();
+  const countersOf = (campaign: string): CampaignCounters => {
+    let c = campaigns.get(campaign);
+    if (c === undefined) {
+      c = { quotas: new Map(), wins: new Map(), winsByDay: new Map() };
+      campaigns.set(campaign, c);
+    }
+    return c;
+  };
+  const learnQuotas = (c: CampaignCounters, prizes: unknown): void => {
+    for (const prize of prizesOf(prizes)) {
+      if (typeof prize.id !== 'string' || c.quotas.has(prize.id)) continue;
+      c.quotas.set(prize.id, { total: num(prize.quotaTotal), daily: num(prize.quotaDaily) });
+    }
+  };
+  const check = (
+    invoked: InvokeEvent,
+    done: CompleteEvent,
+    quantity: string,
+    observed: number,
+    lower: number,
+    upper: number,
+  ): void => {
+    sink.read();
+    if (observed >= lower && observed <= upper) return;
+    sink.anomaly({
+      kind: 'campaign',
+      raffle: invoked.raffle,
+      op: invoked.op,
+      client: invoked.client,
+      f: invoked.f,
+      quantity,
+      observed,
+      lower,
+      upper,
+      time: done.time,
+    });
+  };
+  return {
+    invoke(event) {
+      if (event.f === 'get') winsAtInvoke.set(event.op, new Map(countersOf(event.raffle).wins));
+    },
+    complete(event, invoked) {
+      const c = countersOf(invoked.raffle);
+      const before = winsAtInvoke.get(invoked.op);
+      winsAtInvoke.delete(invoked.op);
+      if (event.type !== 'ok') return;
+      if (invoked.f === 'create') learnQuotas(c, event.value.prizes);
+      if (invoked.f === 'draw' && event.value.won === true) {
+        const prize = (event.value.prize as { id?: unknown } | null)?.id;
+        if (typeof prize !== 'string') return;
+        const wins = (c.wins.get(prize) ?? 0) + 1;
+        c.wins.set(prize, wins);
+        const dayKey = `${prize}\u0000${String(event.value.day)}`;
+        const winsToday = (c.winsByDay.get(dayKey) ?? 0) + 1;
+        c.winsByDay.set(dayKey, winsToday);
+        const quota = c.quotas.get(prize);
+        if (quota === undefined) return;
+        check(invoked, event, `wins of prize ${prize}`, wins, 0, quota.total);
+        check(
+          invoked,
+          event,
+          `wins of prize ${prize} on ${String(event.value.day)}`,
+          winsToday,
+          0,
+          quota.daily,
+        );
+      }
+      if (invoked.f === 'get') {
+        learnQuotas(c, event.value.prizes);
+        for (const prize of prizesOf(event.value.prizes)) {
+          if (typeof prize.id !== 'string') continue;
+          const quota = c.quotas.get(prize.id);
+          check(
+            invoked,
+            event,
+            `wonTotal of prize ${prize.id}`,
+            num(prize.wonTotal),
+            before?.get(prize.id) ?? 0,
+            quota?.total ?? Number.POSITIVE_INFINITY,
+          );
+        }
+      }
+    },
+  };
+}
