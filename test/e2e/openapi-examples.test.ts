@@ -41,10 +41,13 @@ let operations: { method: string; path: string; operation: Operation }[];
 beforeAll(async () => {
   running = await startTestServer();
   const document = (await rawRequest(running.url, 'GET', '/openapi.json')).body;
-  operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
-    ([path, item]) =>
+  // The ledger raffles' operations and the service's own: a prize raffle's verification needs the
+  // code its claim answered, which no static example can hold, so those walk in their own tests.
+  operations = Object.entries(document.paths as Record<string, Record<string, Operation>>)
+    .filter(([path]) => !path.startsWith('/prize-raffles') && !path.startsWith('/campaigns'))
+    .flatMap(([path, item]) =>
       Object.entries(item).map(([method, operation]) => ({ method, path, operation })),
-  );
+    );
 });
 
 afterAll(async () => {
