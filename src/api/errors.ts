@@ -48,6 +48,14 @@ export const trpcCodeByReason = {
   log_unavailable: 'SERVICE_UNAVAILABLE',
   storage_failed: 'SERVICE_UNAVAILABLE',
   internal_error: 'INTERNAL_SERVER_ERROR',
+  campaign_not_found: 'NOT_FOUND',
+  campaign_id_taken: 'CONFLICT',
+  campaign_not_active: 'CONFLICT',
+  already_drawn_today: 'CONFLICT',
+  invalid_phone: 'BAD_REQUEST',
+  probabilities_exceed_one: 'BAD_REQUEST',
+  coupon_not_found: 'NOT_FOUND',
+  coupon_already_redeemed: 'CONFLICT',
 } as const satisfies Record<Reason, TRPC_ERROR_CODE_KEY>;
 
 /** HTTP status of each tRPC code this service uses (the same table the adapters apply). */

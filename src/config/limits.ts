@@ -234,6 +234,60 @@ export const keyedHashBytes = 16;
 export const secretKeyLengthMin = 32;
 export const secretKeyLengthMax = 1024;
 
+/**
+ * Instant-win campaigns (kind `campaign`). A phone keeps at most `campaignDrawsKeptPerPhone` of its
+ * latest draws in memory (a fixed-size record per draw in typed arrays, no object per draw), so a
+ * phone that draws every day for a year holds 32 draw records, not 365; older draws are counted
+ * (`drawCount`) and their coupons stay listed and redeemable, because every coupon is kept (the
+ * coupons of a campaign are bounded by the sum of its total quotas, `campaignCouponsMax`).
+ */
+export const campaignDrawsKeptPerPhone = 32;
+
+/** Most prize categories in one campaign. */
+export const campaignPrizesMax = 50;
+
+/** Largest total or daily quota of one prize. */
+export const campaignQuotaMax = 10_000_000;
+
+/**
+ * Most coupons one campaign can ever hand out: the sum of its prizes' total quotas must stay
+ * within it (each coupon is kept for redemption; a JavaScript Map holds at most 2^24 entries).
+ */
+export const campaignCouponsMax = 16_000_000;
+
+/**
+ * Most decimals a prize probability may need once written as its shortest decimal (`1e-30` needs
+ * 30; 1/3 as a double needs 16): the draw picks one number among 10^decimals outcomes.
+ */
+export const campaignProbabilityDecimalsMax = 30;
+
+/** Prize id (slug) length bounds; generated ids are cut to the maximum. */
+export const prizeIdLengthMax = 64;
+
+/** Prize display name length bounds. */
+export const campaignPrizeNameLengthMin = 1;
+export const campaignPrizeNameLengthMax = 200;
+
+/** Time zone name length bound (the longest IANA name is about 30 characters). */
+export const timeZoneLengthMax = 64;
+
+/**
+ * Earliest and latest instants of a campaign window. From 1972 on, every UTC offset and zone
+ * transition falls on a whole minute, which the day computation relies on; ISO 8601 as used here
+ * writes four-digit years.
+ */
+export const campaignInstantMinMs = Date.UTC(1972, 0, 1);
+export const campaignInstantMaxMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Longest phone number input, in characters, before parsing (E.164 itself is at most 16). */
+export const phoneInputLengthMax = 64;
+
+/** Longest coupon code input, in characters, before normalisation. */
+export const couponCodeInputLengthMax = 64;
+
+/** Random bits of a coupon code: 16 characters of Crockford base32. */
+export const couponCodeBits = 80;
+
 /** Throws when two limits contradict each other; called once at start-up and in tests. */
 export function assertLimitsConsistent(limits: {
   countMax: number;
@@ -261,4 +315,11 @@ export function assertLimitsConsistent(limits: {
   check(limits.rafflesMax >= 1, 'rafflesMax must be at least 1 (the default raffle)');
   check(pageLimitDefault <= pageLimitMax, 'pageLimitDefault must not pass pageLimitMax');
   check(usernameLengthMin <= usernameLengthMax, 'username bounds must be ordered');
+  check(couponCodeBits >= 64, 'coupon codes must carry at least 64 random bits');
+  check(couponCodeBits % 5 === 0, 'coupon codes are whole base32 characters');
+  check(
+    campaignDrawsKeptPerPhone >= 1 && campaignDrawsKeptPerPhone <= 255,
+    'a phone keeps 1 to 255 draws (a byte counts them)',
+  );
+  check(campaignCouponsMax <= 2 ** 24, 'the coupons of a campaign fit in one Map');
 }

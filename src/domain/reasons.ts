@@ -57,6 +57,17 @@ export const reasonCatalogue = {
   storage_failed:
     'The journal could not make a write durable: nothing more is acknowledged until the service restarts and recovers.',
   internal_error: 'An unexpected server error; the message is hidden in production.',
+  campaign_not_found: 'No campaign has this id.',
+  campaign_id_taken: 'A campaign with this id already exists.',
+  campaign_not_active:
+    'The campaign is not running at this moment: draws are taken from `startsAt` (inclusive) to `endsAt` (exclusive).',
+  already_drawn_today:
+    'This phone already drew in this campaign today (the calendar day in the campaign’s time zone); it may draw again after midnight there.',
+  invalid_phone:
+    'The phone number cannot be read as an international number: write it with its country code, such as +6591234567.',
+  probabilities_exceed_one: 'The prize probabilities add up to more than 1.',
+  coupon_not_found: 'The campaign has no coupon with this code.',
+  coupon_already_redeemed: 'The coupon was redeemed already; a coupon is redeemed once.',
 } as const satisfies Record<string, string>;
 
 export type Reason = keyof typeof reasonCatalogue;

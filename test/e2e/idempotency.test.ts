@@ -346,8 +346,14 @@ describe('Idempotency-Key on REST', () => {
     // The ledger's six keyed mutations, tried above one by one, and the prize raffles' (their own
     // idempotency tests are in test/e2e/prize-raffles.test.ts).
     const prizeMutations = ['prizeRaffles.claim', 'prizeRaffles.create', 'prizeRaffles.draw'];
+    // The campaigns' keyed mutations (their retries are tried in test/e2e/campaigns.test.ts).
+    const campaignMutations = ['campaigns.create', 'campaigns.draw', 'campaigns.redeem'];
     expect(keyed.sort()).toEqual(
-      [...keyedMutations.map((mutation) => mutation.procedure), ...prizeMutations].sort(),
+      [
+        ...keyedMutations.map((mutation) => mutation.procedure),
+        ...prizeMutations,
+        ...campaignMutations,
+      ].sort(),
     );
   });
 });

@@ -5,6 +5,7 @@ import { createPrizeSchemas } from '../prize-schemas.js';
 import { createSchemas } from '../schemas.js';
 import type { ApiLimits } from '../trpc.js';
 import { router } from '../trpc.js';
+import { campaignsRouter } from './campaigns.js';
 import { drawsRouter } from './draws.js';
 import { participantsRouter } from './participants.js';
 import { prizeRafflesRouter } from './prize-raffles.js';
@@ -22,6 +23,7 @@ export function createAppRouter(limits: ApiLimits) {
     draws: drawsRouter(schemas),
     participants: participantsRouter(schemas),
     system: systemRouter(schemas),
+    campaigns: campaignsRouter(),
     prizeRaffles: prizeRafflesRouter(createPrizeSchemas()),
   });
 }
