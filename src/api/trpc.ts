@@ -34,6 +34,13 @@ export interface RaffleMeta {
   [key: string]: unknown;
   /** Set by `operatorProcedure`, never by hand: the OpenAPI document derives security from it. */
   operator?: boolean;
+  /**
+   * The reasons of the operation's own rules (`raffle_not_found`, …); the common, body, queue,
+   * key and operator reasons follow from the procedure itself (`src/api/operation-reasons.ts`).
+   */
+  refuses?: readonly Reason[];
+  /** False for the one operation that never reaches the command queue. @default true */
+  queued?: boolean;
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;

@@ -23,6 +23,7 @@ import type { JournalStats } from '../journal/journal.js';
 import type { ReplicatedLog } from '../replication/replicated-log.js';
 import { reasonOf, refusalError } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
+import { declaredReasons, noteUndeclaredRefusal } from '../api/operation-reasons.js';
 import { createAppRouter } from '../api/routers/_app.js';
 import type { SecretKeys } from '../api/secret-keys.js';
 import type { Context } from '../api/trpc.js';
@@ -126,8 +127,17 @@ export function createApp({
   const bodyLimits = { bodyBytesMax: config.bodyBytesMax, jsonDepthMax };
   const metrics = createMetrics(engine, journal);
   const digest = new StateDigestCache(() => engine.stateMachine);
+  const declared = declaredReasons(appRouter);
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
-    if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
+    const reason = reasonOf(error);
+    if (reason === 'internal_error') logger.error({ err: error, path }, 'internal error');
+    // A refusal the procedure does not declare is missing from the OpenAPI document: noted for
+    // the tests, logged for operators, answered as it is.
+    const allowed = path === undefined ? undefined : declared.get(path);
+    if (path !== undefined && allowed !== undefined && !allowed.has(reason)) {
+      noteUndeclaredRefusal(path, reason);
+      logger.warn({ path, reason }, 'refusal reason not declared by the procedure');
+    }
   };
 
   const app = express();

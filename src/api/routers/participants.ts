@@ -11,6 +11,7 @@ export function participantsRouter(schemas: Schemas) {
   return router({
     list: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'invalid_cursor'],
         openapi: {
           method: 'GET',
           path: '/raffles/{raffleId}/participants',
@@ -38,6 +39,7 @@ export function participantsRouter(schemas: Schemas) {
 
     get: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'participant_not_found'],
         openapi: {
           method: 'GET',
           path: '/raffles/{raffleId}/participants/{username}',
