@@ -20,6 +20,7 @@ import type { OpenAPIObject } from 'trpc-to-openapi';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
 import type { AnyRouter } from '@trpc/server';
 import { httpStatusOf, trpcCodeByReason } from './errors.js';
+import { createdProcedurePaths } from './locations.js';
 import { operationFacts, reasonsOf, type OperationFacts } from './operation-reasons.js';
 import {
   operatorOperationIds,
@@ -27,16 +28,8 @@ import {
   operatorSecuritySchemes,
 } from './operator-security.js';
 
-/** Procedures whose success answers 201 Created instead of 200. */
-export const createdProcedurePaths: ReadonlySet<string> = new Set([
-  'raffles.create',
-  'draws.create',
-  'campaigns.create',
-  'campaigns.draw',
-  'prizeRaffles.create',
-  'prizeRaffles.claim',
-  'prizeRaffles.draw',
-]);
+/** Re-exported: the creations are the procedures with a `Location` (`locations.ts`). */
+export { createdProcedurePaths };
 
 /**
  * The example request body of each operation that takes one, by operationId. Together with the

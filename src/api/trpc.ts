@@ -13,6 +13,7 @@ import type { CommandSubmitter } from '../engine/engine.js';
 import { idempotencyKeyDigest } from '../engine/idempotency.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
+import { createdProcedurePaths, locationOf } from './locations.js';
 import { idempotencyKeyPattern } from './schemas.js';
 import type { SecretKeys } from './secret-keys.js';
 
@@ -77,6 +78,15 @@ export interface Context {
    * (prize raffles' verification codes). Procedures that need them refuse to run without.
    */
   secretKeys?: SecretKeys | undefined;
+  /**
+   * Facts about the answer that travel as headers, filled in while the procedure runs and read by
+   * the HTTP layer (`responseMeta`): the `Location` of a creation. Absent for internal calls.
+   */
+  answer?: AnswerFacts | undefined;
+}
+
+export interface AnswerFacts {
+  location?: string | undefined;
 }
 
 export interface ErrorData {
@@ -179,8 +189,17 @@ export function callerIdempotencyKeyOf(
   return header;
 }
 
+/** Notes the `Location` of a creation's answer (`locations.ts`) for the HTTP layer. */
+const locateCreation = t.middleware(async ({ ctx, path, getRawInput, next }) => {
+  const result = await next();
+  if (result.ok && ctx.answer !== undefined && createdProcedurePaths.has(path)) {
+    ctx.answer.location = locationOf(path, await getRawInput(), result.data);
+  }
+  return result;
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(decodePathParameters);
+export const publicProcedure = t.procedure.use(locateCreation).use(decodePathParameters);
 export const createCallerFactory = t.createCallerFactory;
 
 /**
