@@ -45,6 +45,8 @@ export function participantsRouter(schemas: Schemas) {
           path: '/raffles/{raffleId}/participants/{username}',
           tags: ['participants'],
           summary: 'One participant',
+          description:
+            'How many tickets one participant holds; 404 `participant_not_found` once they hold none.',
         },
       })
       .input(schemas.participantRef)
