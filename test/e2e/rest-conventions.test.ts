@@ -241,7 +241,8 @@ describe('request ids', () => {
     );
     const mine = lines.filter((line) => JSON.stringify(line).includes(id));
     expect(mine.length).toBeGreaterThanOrEqual(2);
-    for (const line of mine) expect([id, `${id}-ok`], JSON.stringify(line)).toContain(line.requestId);
+    for (const line of mine)
+      expect([id, `${id}-ok`], JSON.stringify(line)).toContain(line.requestId);
   });
 });
 
