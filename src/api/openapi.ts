@@ -139,6 +139,11 @@ const responseHeaders = {
     description: 'The path of what was created, under `/api`.',
     schema: { type: 'string' },
   },
+  IdempotentReplayed: {
+    description:
+      '`true` when this is the first answer of an earlier request with the same `Idempotency-Key`, given again without applying anything; absent otherwise.',
+    schema: { type: 'string', const: 'true' },
+  },
   RetryAfter: {
     description: 'Seconds to wait before retrying.',
     schema: { type: 'integer', minimum: 0 },
@@ -350,6 +355,14 @@ function decorateOperation(
       },
       'x-reasons': list,
     };
+  }
+  if (facts.keyed) {
+    for (const response of Object.values(responses) as { headers?: Record<string, unknown> }[]) {
+      response.headers = {
+        ...response.headers,
+        'Idempotent-Replayed': headerRef('IdempotentReplayed'),
+      };
+    }
   }
   operation.responses = responses;
 }

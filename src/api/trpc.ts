@@ -10,7 +10,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { reasonCatalogue, refuse, type Reason } from '../domain/reasons.js';
 import type { CommandSubmitter } from '../engine/engine.js';
-import { idempotencyKeyDigest } from '../engine/idempotency.js';
+import { idempotencyKeyDigest, isReplayed } from '../engine/idempotency.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
 import { createdProcedurePaths, locationOf } from './locations.js';
@@ -87,6 +87,8 @@ export interface Context {
 
 export interface AnswerFacts {
   location?: string | undefined;
+  /** The answer is a keyed request's first answer given again (`Idempotent-Replayed: true`). */
+  replayed?: boolean | undefined;
 }
 
 export interface ErrorData {
@@ -198,8 +200,30 @@ const locateCreation = t.middleware(async ({ ctx, path, getRawInput, next }) => 
   return result;
 });
 
+/**
+ * Notes when a mutation's answer came from an idempotency record, by watching the outcomes of the
+ * commands it submits; queries and internal calls pass untouched.
+ */
+const noteReplays = t.middleware(({ ctx, type, next }) => {
+  const answer = ctx.answer;
+  if (type !== 'mutation' || answer === undefined) return next();
+  const engine = ctx.engine;
+  const watched: CommandSubmitter = {
+    async submit(spec, fields) {
+      const outcome = await engine.submit(spec, fields);
+      if (isReplayed(outcome)) answer.replayed = true;
+      return outcome;
+    },
+    query: (spec, fields) => engine.query(spec, fields),
+  };
+  return next({ ctx: { engine: watched } });
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(locateCreation).use(decodePathParameters);
+export const publicProcedure = t.procedure
+  .use(locateCreation)
+  .use(noteReplays)
+  .use(decodePathParameters);
 export const createCallerFactory = t.createCallerFactory;
 
 /**

@@ -65,25 +65,29 @@ const retryableReasons: ReadonlySet<Reason> = new Set([
 
 /**
  * Status and headers for a procedure's answer: 201 with its `Location` for creations, Retry-After
- * when busy.
+ * when busy, `Idempotent-Replayed: true` when a keyed request's first answer is given again.
  */
 function responseMetaFor(opts: {
   paths?: readonly string[] | undefined;
   errors: TRPCError[];
   ctx?: Context | undefined;
 }) {
+  const replayed = opts.ctx?.answer?.replayed === true ? { 'Idempotent-Replayed': 'true' } : {};
   if (opts.errors.length > 0) {
     const busy = opts.errors.some((error) => retryableReasons.has(reasonOf(error)));
-    return busy ? { headers: { 'Retry-After': String(retryAfterSeconds) } } : {};
+    return {
+      headers: { ...replayed, ...(busy ? { 'Retry-After': String(retryAfterSeconds) } : {}) },
+    };
   }
   const path = opts.paths?.[0];
   if (opts.paths?.length === 1 && path !== undefined && createdProcedurePaths.has(path)) {
     const location = opts.ctx?.answer?.location;
-    return location === undefined
-      ? { status: 201 }
-      : { status: 201, headers: { Location: location } };
+    return {
+      status: 201,
+      headers: { ...replayed, ...(location === undefined ? {} : { Location: location }) },
+    };
   }
-  return {};
+  return { headers: replayed };
 }
 
 /** The answer of a service endpoint called with another method than GET (or HEAD). */

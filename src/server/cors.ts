@@ -5,7 +5,8 @@
  * `applyCors` first and stops when it answered a preflight. With no origin configured (the
  * default) nothing changes: browsers on other origins stay blocked. A listed origin (or `*`) gets
  * `Access-Control-Allow-Origin` on every answer, and the headers a client needs are exposed:
- * `Retry-After` (when busy), `X-Request-Id`, `Location` (creations). Preflights are answered here,
+ * `Retry-After` (when busy), `X-Request-Id`, `Location` (creations), `Idempotent-Replayed` (a
+ * retry answered from its idempotency key). Preflights are answered here,
  * 204, for every path, so that an `OPTIONS` never reaches a route; an origin not listed gets the
  * same 204 without the allow headers, which is how a browser learns it is refused. No
  * credentials mode: the service uses no cookies, and `Authorization` is an ordinary allowed
@@ -29,7 +30,12 @@ export const corsAllowedHeaders = [
 ];
 
 /** The answer headers a script on another origin may read. */
-export const corsExposedHeaders = ['Retry-After', 'X-Request-Id', 'Location'];
+export const corsExposedHeaders = [
+  'Retry-After',
+  'X-Request-Id',
+  'Location',
+  'Idempotent-Replayed',
+];
 
 /** How long a browser may cache a preflight's answer, in seconds. */
 export const corsPreflightMaxAgeSeconds = 600;

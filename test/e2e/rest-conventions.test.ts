@@ -246,6 +246,48 @@ describe('request ids', () => {
   });
 });
 
+describe('Idempotent-Replayed', () => {
+  it('marks a retry answered from its key, success or refusal, and nothing else', async () => {
+    const key = { 'idempotency-key': `replay-${Date.now()}` };
+    const body = { username: 'replayer', count: 2 };
+    const first = await request(url, 'POST', '/api/raffles/main/tickets', body, key);
+    const again = await request(url, 'POST', '/api/raffles/main/tickets', body, key);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const refusedKey = { 'idempotency-key': `replay-refused-${Date.now()}` };
+    const refused = await request(
+      url,
+      'POST',
+      '/api/raffles',
+      { id: 'main', name: 'x' },
+      refusedKey,
+    );
+    const refusedAgain = await request(
+      url,
+      'POST',
+      '/api/raffles',
+      { id: 'main', name: 'x' },
+      refusedKey,
+    );
+    expect(refused.body.reason).toBe('raffle_id_taken');
+    expect(refused.headers.get('idempotent-replayed')).toBeNull();
+    expect(refusedAgain.body.reason).toBe('raffle_id_taken');
+    expect(refusedAgain.headers.get('idempotent-replayed')).toBe('true');
+    const unkeyed = await request(url, 'POST', '/api/raffles/main/tickets', body);
+    expect(unkeyed.headers.get('idempotent-replayed')).toBeNull();
+    const reused = await request(
+      url,
+      'POST',
+      '/api/raffles/main/tickets',
+      { ...body, count: 3 },
+      key,
+    );
+    expect(reused.body.reason).toBe('idempotency_key_reused');
+    expect(reused.headers.get('idempotent-replayed')).toBeNull();
+  });
+});
+
 describe('content type', () => {
   it('every JSON answer, from every layer, says exactly application/json', async () => {
     const answers = [
