@@ -258,7 +258,7 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     }),
     raffleRef: z.object({ raffleId: raffleIdSchema }),
     drawInput: z.object({ raffleId: raffleIdSchema, requestId: idempotencyKeySchema.optional() }),
-    rafflePageInput: z.object({ limit: pageLimitSchema, cursor: cursorSchema.optional() }),
+    rafflePageInput: z.object(pageQuery),
     listRafflesOutput: z
       .object({ raffles: z.array(raffle), nextCursor: z.string().nullable() })
       .meta({ id: 'RafflePage' }),

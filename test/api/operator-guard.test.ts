@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { reasonOf } from '../../src/api/errors.js';
 import { createOpenApiDocument } from '../../src/api/openapi.js';
 import { operatorOperationIds } from '../../src/api/operator-security.js';
-import type { AppRouter } from '../../src/api/routers/_app.js';
 import {
   createCallerFactory,
   operatorProcedure,
@@ -122,7 +121,7 @@ describe('operator operations in the OpenAPI document', () => {
   });
 
   it('carry both operator schemes and 403 manager_only; public ones neither', () => {
-    const document = createOpenApiDocument(testRouter as unknown as AppRouter, {
+    const document = createOpenApiDocument(testRouter, {
       version: 'test',
       countMax: 10,
       bodyBytesMax: 4096,
