@@ -9,8 +9,24 @@ import type { Reason } from '../domain/reasons.js';
 import { httpStatusOf, trpcCodeByReason } from '../api/errors.js';
 import { sendJson } from './json-response.js';
 
-/** Sends `{ message, code, reason, data }` with the reason's status (and Retry-After on 503). */
-export function sendError(res: ServerResponse, reason: Reason, message: string): void {
+/** One validation problem, as zod reports them in `issues`. */
+export interface ValidationIssue {
+  code: string;
+  path: (string | number)[];
+  message: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Sends `{ message, code, reason, data }` with the reason's status (and Retry-After on 503), and
+ * the validation `issues` when there are some.
+ */
+export function sendError(
+  res: ServerResponse,
+  reason: Reason,
+  message: string,
+  issues?: ValidationIssue[],
+): void {
   const status = httpStatusOf(reason);
   if (status === 503) res.setHeader('Retry-After', String(retryAfterSeconds));
   sendJson(res, status, {
@@ -18,5 +34,6 @@ export function sendError(res: ServerResponse, reason: Reason, message: string):
     code: trpcCodeByReason[reason],
     reason,
     data: { code: trpcCodeByReason[reason], httpStatus: status, reason },
+    ...(issues === undefined ? {} : { issues }),
   });
 }

@@ -16,7 +16,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RequestHandler } from 'express';
 import { refuse, type Refusal } from '../domain/reasons.js';
 import { jsonDepth } from './json-depth.js';
-import { sendError } from './error-response.js';
+import { sendError, type ValidationIssue } from './error-response.js';
 
 export interface BodyLimits {
   /** Largest body, in bytes, both as sent and once decompressed. */
@@ -205,7 +205,7 @@ function collect(
  */
 export function parseRestBody(
   text: string | undefined,
-): { ok: true; value: Record<string, unknown> } | Refusal {
+): { ok: true; value: Record<string, unknown> } | (Refusal & { issues?: ValidationIssue[] }) {
   if (text === undefined) return { ok: true, value: {} };
   let value: unknown;
   try {
@@ -215,10 +215,11 @@ export function parseRestBody(
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    return refuse(
-      'invalid_input',
-      `The request body must be a JSON object ({…}), not ${kind}; leave it out when no field is needed.`,
-    );
+    const message = `The request body must be a JSON object ({…}), not ${kind}; leave it out when no field is needed.`;
+    return {
+      ...refuse('invalid_input', message),
+      issues: [{ code: 'invalid_type', expected: 'object', path: [], message }],
+    };
   }
   return { ok: true, value: value as Record<string, unknown> };
 }
@@ -241,7 +242,7 @@ export function restBodyParser(limits: BodyLimits): RequestHandler {
       }
       const parsed = parseRestBody(body.text);
       if (!parsed.ok) {
-        sendError(res, parsed.reason, parsed.message);
+        sendError(res, parsed.reason, parsed.message, parsed.issues);
         return;
       }
       req.body = parsed.value;
