@@ -352,7 +352,7 @@ export class Simulation {
       }
       const isRead = submission.type === 'getRaffle' || submission.type === 'getParticipant';
       if (isRead) {
-        if (failedAt < 0) this.checkRead(submission as LedgerQuery, answer, i);
+        if (failedAt < 0) this.checkRead(submission, answer, i);
         continue;
       }
       if (next >= log.applied.length) {
