@@ -39,7 +39,9 @@ import {
   type LedgerMutation,
   type LedgerQuery,
 } from '../../test/support/ledger-commands.js';
+import { ReferencePrize } from '../../test/support/reference-prize.js';
 import { ReferenceStateMachine } from '../../test/support/reference-state-machine.js';
+import { prizeKind } from '../../src/kinds/prize/kind.js';
 import { SimulatedDisk, type DirectoryVariant } from '../../test/support/simulated-disk.js';
 import { randomInt, seededRandom, type Random } from '../history/random.js';
 
@@ -84,6 +86,11 @@ const limits = { rafflesMax: 4, participantsPerRaffleMax: 6 };
 const engineLimits = { ...limits, idempotencyKeysMax: 8, idempotencyTtlMs: 600_000 };
 const names = ['ann', 'bo', 'cy', 'di', 'ed', 'flo', 'gus', 'hal'];
 const raffleIds = ['main', 'side', 'third', 'fourth', 'ghost'];
+const prizeIds = ['pa', 'pb', 'pc', 'ghost'];
+/** Holders and code hashes look like the edge's keyed hashes: 22 base64url characters. */
+const holders = ['ann', 'bo', 'cy', 'di', 'ed'].map((name) => name.padEnd(22, '_'));
+const codeHashes = ['k1', 'k2', 'k3'].map((name) => name.padEnd(22, '-'));
+const prizeNames = ['bike', 'mug', 'car'];
 const variants: DirectoryVariant[] = ['durable-entries', 'all-entries', 'removals-only'];
 
 class SimulationFailure extends Error {}
@@ -142,7 +149,24 @@ function canonical(value: unknown): unknown {
 const text = (outcome: Outcome<unknown>): string =>
   JSON.stringify(outcome.ok ? canonical(outcome.value) : outcome.reason);
 
-type Submission = LedgerMutation | LedgerQuery;
+/** A prize-raffle command or read (the kind's own fields, never keyed: see `submission`). */
+type PrizeSubmission =
+  | {
+      kind: 'prize';
+      type: 'createRaffle';
+      id?: string;
+      name: string;
+      ticketCount: number;
+      prizes: string[];
+    }
+  | { kind: 'prize'; type: 'claim'; raffleId: string; holder: string; codeHash: string }
+  | { kind: 'prize'; type: 'draw'; raffleId: string }
+  | { kind: 'prize'; type: 'getRaffle'; raffleId: string; read: true };
+
+type Submission = LedgerMutation | LedgerQuery | PrizeSubmission;
+
+const isPrize = (submission: Submission): submission is PrizeSubmission =>
+  'kind' in submission && submission.kind === 'prize';
 
 /** One run of one seed. */
 export class Simulation {
@@ -152,6 +176,7 @@ export class Simulation {
   /** Every command applied in this timeline, by seq (a crash cuts it back to what recovered). */
   private timeline: StampedCommand[] = [];
   private reference = new ReferenceStateMachine(limits);
+  private prize = new ReferencePrize(limits.rafflesMax);
   private readonly hash = createHash('sha256');
   private keyed: Submission[] = [];
   private readonly result: SimulationResult;
@@ -292,13 +317,83 @@ export class Simulation {
     for (; this.followed < until; this.followed += 1) {
       const stamped = log.applied[this.followed] as StampedCommand;
       this.timeline.push(stamped);
-      this.outcomes.set(stamped.seq, text(this.reference.apply(stamped)));
+      this.outcomes.set(stamped.seq, text(this.applyToModel(stamped)));
       this.result.commands += 1;
     }
   }
 
+  /** The models' outcome of a stamped command: prize raffles to theirs, the rest to the ledger's. */
+  private applyToModel(stamped: StampedCommand): Outcome<unknown> {
+    const command = stamped.command as unknown as PrizeSubmission;
+    if (command.kind !== 'prize') return this.reference.apply(stamped);
+    const seed = stamped.seed as Uint8Array;
+    const outcome =
+      command.type === 'createRaffle'
+        ? this.prize.create(command, seed, stamped.atMs)
+        : command.type === 'claim'
+          ? this.prize.claim(command, seed)
+          : command.type === 'draw'
+            ? this.prize.draw(command.raffleId, seed, stamped.atMs)
+            : undefined;
+    if (outcome === undefined) throw new SimulationFailure(`a read was logged: ${command.type}`);
+    return outcome as Outcome<unknown>;
+  }
+
+  /** The whole state's digest as the models see it: the ledger's, with the prize kind's lines. */
+  private modelDigest(seq: number): string {
+    const prizeLines = this.prize.digestLines();
+    return this.reference
+      .digestText(seq)
+      .split('\n')
+      .flatMap((line) => (line === 'kind=prize' ? [line, ...prizeLines] : [line]))
+      .join('\n');
+  }
+
+  private prizeSubmission(): PrizeSubmission {
+    const roll = this.random();
+    // Mostly a raffle that exists (the model's, which is the service's), so claims sell it out.
+    const listed = this.prize.list(0, 10);
+    const existing = listed.ok ? listed.value.raffles.map((raffle) => raffle.id) : [];
+    const raffleId =
+      existing.length > 0 && this.random() < 0.8 ? this.pick(existing) : this.pick(prizeIds);
+    if (roll < 0.2) {
+      const prizes = Array.from({ length: this.int(1, 3) }, () => this.pick(prizeNames));
+      const id = this.random() < 0.2 ? undefined : raffleId;
+      return {
+        kind: 'prize',
+        type: 'createRaffle',
+        ...(id === undefined ? {} : { id }),
+        name: 'P',
+        ticketCount: this.int(1, 5),
+        prizes,
+      };
+    }
+    if (roll < 0.6) {
+      return {
+        kind: 'prize',
+        type: 'claim',
+        raffleId,
+        holder: this.pick(holders),
+        codeHash: this.pick(codeHashes),
+      };
+    }
+    if (roll < 0.8) return { kind: 'prize', type: 'draw', raffleId };
+    return { kind: 'prize', type: 'getRaffle', raffleId, read: true };
+  }
+
+  private submit(engine: Engine, submission: Submission): Promise<Outcome<unknown>> {
+    if (!isPrize(submission)) return submitTo(engine, submission);
+    if (submission.type === 'getRaffle') {
+      return engine.query(prizeKind.queries.getRaffle, { raffleId: submission.raffleId });
+    }
+    return engine.submitCommand(submission);
+  }
+
   private submission(): Submission {
-    const raffleId = this.pick(raffleIds);
+    // Prize commands carry no idempotency key: the kind compares a claim by raffle and holder
+    // only, which the ledger's reference of keys does not model.
+    if (this.random() < 0.2) return this.prizeSubmission();
+    const raffleId = this.random() < 0.5 ? 'main' : this.pick(raffleIds);
     const roll = this.random();
     if (roll < 0.08 && this.keyed.length > 0) return this.pick(this.keyed); // a client's retry
     let command: Submission;
@@ -335,7 +430,7 @@ export class Simulation {
     const submissions = Array.from({ length: this.int(1, 6) }, () => this.submission());
     const from = log.applied.length;
     const answers = await Promise.all(
-      submissions.map((submission) => submitTo(engine, submission)),
+      submissions.map((submission) => this.submit(engine, submission)),
     );
     // The queue stamps mutations in arrival order, so the log received them in submission order.
     let next = from;
@@ -350,8 +445,19 @@ export class Simulation {
       } else if (refusedForStorage) {
         failedAt = i;
       }
-      const isRead = submission.type === 'getRaffle' || submission.type === 'getParticipant';
-      if (isRead) {
+      if (isPrize(submission) && submission.type === 'getRaffle') {
+        const expected = text(this.prize.get(submission.raffleId) as Outcome<unknown>);
+        check(
+          failedAt >= 0 || text(answer) === expected,
+          () =>
+            `read ${i} ${JSON.stringify(submission)} answered ${text(answer)}, the model says ${expected}`,
+        );
+        continue;
+      }
+      if (
+        !isPrize(submission) &&
+        (submission.type === 'getRaffle' || submission.type === 'getParticipant')
+      ) {
         if (failedAt < 0) this.checkRead(submission, answer, i);
         continue;
       }
@@ -424,7 +530,7 @@ export class Simulation {
     );
     const seq = machine.appliedSeq;
     check(
-      machine.digestText() === this.reference.digestText(seq),
+      machine.digestText() === this.modelDigest(seq),
       () => `${when}: the state at seq ${seq} differs from the model's`,
     );
   }
@@ -438,12 +544,13 @@ export class Simulation {
     check(seq <= last, () => `recovered to seq ${seq}, past the last applied ${last}`);
     this.timeline = this.timeline.filter((stamped) => stamped.seq <= seq);
     this.reference = new ReferenceStateMachine(limits);
+    this.prize = new ReferencePrize(limits.rafflesMax);
     this.outcomes.clear();
     for (const stamped of this.timeline) {
-      this.outcomes.set(stamped.seq, text(this.reference.apply(stamped)));
+      this.outcomes.set(stamped.seq, text(this.applyToModel(stamped)));
     }
     check(
-      digest === this.reference.digestText(seq),
+      digest === this.modelDigest(seq),
       () => `recovered state at seq ${seq} is not the state after the first ${seq} commands`,
     );
     this.disk.ackedSeq = seq;
