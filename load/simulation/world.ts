@@ -352,8 +352,10 @@ export class Simulation {
   private prizeSubmission(): PrizeSubmission {
     const roll = this.random();
     // Mostly a raffle that exists (the model's, which is the service's), so claims sell it out.
-    const listed = this.prize.list(0, 10);
-    const existing = listed.ok ? listed.value.raffles.map((raffle) => raffle.id) : [];
+    const existing: string[] = [];
+    for (const id of prizeIds) {
+      if (this.prize.get(id).ok) existing.push(id);
+    }
     const raffleId =
       existing.length > 0 && this.random() < 0.8 ? this.pick(existing) : this.pick(prizeIds);
     if (roll < 0.2) {
