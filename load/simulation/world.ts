@@ -2,12 +2,13 @@
  * Deterministic simulation: the engine, its command queue and the journal, run against a
  * simulated clock, a simulated disk and a seeded random source, all from one seed.
  *
- * A run is a series of lives of the service. In each, rounds of concurrent commands and reads (a
- * ledger workload with idempotency keys and client retries) go through the real queue into the
- * real journal on the simulated disk, while the clock jumps (forwards, past the idempotency TTL,
- * and backwards), the disk may turn slow, and a fault may be armed (EIO, ENOSPC, a short write).
- * Every answer is checked against the naive reference model as it is given, and after every round
- * the state's invariants and its whole digest are compared with the model's. A life ends with a
+ * A run is a series of lives of the service. In each, rounds of concurrent commands and reads
+ * (ledger raffles with idempotency keys and client retries, and prize raffles) go through the
+ * real queue into the real journal on the simulated disk, while the clock jumps (forwards, past
+ * the idempotency TTL, and backwards), the disk may turn slow, and a fault may be armed (EIO,
+ * ENOSPC, a short write). Every answer is checked against the naive reference models as it is
+ * given, and after every round the state's invariants and its whole digest are compared with the
+ * models'. A life ends with a
  * graceful stop, or a power cut at any step it took (directory entries as synced, all of them, or
  * removals only; the last write cut at any byte; optionally a hole in its unsynced bytes, a later
  * part reaching the disk before an earlier one). Recovery must then give exactly the state after
@@ -34,16 +35,10 @@ import {
   type Fault,
   type FaultPlan,
 } from '../../test/support/faulty-file-system.js';
-import {
-  submitTo,
-  type LedgerMutation,
-  type LedgerQuery,
-} from '../../test/support/ledger-commands.js';
-import { ReferencePrize } from '../../test/support/reference-prize.js';
-import { ReferenceStateMachine } from '../../test/support/reference-state-machine.js';
-import { prizeKind } from '../../src/kinds/prize/kind.js';
 import { SimulatedDisk, type DirectoryVariant } from '../../test/support/simulated-disk.js';
 import { randomInt, seededRandom, type Random } from '../history/random.js';
+import { SimulationModels, text } from './models.js';
+import { isRead, submit, Workload } from './workload.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -84,13 +79,6 @@ export interface SimulationResult {
 const dataDir = '/disk/service/data';
 const limits = { rafflesMax: 4, participantsPerRaffleMax: 6 };
 const engineLimits = { ...limits, idempotencyKeysMax: 8, idempotencyTtlMs: 600_000 };
-const names = ['ann', 'bo', 'cy', 'di', 'ed', 'flo', 'gus', 'hal'];
-const raffleIds = ['main', 'side', 'third', 'fourth', 'ghost'];
-const prizeIds = ['pa', 'pb', 'pc', 'ghost'];
-/** Holders and code hashes look like the edge's keyed hashes: 22 base64url characters. */
-const holders = ['ann', 'bo', 'cy', 'di', 'ed'].map((name) => name.padEnd(22, '_'));
-const codeHashes = ['k1', 'k2', 'k3'].map((name) => name.padEnd(22, '-'));
-const prizeNames = ['bike', 'mug', 'car'];
 const variants: DirectoryVariant[] = ['durable-entries', 'all-entries', 'removals-only'];
 
 class SimulationFailure extends Error {}
@@ -135,39 +123,6 @@ function lying(inner: JournalFileSystem): JournalFileSystem {
   };
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([key, field]) => key !== 'message' && field !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([key, field]) => [key, canonical(field)]),
-  );
-}
-
-const text = (outcome: Outcome<unknown>): string =>
-  JSON.stringify(outcome.ok ? canonical(outcome.value) : outcome.reason);
-
-/** A prize-raffle command or read (the kind's own fields, never keyed: see `submission`). */
-type PrizeSubmission =
-  | {
-      kind: 'prize';
-      type: 'createRaffle';
-      id?: string;
-      name: string;
-      ticketCount: number;
-      prizes: string[];
-    }
-  | { kind: 'prize'; type: 'claim'; raffleId: string; holder: string; codeHash: string }
-  | { kind: 'prize'; type: 'draw'; raffleId: string }
-  | { kind: 'prize'; type: 'getRaffle'; raffleId: string; read: true };
-
-type Submission = LedgerMutation | LedgerQuery | PrizeSubmission;
-
-const isPrize = (submission: Submission): submission is PrizeSubmission =>
-  'kind' in submission && submission.kind === 'prize';
-
 /** One run of one seed. */
 export class Simulation {
   private readonly random: Random;
@@ -175,15 +130,15 @@ export class Simulation {
   private disk = new SimulatedDisk();
   /** Every command applied in this timeline, by seq (a crash cuts it back to what recovered). */
   private timeline: StampedCommand[] = [];
-  private reference = new ReferenceStateMachine(limits);
-  private prize = new ReferencePrize(limits.rafflesMax);
+  private readonly models = new SimulationModels(limits);
+  private readonly workload: Workload;
   private readonly hash = createHash('sha256');
-  private keyed: Submission[] = [];
   private readonly result: SimulationResult;
   private where = 'start';
 
   constructor(private readonly options: SimulationOptions) {
     this.random = seededRandom(options.seed);
+    this.workload = new Workload(this.random, (id) => this.models.prizeRaffleExists(id));
     this.result = {
       seed: options.seed,
       valid: true,
@@ -317,123 +272,17 @@ export class Simulation {
     for (; this.followed < until; this.followed += 1) {
       const stamped = log.applied[this.followed] as StampedCommand;
       this.timeline.push(stamped);
-      this.outcomes.set(stamped.seq, text(this.applyToModel(stamped)));
+      this.models.apply(stamped);
       this.result.commands += 1;
     }
-  }
-
-  /** The models' outcome of a stamped command: prize raffles to theirs, the rest to the ledger's. */
-  private applyToModel(stamped: StampedCommand): Outcome<unknown> {
-    const command = stamped.command as unknown as PrizeSubmission;
-    if (command.kind !== 'prize') return this.reference.apply(stamped);
-    const seed = stamped.seed as Uint8Array;
-    const outcome =
-      command.type === 'createRaffle'
-        ? this.prize.create(command, seed, stamped.atMs)
-        : command.type === 'claim'
-          ? this.prize.claim(command, seed)
-          : command.type === 'draw'
-            ? this.prize.draw(command.raffleId, seed, stamped.atMs)
-            : undefined;
-    if (outcome === undefined) throw new SimulationFailure(`a read was logged: ${command.type}`);
-    return outcome as Outcome<unknown>;
-  }
-
-  /** The whole state's digest as the models see it: the ledger's, with the prize kind's lines. */
-  private modelDigest(seq: number): string {
-    const prizeLines = this.prize.digestLines();
-    return this.reference
-      .digestText(seq)
-      .split('\n')
-      .flatMap((line) => (line === 'kind=prize' ? [line, ...prizeLines] : [line]))
-      .join('\n');
-  }
-
-  private prizeSubmission(): PrizeSubmission {
-    const roll = this.random();
-    // Mostly a raffle that exists (the model's, which is the service's), so claims sell it out.
-    const existing: string[] = [];
-    for (const id of prizeIds) {
-      if (this.prize.get(id).ok) existing.push(id);
-    }
-    const raffleId =
-      existing.length > 0 && this.random() < 0.8 ? this.pick(existing) : this.pick(prizeIds);
-    if (roll < 0.2) {
-      const prizes = Array.from({ length: this.int(1, 3) }, () => this.pick(prizeNames));
-      const id = this.random() < 0.2 ? undefined : raffleId;
-      return {
-        kind: 'prize',
-        type: 'createRaffle',
-        ...(id === undefined ? {} : { id }),
-        name: 'P',
-        ticketCount: this.int(1, 5),
-        prizes,
-      };
-    }
-    if (roll < 0.6) {
-      return {
-        kind: 'prize',
-        type: 'claim',
-        raffleId,
-        holder: this.pick(holders),
-        codeHash: this.pick(codeHashes),
-      };
-    }
-    if (roll < 0.8) return { kind: 'prize', type: 'draw', raffleId };
-    return { kind: 'prize', type: 'getRaffle', raffleId, read: true };
-  }
-
-  private submit(engine: Engine, submission: Submission): Promise<Outcome<unknown>> {
-    if (!isPrize(submission)) return submitTo(engine, submission);
-    if (submission.type === 'getRaffle') {
-      return engine.query(prizeKind.queries.getRaffle, { raffleId: submission.raffleId });
-    }
-    return engine.submitCommand(submission);
-  }
-
-  private submission(): Submission {
-    // Prize commands carry no idempotency key: the kind compares a claim by raffle and holder
-    // only, which the ledger's reference of keys does not model.
-    if (this.random() < 0.2) return this.prizeSubmission();
-    const raffleId = this.random() < 0.5 ? 'main' : this.pick(raffleIds);
-    const roll = this.random();
-    if (roll < 0.08 && this.keyed.length > 0) return this.pick(this.keyed); // a client's retry
-    let command: Submission;
-    if (roll < 0.13) {
-      command = { type: 'createRaffle', id: this.random() < 0.2 ? undefined : raffleId, name: 'R' };
-    } else if (roll < 0.45) {
-      command = { type: 'issue', raffleId, username: this.pick(names), count: this.int(1, 20) };
-    } else if (roll < 0.62) {
-      const [from, to] = [this.pick(names), this.pick(names)];
-      command = { type: 'transfer', raffleId, from, to, count: this.int(1, 12) };
-    } else if (roll < 0.72) {
-      command = { type: 'draw', raffleId };
-    } else if (roll < 0.77) {
-      const items = Array.from({ length: this.int(1, 3) }, () => ({
-        username: this.pick(names),
-        count: this.int(1, 5),
-      }));
-      command = { type: 'issueBulk', raffleId, items };
-    } else if (roll < 0.88) {
-      return { type: 'getRaffle', raffleId };
-    } else {
-      return { type: 'getParticipant', raffleId, username: this.pick(names) };
-    }
-    if (this.random() < 0.3) {
-      command = { ...command, idempotencyKey: `key-${this.int(0, 9)}` };
-      this.keyed.push(command);
-    }
-    return command;
   }
 
   /** One round of concurrent submissions; true when the journal failed in it. */
   private async round(engine: Engine, log: WatchingLog): Promise<boolean> {
     this.tick();
-    const submissions = Array.from({ length: this.int(1, 6) }, () => this.submission());
+    const submissions = Array.from({ length: this.int(1, 6) }, () => this.workload.next());
     const from = log.applied.length;
-    const answers = await Promise.all(
-      submissions.map((submission) => this.submit(engine, submission)),
-    );
+    const answers = await Promise.all(submissions.map((submission) => submit(engine, submission)));
     // The queue stamps mutations in arrival order, so the log received them in submission order.
     let next = from;
     let failedAt = -1;
@@ -447,20 +296,13 @@ export class Simulation {
       } else if (refusedForStorage) {
         failedAt = i;
       }
-      if (isPrize(submission) && submission.type === 'getRaffle') {
-        const expected = text(this.prize.get(submission.raffleId) as Outcome<unknown>);
+      if (isRead(submission)) {
+        const expected = this.models.expectedRead(submission);
         check(
           failedAt >= 0 || text(answer) === expected,
           () =>
             `read ${i} ${JSON.stringify(submission)} answered ${text(answer)}, the model says ${expected}`,
         );
-        continue;
-      }
-      if (
-        !isPrize(submission) &&
-        (submission.type === 'getRaffle' || submission.type === 'getParticipant')
-      ) {
-        if (failedAt < 0) this.checkRead(submission, answer, i);
         continue;
       }
       if (next >= log.applied.length) {
@@ -471,7 +313,7 @@ export class Simulation {
       next += 1;
       this.follow(log, next);
       if (failedAt >= 0) continue;
-      const expected = this.expectedOutcome(stamped);
+      const expected = this.models.expected(stamped.seq);
       check(
         text(answer) === expected,
         () =>
@@ -487,41 +329,6 @@ export class Simulation {
     return false;
   }
 
-  /** The model's outcome of a command already applied to it: kept beside its seq. */
-  private readonly outcomes = new Map<number, string>();
-  private expectedOutcome(stamped: StampedCommand): string {
-    return this.outcomes.get(stamped.seq) ?? 'not applied by the model';
-  }
-
-  private checkRead(query: LedgerQuery, answer: Outcome<unknown>, i: number): void {
-    const raffle = 'raffleId' in query ? this.reference.raffles.get(query.raffleId) : undefined;
-    let expected: string;
-    if (raffle === undefined) expected = JSON.stringify('raffle_not_found');
-    else if (query.type === 'getRaffle') {
-      expected = JSON.stringify(
-        canonical({
-          id: raffle.id,
-          name: raffle.name,
-          createdAtMs: raffle.createdAtMs,
-          totalTickets: raffle.list.totalWeight,
-          participantCount: raffle.list.size,
-          drawCount: raffle.draws.length,
-        }),
-      );
-    } else {
-      const username = (query as { username: string }).username;
-      const tickets = raffle.list.weightOf(username);
-      expected = JSON.stringify(
-        tickets === 0 ? 'participant_not_found' : canonical({ username, tickets }),
-      );
-    }
-    check(
-      text(answer) === expected,
-      () =>
-        `read ${i} ${JSON.stringify(query)} answered ${text(answer)}, the model says ${expected}`,
-    );
-  }
-
   private checkState(engine: Engine, when: string): void {
     const machine = engine.stateMachine;
     machine.checkInvariants();
@@ -532,7 +339,7 @@ export class Simulation {
     );
     const seq = machine.appliedSeq;
     check(
-      machine.digestText() === this.modelDigest(seq),
+      machine.digestText() === this.models.digest(seq),
       () => `${when}: the state at seq ${seq} differs from the model's`,
     );
   }
@@ -545,14 +352,9 @@ export class Simulation {
     check(seq >= acked, () => `recovered to seq ${seq}, but ${acked} was acknowledged`);
     check(seq <= last, () => `recovered to seq ${seq}, past the last applied ${last}`);
     this.timeline = this.timeline.filter((stamped) => stamped.seq <= seq);
-    this.reference = new ReferenceStateMachine(limits);
-    this.prize = new ReferencePrize(limits.rafflesMax);
-    this.outcomes.clear();
-    for (const stamped of this.timeline) {
-      this.outcomes.set(stamped.seq, text(this.applyToModel(stamped)));
-    }
+    this.models.rebuild(this.timeline);
     check(
-      digest === this.modelDigest(seq),
+      digest === this.models.digest(seq),
       () => `recovered state at seq ${seq} is not the state after the first ${seq} commands`,
     );
     this.disk.ackedSeq = seq;
