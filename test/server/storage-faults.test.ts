@@ -5,7 +5,7 @@
  * A failed fdatasync is answered 503 `storage_failed` with `Retry-After` and a sentence saying
  * why, over REST and tRPC, for writes and reads alike, and `/healthz` says so; a restart on the
  * same directory holds every acknowledged write. A flood of ten times the queue's bound, against
- * a slow disk, is answered 503 `queue_full` with `Retry-After` for what does not fit, while the
+ * a disk that holds a sync until the queue is full, is answered 503 `queue_full` with `Retry-After` for what does not fit, while the
  * queue never holds more than its bound and everything it admitted is answered with its outcome.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -90,12 +90,31 @@ describe('a failing disk under the whole service', () => {
 
   it('at ten times the queue bound, answers what does not fit 503 queue_full with Retry-After and keeps the queue bounded', async () => {
     const queueLengthMax = 50;
-    // A slow disk, so that the flood finds the queue full.
+    // A disk that holds the first sync of the flood until the queue behind it is full (or a few
+    // seconds have passed), so that the flood surely meets a full queue however fast the machine.
+    let armed = false;
+    let held: Promise<void> | undefined;
+    const holdUntilFull = (): Promise<void> =>
+      new Promise((resolve) => {
+        const poll = setInterval(() => {
+          if (running.engine.stats().queueLength < queueLengthMax) return;
+          clearInterval(poll);
+          resolve();
+        }, 2);
+        setTimeout(() => {
+          clearInterval(poll);
+          resolve();
+        }, 3_000);
+      });
     const faulty = new FaultyFileSystem(nodeFileSystem, {
-      syncDelay: (call) =>
-        new Promise((resolve) => setTimeout(resolve, call.op === 'datasync' ? 20 : 0)),
+      syncDelay: (call) => {
+        if (!armed || call.op !== 'datasync') return Promise.resolve();
+        held ??= holdUntilFull();
+        return held;
+      },
     });
     const running = await start(dataDir(), faulty, { queueLengthMax, batchSizeMax: 10 });
+    armed = true;
     let longest = 0;
     const sampler = setInterval(() => {
       longest = Math.max(longest, running.engine.stats().queueLength);
