@@ -7,6 +7,8 @@
  * is `fail`: the operation certainly did not take effect, and its reason is kept because some
  * refusals describe the state. Any other 5xx, an answer that cannot be read, a timeout or a broken
  * connection is `info`: the service may have applied the operation, so a checker must allow both.
+ * So is a 503 `storage_failed`: the batch whose fdatasync failed was written, and may be on disk
+ * and recovered after the restart, though it was never acknowledged.
  */
 import { answerOf, httpCallFor, type RoutedOperation, type Surface } from '../runner/surfaces.js';
 import type { LedgerOperationName } from './ledger-operations.js';
@@ -100,6 +102,9 @@ export function classifyAnswer(
     } catch (error) {
       return { type: 'info', value: { error: `unreadable ${status} answer: ${String(error)}` } };
     }
+  }
+  if (status === 503 && answer.reason === 'storage_failed') {
+    return { type: 'info', value: { error: 'status 503 storage_failed' } };
   }
   if ((status >= 400 && status < 500) || status === 503) {
     return { type: 'fail', value: { reason: answer.reason ?? `status_${status}`, status } };

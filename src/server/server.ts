@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { shutdownQuietMs } from '../config/limits.js';
 import type { Engine } from '../engine/engine.js';
 import type { CommandLog } from '../engine/command-log.js';
+import type { JournalFileSystem } from '../journal/file-system.js';
 import { Journal } from '../journal/journal.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
@@ -46,7 +47,11 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { log?: CommandLog } = {},
+  options: {
+    log?: CommandLog;
+    /** The journal's disk: a failing one in fault-injection tests. @default nodeFileSystem */
+    fileSystem?: JournalFileSystem;
+  } = {},
 ): Promise<RunningServer> {
   const limits = {
     rafflesMax: config.rafflesMax,
@@ -82,6 +87,7 @@ export async function startServer(
           logger,
           initialLimits: limits,
           registry,
+          fileSystem: options.fileSystem,
         })
       : undefined;
   // The key file lives beside the journal, so without one the secret stays in memory. Read before

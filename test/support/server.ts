@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 
 export async function startTestServer(
   overrides: Partial<Config> = {},
-  options: { log?: CommandLog } = {},
+  options: Parameters<typeof startServer>[2] = {},
 ): Promise<RunningServer> {
   const config = defaultConfig({
     port: 0,

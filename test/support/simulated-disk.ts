@@ -246,6 +246,8 @@ export class SimulatedDisk implements JournalFileSystem {
       for (const [name, entry] of entries) {
         const child = `${path}/${name}`;
         if (entry.kind === 'dir') {
+          // The entry too, so that a crash image of this image still holds the directory.
+          target.entries.set(name, entry);
           disk.dirs.set(child, { entries: new Map(), durable: new Map() });
           copy(child);
         } else {
