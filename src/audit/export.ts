@@ -1,87 +1,103 @@
 /**
- * The audit export: the command log as NDJSON, each record with the hash of the one before it,
- * the answers of the commands that took random bytes, and a trailer with the head hash and the
- * state digest the log leads to.
+ * The audit export: the command log as NDJSON, one line per command with the audit chain's
+ * hashes (`src/engine/audit-chain.ts`), between a header and a trailer.
  *
- *     {"audit":1,"genesis":"<hex>"}                                          header
- *     {"prev":"<hex>","hash":"<hex>","record":{…},"outcomes":[{seq, ok, value|reason}]}   one per record
- *     {"end":true,"records":n,"seq":s,"head":"<hex>","digest":"<hex>"}      trailer
+ *     {"audit":2,"genesis":"<hex>","from":f}                                   header
+ *     {"seq":n,"prev":"<hex>","hash":"<hex>","entry":{seq, atMs, seed?, command, outcome?}}
+ *     {"end":true,"seq":s,"head":"<hex>","digest":"<hex>","more":bool}         trailer
  *
- * `record` is the log record's payload exactly as the log wrote it (see `chain.ts`). The answers
- * come from replaying the log with the service's own state machine, shown through each command's
- * `publicOutcome`, so the export holds nothing the log does not: no verification code, coupon
- * code or idempotency key, only digests, sealed values and pseudonyms the commands carry.
+ * The lines are made by replaying the log from its first command with the service's own state
+ * machine: answers are recomputed, never stored, so a page costs the replay up to its last line.
+ * The trailer gives the head hash and state digest after the page's last command, and `more`
+ * says whether the log goes on. Nothing is shown that the log does not hold, and the log holds no
+ * secret: commands carry only digests, keyed pseudonyms, keyed hashes and sealed values made at
+ * the edge, and answers pass through each command's `publicOutcome`.
  */
 import { readFileSync } from 'node:fs';
-import type { Outcome } from '../engine/commands.js';
+import { auditEntryOf, canonicalJson, genesisHash } from '../engine/audit-chain.js';
+import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
 import { decodeBatch } from '../journal/codec.js';
 import { listSegments } from '../journal/files.js';
 import { scanRecords } from '../journal/framing.js';
-import { chainHash, genesisHash } from './chain.js';
 
-export const auditFormat = 1;
+export const auditFormat = 2;
 
-/** One answer in an export: a success's public value, or a refusal's reason. */
-export type ExportedOutcome =
-  { seq: number; ok: true; value: unknown } | { seq: number; ok: false; reason: string };
+/** The log no longer starts at its first command: pruned behind a snapshot. */
+export class AuditLogPrunedError extends Error {
+  constructor(readonly firstSeq: number) {
+    super(`the log kept starts at command ${firstSeq}, not at the first command`);
+    this.name = 'AuditLogPrunedError';
+  }
+}
 
-/** The payloads of every record of a data directory's journal, oldest first (a torn tail is left out). */
-export function* journalPayloads(dataDir: string): Generator<Buffer> {
+/** The stamped commands of a data directory's journal, oldest first (a torn tail is left out). */
+export function* journalCommands(dataDir: string): Generator<StampedCommand> {
+  let last = 0;
   for (const segment of listSegments(dataDir)) {
     const scan = scanRecords(readFileSync(segment.path));
-    yield* scan.payloads;
+    for (const payload of scan.payloads) {
+      for (const stamped of decodeBatch(payload)) {
+        // A batch retried after a failed write may appear twice; the first copy counts.
+        if (stamped.seq <= last) continue;
+        if (stamped.seq !== last + 1) {
+          if (last === 0) throw new AuditLogPrunedError(stamped.seq);
+          throw new Error(`${segment.path}: command ${stamped.seq} follows ${last}`);
+        }
+        last = stamped.seq;
+        yield stamped;
+      }
+    }
     if (scan.problem !== undefined && !scan.problem.torn) {
       throw new Error(`${segment.path} at byte ${scan.problem.offset}: ${scan.problem.detail}`);
     }
   }
 }
 
-/** What an export shows of an answer. */
-export function exportedOutcome(
-  machine: StateMachine,
-  seq: number,
-  command: { kind: string; type: string },
-  outcome: Outcome<unknown>,
-): ExportedOutcome {
-  if (!outcome.ok) return { seq, ok: false, reason: outcome.reason };
-  const spec = machine.registry.get(command.kind)?.commands[command.type];
-  const value =
-    spec?.publicOutcome === undefined ? outcome.value : spec.publicOutcome(outcome.value);
-  return { seq, ok: true, value };
+export interface ExportRange {
+  /** First command shown (1: the whole log). */
+  from?: number;
+  /** Most commands shown. */
+  limit?: number;
 }
 
-/** Replays `payloads` from the first command and yields the export's lines, without newlines. */
+/**
+ * Replays `commands` from the first and yields the export's lines (without newlines) for the
+ * commands of the range. `commands` must start at command 1.
+ */
 export function* exportLines(
-  payloads: Iterable<Buffer>,
+  commands: Iterable<StampedCommand>,
   registry: KindRegistry,
   limits: StateMachineLimits,
+  range: ExportRange = {},
 ): Generator<string> {
+  const from = range.from ?? 1;
+  const limit = range.limit ?? Number.POSITIVE_INFINITY;
   const machine = new StateMachine(registry, limits);
-  let hash = genesisHash;
   let records = 0;
-  yield JSON.stringify({ audit: auditFormat, genesis: genesisHash.toString('hex') });
-  for (const payload of payloads) {
-    const previous = hash;
-    hash = chainHash(previous, payload);
-    const outcomes: ExportedOutcome[] = [];
-    for (const stamped of decodeBatch(payload)) {
-      if (stamped.seq <= machine.appliedSeq) continue;
-      const outcome = machine.apply(stamped);
-      if (stamped.seed !== undefined) {
-        outcomes.push(exportedOutcome(machine, stamped.seq, stamped.command, outcome));
-      }
+  let more = false;
+  yield JSON.stringify({ audit: auditFormat, genesis: genesisHash, from });
+  for (const stamped of commands) {
+    if (machine.appliedSeq === 0 && stamped.seq !== 1) throw new AuditLogPrunedError(stamped.seq);
+    if (records >= limit) {
+      more = true;
+      break;
     }
+    const prev = machine.auditHead.head;
+    const outcome = machine.apply(stamped);
+    if (stamped.seq < from) continue;
+    const shown =
+      stamped.seed === undefined ? undefined : machine.publicOutcome(stamped.command, outcome);
     records += 1;
-    // The payload is JSON text already: it goes into the line as it is.
-    yield `{"prev":"${previous.toString('hex')}","hash":"${hash.toString('hex')}","record":${payload.toString('utf8')},"outcomes":${JSON.stringify(outcomes)}}`;
+    const entry = canonicalJson(auditEntryOf(stamped, shown));
+    yield `{"seq":${stamped.seq},"prev":"${prev}","hash":"${machine.auditHead.head}","entry":${entry}}`;
   }
   yield JSON.stringify({
     end: true,
-    records,
     seq: machine.appliedSeq,
-    head: hash.toString('hex'),
+    head: machine.auditHead.head,
     digest: machine.digest(),
+    more,
   });
 }

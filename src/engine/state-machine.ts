@@ -21,6 +21,7 @@ import { ok } from './commands.js';
 import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
 import { IdempotencyStore, recordOf, type IdempotencyRecord } from './idempotency.js';
 import { effectiveSeed, seedProblem, type SeedCommitment } from './seed-chain.js';
+import { auditEntryOf, chainHash, genesisHash } from './audit-chain.js';
 import {
   engineKindName,
   type AnyCommandSpec,
@@ -50,6 +51,8 @@ export interface StateImage {
   limits: StateLimits;
   /** The seed chain in use, when one was committed. */
   seeds?: SeedCommitment | undefined;
+  /** The audit chain's head hash after command `seq` (absent in snapshots written before it). */
+  head?: string | undefined;
   sections: Iterable<SectionImage>;
   idempotency: Iterable<[string, IdempotencyRecord]>;
 }
@@ -135,6 +138,8 @@ export class StateMachine {
   private currentLimits: StateLimits;
   /** The seed chain in use, once one was committed (before that, seeds are taken as they come). */
   private seeds: SeedCommitment | undefined;
+  /** The audit chain's head after the last applied command (`audit-chain.ts`). */
+  private head = genesisHash;
 
   constructor(
     readonly registry: KindRegistry,
@@ -195,7 +200,34 @@ export class StateMachine {
     return this.requireSpec(command).needsSeed;
   }
 
+  /** Sequence number and audit chain head of the state, as a snapshot records them. */
+  get auditHead(): { seq: number; head: string } {
+    return { seq: this.lastSeq, head: this.head };
+  }
+
+  /**
+   * What the audit chain and an export show of an answer of a command that took random bytes:
+   * a success through the spec's `publicOutcome` (secrets removed), a refusal by its reason.
+   */
+  publicOutcome(command: Mutation, outcome: Outcome<unknown>): unknown {
+    if (!outcome.ok) return { ok: false, reason: outcome.reason };
+    const spec = this.specOf(command);
+    const value =
+      spec?.publicOutcome === undefined ? outcome.value : spec.publicOutcome(outcome.value);
+    return { ok: true, value };
+  }
+
   apply(stamped: StampedCommand): Outcome<unknown> {
+    const outcome = this.applyUnchained(stamped);
+    // The chain moves on in the one place every command passes, in log order: the journal's
+    // recovery, a replica of the shared log and an auditor's replay all reach the same head.
+    const shown =
+      stamped.seed === undefined ? undefined : this.publicOutcome(stamped.command, outcome);
+    this.head = chainHash(this.head, auditEntryOf(stamped, shown));
+    return outcome;
+  }
+
+  private applyUnchained(stamped: StampedCommand): Outcome<unknown> {
     assert(stamped.seq === this.lastSeq + 1, `seq ${stamped.seq} follows ${this.lastSeq}`);
     this.lastSeq = stamped.seq;
     const { command } = stamped;
@@ -376,6 +408,7 @@ export class StateMachine {
       seq: this.lastSeq,
       limits: this.limits,
       seeds: this.seedCommitment,
+      head: this.head,
       sections: (function* () {
         for (const kind of registry.kinds) {
           yield {
@@ -394,6 +427,10 @@ export class StateMachine {
     const machine = new StateMachine(registry, image.limits);
     machine.lastSeq = image.seq;
     machine.seeds = image.seeds === undefined ? undefined : { ...image.seeds };
+    // A snapshot from before the chain existed cannot say where the chain stood: the chain then
+    // starts again from genesis at that snapshot (an export from the first command is still whole
+    // when the journal kept every segment).
+    machine.head = image.head ?? genesisHash;
     const seen = new Set<string>();
     for (const section of image.sections) {
       const kind: RaffleKind | undefined = registry.get(section.kind);

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportLines, journalPayloads } from '../../src/audit/export.js';
+import { exportLines, journalCommands } from '../../src/audit/export.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { secretFileName } from '../../src/server/server-secret.js';
 import type { RunningServer } from '../../src/server/server.js';
@@ -146,13 +146,13 @@ describe('prize raffles across restarts', () => {
 
   it('the audit export shows who got which ticket, never a code, a seal or an address', () => {
     const limits = { rafflesMax: 10_000, participantsPerRaffleMax: 16_000_000 };
-    const lines = [...exportLines(journalPayloads(dataDir), createKindRegistry(), limits)];
+    const lines = [...exportLines(journalCommands(dataDir), createKindRegistry(), limits)];
     const text = lines.join('\n');
     for (const claim of [...claims, retried]) expect(text).not.toContain(claim.verificationCode);
     for (let i = 0; i < 12; i += 1) expect(text).not.toContain(address(i));
     const outcomes = lines
-      .map((line) => JSON.parse(line) as { outcomes?: { ok: boolean; value?: unknown }[] })
-      .flatMap((line) => line.outcomes ?? []);
+      .map((line) => JSON.parse(line) as { entry?: { outcome?: { ok: boolean; value?: unknown } } })
+      .flatMap((line) => (line.entry?.outcome === undefined ? [] : [line.entry.outcome]));
     const tickets = outcomes
       .map((outcome) => outcome.value as { ticketNumber?: number; sealedCode?: string } | undefined)
       .filter((value) => value?.ticketNumber !== undefined);
