@@ -17,6 +17,7 @@
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
+import { auditPageLimitDefault, auditPageLimitMax } from '../config/limits.js';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
 import { httpStatusOf, trpcCodeByReason } from './errors.js';
 import {
@@ -126,6 +127,7 @@ export const reasonsByOperation: Record<string, Reason[]> = {
   'prizeRaffles-draw': [...bodyReasons, 'raffle_not_found', 'tickets_remaining', 'already_drawn'],
   'prizeRaffles-winners': ['raffle_not_found', 'not_drawn'],
   'prizeRaffles-verify': [...bodyReasons, 'raffle_not_found', 'not_drawn', 'verification_failed'],
+  'audit-head': [],
 };
 
 /** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
@@ -183,7 +185,7 @@ const idempotencyKeyHeader = {
 } as const;
 
 /** Operations that never reach the command queue, so never answer `queue_full`. */
-const operationsOutsideQueue: ReadonlySet<string> = new Set(['system-noop']);
+const operationsOutsideQueue: ReadonlySet<string> = new Set(['system-noop', 'audit-head']);
 
 const errorSchema = {
   type: 'object',
@@ -271,7 +273,68 @@ export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions
       addRequestExamples(operation, options.defaultRaffleId ?? 'main');
     }
   }
+  (document.paths ??= {})['/audit/log'] = auditLogPath() as never;
   return document;
+}
+
+/** A reason's response entry for a hand-written operation. */
+function reasonResponse(list: Reason[]) {
+  return {
+    description: list.map((reason) => `\`${reason}\`: ${reasonCatalogue[reason]}`).join(' '),
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
+}
+
+/**
+ * `GET /audit/log` streams NDJSON, which trpc-to-openapi cannot describe (it serves one JSON value
+ * per call), so the route is plain Express (`src/server/audit-log.ts`) and described by hand here.
+ */
+function auditLogPath() {
+  const wholeNumber = (description: string, minimum: number, maximum?: number) => ({
+    schema: { type: 'integer', minimum, ...(maximum === undefined ? {} : { maximum }) },
+    description,
+  });
+  return {
+    get: {
+      operationId: 'audit-log',
+      tags: ['audit'],
+      summary: 'Audit log (NDJSON)',
+      description: [
+        'The command log as newline-delimited JSON, replayed from the first command: a header line `{"audit":2,"genesis","from"}`,',
+        'one line per command `{"seq","prev","hash","entry":{seq, atMs, seed?, command, outcome?}}` (`hash` = SHA-256 of `prev` and the canonical JSON of `entry`),',
+        'and a trailer `{"end":true,"seq","head","digest","more"}`. When `more` is true, the next page starts at `seq + 1`.',
+        'Check it offline with `npx raffle-verify export.ndjson`, or `npx raffle-verify --fetch <service URL>` to read every page.',
+        'Commands hold no secret: idempotency keys as digests, client addresses and phone numbers as keyed pseudonyms, codes only as keyed hashes or sealed.',
+      ].join(' '),
+      parameters: [
+        {
+          name: 'from',
+          in: 'query',
+          required: false,
+          ...wholeNumber('First command of the page (default 1).', 1),
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          ...wholeNumber(
+            `Most commands in the page (default ${auditPageLimitDefault}).`,
+            1,
+            auditPageLimitMax,
+          ),
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'The page, streamed.',
+          content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+        },
+        '400': reasonResponse(['invalid_audit_range']),
+        '409': reasonResponse(['audit_log_pruned', 'audit_log_unavailable']),
+        '500': reasonResponse(['internal_error']),
+      },
+    },
+  };
 }
 
 /** Example values for the path parameters, the idempotency key and the body of an operation. */

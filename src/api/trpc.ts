@@ -70,6 +70,15 @@ export interface Context {
    * (prize raffles' verification codes). Procedures that need them refuse to run without.
    */
   secretKeys?: SecretKeys | undefined;
+  /** The audit chain's head and the state digest (`routers/audit.ts`). */
+  audit?: { head(): AuditHeadAnswer } | undefined;
+}
+
+/** What `audit.head` answers. */
+export interface AuditHeadAnswer {
+  seq: number;
+  head: string;
+  stateDigest: { seq: number; head: string; sha256: string };
 }
 
 export interface ErrorData {

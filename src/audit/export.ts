@@ -14,6 +14,7 @@
  * the edge, and answers pass through each command's `publicOutcome`.
  */
 import { readFileSync } from 'node:fs';
+import { participantsPerRaffleMaxDefault, rafflesMaxDefault } from '../config/limits.js';
 import { auditEntryOf, canonicalJson, genesisHash } from '../engine/audit-chain.js';
 import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
@@ -23,6 +24,16 @@ import { listSegments } from '../journal/files.js';
 import { scanRecords } from '../journal/framing.js';
 
 export const auditFormat = 2;
+
+/**
+ * The limits an export's replay (and the verifier's) starts from. The service journals its own
+ * limits in a `configure` command before anything else, so these matter only for a log without
+ * one; the exporter and the verifier must simply agree on them.
+ */
+export const auditInitialLimits: StateMachineLimits = {
+  rafflesMax: rafflesMaxDefault,
+  participantsPerRaffleMax: participantsPerRaffleMaxDefault,
+};
 
 /** The log no longer starts at its first command: pruned behind a snapshot. */
 export class AuditLogPrunedError extends Error {
@@ -63,41 +74,69 @@ export interface ExportRange {
 }
 
 /**
- * Replays `commands` from the first and yields the export's lines (without newlines) for the
- * commands of the range. `commands` must start at command 1.
+ * One page of an export, fed the log's commands from the first: `push` replays each and gives
+ * the line of a command inside the range, `'done'` once a command past the page arrives (the log
+ * goes on), and `trailer` closes the page.
  */
+export class AuditPage {
+  private readonly machine: StateMachine;
+  private readonly from: number;
+  private readonly limit: number;
+  private records = 0;
+  private more = false;
+
+  constructor(registry: KindRegistry, limits: StateMachineLimits, range: ExportRange = {}) {
+    this.machine = new StateMachine(registry, limits);
+    this.from = range.from ?? 1;
+    this.limit = range.limit ?? Number.POSITIVE_INFINITY;
+  }
+
+  header(): string {
+    return JSON.stringify({ audit: auditFormat, genesis: genesisHash, from: this.from });
+  }
+
+  push(stamped: StampedCommand): string | undefined | 'done' {
+    const { machine } = this;
+    if (machine.appliedSeq === 0 && stamped.seq !== 1) throw new AuditLogPrunedError(stamped.seq);
+    if (this.records >= this.limit) {
+      this.more = true;
+      return 'done';
+    }
+    const prev = machine.auditHead.head;
+    const outcome = machine.apply(stamped);
+    if (stamped.seq < this.from) return undefined;
+    const shown =
+      stamped.seed === undefined ? undefined : machine.publicOutcome(stamped.command, outcome);
+    this.records += 1;
+    const entry = canonicalJson(auditEntryOf(stamped, shown));
+    return `{"seq":${stamped.seq},"prev":"${prev}","hash":"${machine.auditHead.head}","entry":${entry}}`;
+  }
+
+  trailer(): string {
+    const { machine } = this;
+    return JSON.stringify({
+      end: true,
+      seq: machine.appliedSeq,
+      head: machine.auditHead.head,
+      digest: machine.digest(),
+      more: this.more,
+    });
+  }
+}
+
+/** The lines of one page (without newlines), from `commands` starting at command 1. */
 export function* exportLines(
   commands: Iterable<StampedCommand>,
   registry: KindRegistry,
   limits: StateMachineLimits,
   range: ExportRange = {},
 ): Generator<string> {
-  const from = range.from ?? 1;
-  const limit = range.limit ?? Number.POSITIVE_INFINITY;
-  const machine = new StateMachine(registry, limits);
-  let records = 0;
-  let more = false;
-  yield JSON.stringify({ audit: auditFormat, genesis: genesisHash, from });
+  const page = new AuditPage(registry, limits, range);
+  yield page.header();
   for (const stamped of commands) {
-    if (machine.appliedSeq === 0 && stamped.seq !== 1) throw new AuditLogPrunedError(stamped.seq);
-    if (records >= limit) {
-      more = true;
-      break;
-    }
-    const prev = machine.auditHead.head;
-    const outcome = machine.apply(stamped);
-    if (stamped.seq < from) continue;
-    const shown =
-      stamped.seed === undefined ? undefined : machine.publicOutcome(stamped.command, outcome);
-    records += 1;
-    const entry = canonicalJson(auditEntryOf(stamped, shown));
-    yield `{"seq":${stamped.seq},"prev":"${prev}","hash":"${machine.auditHead.head}","entry":${entry}}`;
+    const line = page.push(stamped);
+    if (line === 'done') break;
+    if (line !== undefined) yield line;
   }
-  yield JSON.stringify({
-    end: true,
-    seq: machine.appliedSeq,
-    head: machine.auditHead.head,
-    digest: machine.digest(),
-    more,
-  });
+  yield page.trailer();
 }

@@ -14,8 +14,8 @@ import { createReadStream, createWriteStream, existsSync, type WriteStream } fro
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { rafflesMaxDefault, participantsPerRaffleMaxDefault } from '../config/limits.js';
 import { createKindRegistry } from '../kinds/registry.js';
+import { auditInitialLimits } from './export.js';
 import { Verifier, type VerifyReport } from './verify.js';
 
 const usage = `usage: raffle-verify <export.ndjson>
@@ -107,10 +107,7 @@ async function main(argv: string[]): Promise<number> {
     path !== undefined ? linesOf(createReadStream(path)) : fetchedLines(values.fetch as string);
   const out: WriteStream | undefined =
     values.out === undefined ? undefined : createWriteStream(values.out);
-  const verifier = new Verifier(createKindRegistry(), {
-    rafflesMax: rafflesMaxDefault,
-    participantsPerRaffleMax: participantsPerRaffleMaxDefault,
-  });
+  const verifier = new Verifier(createKindRegistry(), auditInitialLimits);
   for await (const line of lines) {
     if (out !== undefined && !out.write(`${line}\n`)) {
       await new Promise<void>((resolve) => out.once('drain', () => resolve()));

@@ -20,7 +20,12 @@ import { refuse } from '../domain/reasons.js';
 import { ok } from './commands.js';
 import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
 import { IdempotencyStore, recordOf, type IdempotencyRecord } from './idempotency.js';
-import { effectiveSeed, seedProblem, type SeedCommitment } from './seed-chain.js';
+import {
+  effectiveSeed,
+  seedProblem,
+  type DrawRandomness,
+  type SeedCommitment,
+} from './seed-chain.js';
 import { auditEntryOf, chainHash, genesisHash } from './audit-chain.js';
 import {
   engineKindName,
@@ -239,7 +244,7 @@ export class StateMachine {
     );
     // The link is revealed whether the command is applied or answered from an idempotency record:
     // the chain moves on with every seed the log holds.
-    const seed = stamped.seed === undefined ? undefined : this.revealSeed(stamped.seed, command);
+    const seed = stamped.seed === undefined ? undefined : this.revealSeed(stamped, command);
     if (key === undefined) return this.applySpec(spec, stamped, seed);
     const fingerprint = fingerprintOf(command.type, spec.content(command));
     const found = this.idempotency.lookup(
@@ -310,14 +315,15 @@ export class StateMachine {
   private applySpec(
     spec: AnyCommandSpec<unknown>,
     stamped: StampedCommand,
-    seed: Uint8Array | undefined,
+    seed: { bytes: Uint8Array; randomness: DrawRandomness } | undefined,
   ): Outcome<unknown> {
     const { command } = stamped;
     const state = command.kind === engineKindName ? this : this.states.get(command.kind);
     return spec.apply(state, command, {
       seq: stamped.seq,
       atMs: stamped.atMs,
-      seed,
+      seed: seed?.bytes,
+      randomness: seed?.randomness,
       limits: this.currentLimits,
     });
   }
@@ -326,15 +332,26 @@ export class StateMachine {
    * Checks a stamped seed against the committed chain and moves the chain on; the command gets
    * the link mixed with its public beacon value, if it names one.
    */
-  private revealSeed(link: Uint8Array, command: Mutation): Uint8Array {
+  private revealSeed(
+    stamped: StampedCommand,
+    command: Mutation,
+  ): { bytes: Uint8Array; randomness: DrawRandomness } {
+    const link = stamped.seed as Uint8Array;
+    const beacon = typeof command.beacon === 'string' ? command.beacon : undefined;
+    const randomness: DrawRandomness = {
+      seq: stamped.seq,
+      link: Buffer.from(link).toString('hex'),
+    };
     const seeds = this.seeds;
     if (seeds !== undefined) {
       const problem = seedProblem(seeds, link);
       assert(problem === undefined, problem ?? '');
       seeds.used += 1;
-      seeds.last = Buffer.from(link).toString('hex');
+      seeds.last = randomness.link;
+      randomness.chain = { anchor: seeds.anchor, index: seeds.used };
     }
-    return effectiveSeed(link, typeof command.beacon === 'string' ? command.beacon : undefined);
+    if (beacon !== undefined) randomness.beacon = beacon;
+    return { bytes: effectiveSeed(link, beacon), randomness };
   }
 
   /** Applies `commitSeeds`; reached only through `apply`. */
