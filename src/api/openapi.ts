@@ -128,6 +128,7 @@ export const reasonsByOperation: Record<string, Reason[]> = {
   'prizeRaffles-winners': ['raffle_not_found', 'not_drawn'],
   'prizeRaffles-verify': [...bodyReasons, 'raffle_not_found', 'not_drawn', 'verification_failed'],
   'audit-head': [],
+  'audit-log': ['invalid_audit_range', 'audit_log_pruned', 'audit_log_unavailable'],
 };
 
 /** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
@@ -282,6 +283,7 @@ function reasonResponse(list: Reason[]) {
   return {
     description: list.map((reason) => `\`${reason}\`: ${reasonCatalogue[reason]}`).join(' '),
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    'x-reasons': list,
   };
 }
 

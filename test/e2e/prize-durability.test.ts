@@ -4,6 +4,7 @@
  * journal (as after a crash) and one that loads the shutdown snapshot both keep every raffle,
  * claim, winner and code, and a retried claim still gets its first ticket and code back.
  */
+import { asListed } from '../support/randomness.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,7 +96,7 @@ describe('prize raffles across restarts', () => {
       retried = retry.body as Claim;
       const draw = await request(url, 'POST', '/api/prize-raffles/kept/draws');
       expect(draw.status).toBe(201);
-      winners = draw.body;
+      winners = asListed(draw.body);
       expectNoSecretsOnDisk([...claims, retried]);
       const key = statSync(join(dataDir, secretFileName));
       expect(key.mode & 0o777).toBe(0o600);

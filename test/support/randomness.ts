@@ -22,3 +22,9 @@ export function withoutRandomness<O extends { ok: boolean }>(
   });
   return { ...outcome, value: rest };
 }
+
+/** A draw answer without its `randomness`, as listings show the draw. */
+export function asListed<T extends Record<string, unknown>>(answer: T): Omit<T, 'randomness'> {
+  const { randomness: _randomness, ...rest } = answer;
+  return rest;
+}
