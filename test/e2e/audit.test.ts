@@ -10,12 +10,13 @@
  * `raffle-verify` command checks the export over HTTP and names a tampered line.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditInitialLimits } from '../../src/audit/export.js';
 import { verifyLines } from '../../src/audit/verify.js';
+import { chainHash, genesisHash, type AuditEntry } from '../../src/engine/audit-chain.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { request, startTestServer } from '../support/server.js';
@@ -191,6 +192,42 @@ describe('audit log over HTTP', () => {
     for (let i = 0; i < 8; i += 1) expect(text).not.toContain(address(i));
     expect(text).not.toContain('claim-key-');
     expect(text).toMatch(/"phone":"ph_[A-Za-z0-9_-]{22}"/);
+  });
+
+  it('every kind: an edited draw answer is named, even with every later hash redone', () => {
+    for (const kind of ['ledger', 'prize', 'campaign']) {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, any>);
+      const index = parsed.findIndex(
+        (line) => line.entry?.command.kind === kind && line.entry.command.type === 'draw',
+      );
+      const { value } = parsed[index]!.entry.outcome;
+      if (kind === 'ledger') value.username = value.username === 'ann' ? 'bob' : 'ann';
+      if (kind === 'prize') value.winners[0].ticketNumber = (value.winners[0].ticketNumber % 8) + 1;
+      if (kind === 'campaign') value.won = !value.won;
+      let hash = genesisHash;
+      const forged = parsed.map((line) => {
+        if (line.entry === undefined) return JSON.stringify(line);
+        const prev = hash;
+        hash = chainHash(hash, line.entry as AuditEntry);
+        return JSON.stringify({ ...line, prev, hash });
+      });
+      expect(verifyLines(forged, createKindRegistry(), auditInitialLimits), kind).toMatchObject({
+        ok: false,
+        line: index + 1,
+        seq: parsed[index]!.seq,
+        reason: expect.stringContaining(`${kind}.draw: the export shows`),
+      });
+    }
+  });
+
+  it('no file of the data directory holds a code, a phone number or an address', () => {
+    for (const name of readdirSync(dataDir)) {
+      const bytes = readFileSync(join(dataDir, name));
+      for (const secret of [...secrets, ...phones]) {
+        expect(bytes.includes(secret), `${name} holds ${secret}`).toBe(false);
+      }
+      for (let i = 0; i < 8; i += 1) expect(bytes.includes(address(i)), name).toBe(false);
+    }
   });
 
   it('bad ranges get 400 invalid_audit_range; a service without a log 409 audit_log_unavailable', async () => {
