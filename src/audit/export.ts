@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { participantsPerRaffleMaxDefault, rafflesMaxDefault } from '../config/limits.js';
-import { auditEntryOf, canonicalJson, genesisHash } from '../engine/audit-chain.js';
+import { genesisHash } from '../engine/audit-chain.js';
 import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
@@ -73,9 +73,12 @@ export interface ExportRange {
   limit?: number;
 }
 
+/** What `AuditPage.push` gives: a line to send, nothing (before the range), or the page's end. */
+export type PageStep = { line: string } | { line?: undefined; done: boolean };
+
 /**
  * One page of an export, fed the log's commands from the first: `push` replays each and gives
- * the line of a command inside the range, `'done'` once a command past the page arrives (the log
+ * the line of a command inside the range, `done` once a command past the page arrives (the log
  * goes on), and `trailer` closes the page.
  */
 export class AuditPage {
@@ -95,21 +98,22 @@ export class AuditPage {
     return JSON.stringify({ audit: auditFormat, genesis: genesisHash, from: this.from });
   }
 
-  push(stamped: StampedCommand): string | undefined | 'done' {
+  push(stamped: StampedCommand): PageStep {
     const { machine } = this;
     if (machine.appliedSeq === 0 && stamped.seq !== 1) throw new AuditLogPrunedError(stamped.seq);
     if (this.records >= this.limit) {
       this.more = true;
-      return 'done';
+      return { done: true };
     }
     const prev = machine.auditHead.head;
-    const outcome = machine.apply(stamped);
-    if (stamped.seq < this.from) return undefined;
-    const shown =
-      stamped.seed === undefined ? undefined : machine.publicOutcome(stamped.command, outcome);
+    machine.apply(stamped);
+    if (stamped.seq < this.from) return { done: false };
     this.records += 1;
-    const entry = canonicalJson(auditEntryOf(stamped, shown));
-    return `{"seq":${stamped.seq},"prev":"${prev}","hash":"${machine.auditHead.head}","entry":${entry}}`;
+    // The entry exactly as the chain hashed it.
+    const entry = machine.lastAuditEntry;
+    return {
+      line: `{"seq":${stamped.seq},"prev":"${prev}","hash":"${machine.auditHead.head}","entry":${entry}}`,
+    };
   }
 
   trailer(): string {
@@ -134,9 +138,9 @@ export function* exportLines(
   const page = new AuditPage(registry, limits, range);
   yield page.header();
   for (const stamped of commands) {
-    const line = page.push(stamped);
-    if (line === 'done') break;
-    if (line !== undefined) yield line;
+    const step = page.push(stamped);
+    if (step.line !== undefined) yield step.line;
+    else if (step.done) break;
   }
   yield page.trailer();
 }

@@ -56,6 +56,8 @@ class Failure extends Error {
   }
 }
 
+const entryFields = new Set(['seq', 'atMs', 'seed', 'command', 'outcome']);
+
 function stampedOf(entry: AuditEntry): StampedCommand {
   if (
     typeof entry !== 'object' ||
@@ -67,6 +69,10 @@ function stampedOf(entry: AuditEntry): StampedCommand {
     (entry.seed !== undefined && typeof entry.seed !== 'string')
   ) {
     throw new Failure('the entry is not a stamped command');
+  }
+  // Only the fields the chain hashes: anything else would be an unhashed edit.
+  for (const key of Object.keys(entry)) {
+    if (!entryFields.has(key)) throw new Failure(`the entry holds a field '${key}' no entry has`);
   }
   return {
     seq: entry.seq,
@@ -151,19 +157,29 @@ export class Verifier {
     if (stamped.seq !== expected) {
       throw new Failure(`its entry holds command ${stamped.seq}`, expected);
     }
-    if (line.hash !== chainHash(head, entry)) {
-      throw new Failure('its hash does not match its entry (the record was edited)', expected);
-    }
+    // The replay hashes the entry it rebuilds; the entry as written is hashed again only when
+    // something fails, to say whether the line itself was edited (one hash per command, not two).
+    const edited = () =>
+      line.hash !== chainHash(head, entry)
+        ? new Failure('its hash does not match its entry (the record was edited)', expected)
+        : undefined;
     const problem = machine.problemWith(stamped.command);
-    if (problem !== undefined) throw new Failure(problem, expected);
+    if (problem !== undefined) throw edited() ?? new Failure(problem, expected);
     let outcome;
     try {
       outcome = machine.apply(stamped);
     } catch (error) {
-      throw new Failure(
-        (error as Error).message.replace(/^state machine assertion failed: /, ''),
-        expected,
+      throw (
+        edited() ??
+        new Failure(
+          (error as Error).message.replace(/^state machine assertion failed: /, ''),
+          expected,
+        )
       );
+    }
+    if (machine.auditHead.head !== line.hash) {
+      const failure = edited();
+      if (failure !== undefined) throw failure;
     }
     this.records += 1;
     const { kind, type } = stamped.command;
@@ -178,9 +194,12 @@ export class Verifier {
     );
     const shown = canonicalJson(entry.outcome);
     if (shown !== replayed) {
-      throw new Failure(
-        `${kind}.${type}: the export shows ${shown}, the replay gives ${replayed}`,
-        expected,
+      throw (
+        edited() ??
+        new Failure(
+          `${kind}.${type}: the export shows ${shown}, the replay gives ${replayed}`,
+          expected,
+        )
       );
     }
     if (machine.auditHead.head !== line.hash) {

@@ -59,8 +59,10 @@ export function auditEntryOf(stamped: StampedCommand, outcome?: unknown): AuditE
 
 /** The hash after `entry`, from `previous` (both hex). */
 export function chainHash(previous: string, entry: AuditEntry): string {
-  return createHash('sha256')
-    .update(Buffer.from(previous, 'hex'))
-    .update(canonicalJson(entry))
-    .digest('hex');
+  return chainHashOfText(previous, canonicalJson(entry));
+}
+
+/** The hash after an entry already in canonical text. */
+export function chainHashOfText(previous: string, entryText: string): string {
+  return createHash('sha256').update(Buffer.from(previous, 'hex')).update(entryText).digest('hex');
 }

@@ -26,7 +26,7 @@ import {
   type DrawRandomness,
   type SeedCommitment,
 } from './seed-chain.js';
-import { auditEntryOf, chainHash, genesisHash } from './audit-chain.js';
+import { auditEntryOf, canonicalJson, chainHashOfText, genesisHash } from './audit-chain.js';
 import {
   engineKindName,
   type AnyCommandSpec,
@@ -145,6 +145,8 @@ export class StateMachine {
   private seeds: SeedCommitment | undefined;
   /** The audit chain's head after the last applied command (`audit-chain.ts`). */
   private head = genesisHash;
+  /** The canonical text of the last entry hashed, so an export need not encode it again. */
+  private lastEntryText = '';
 
   constructor(
     readonly registry: KindRegistry,
@@ -210,6 +212,11 @@ export class StateMachine {
     return { seq: this.lastSeq, head: this.head };
   }
 
+  /** The canonical text of the last applied command's audit entry (`audit-chain.ts`). */
+  get lastAuditEntry(): string {
+    return this.lastEntryText;
+  }
+
   /**
    * What the audit chain and an export show of an answer of a command that took random bytes:
    * a success through the spec's `publicOutcome` (secrets removed), a refusal by its reason.
@@ -228,7 +235,8 @@ export class StateMachine {
     // recovery, a replica of the shared log and an auditor's replay all reach the same head.
     const shown =
       stamped.seed === undefined ? undefined : this.publicOutcome(stamped.command, outcome);
-    this.head = chainHash(this.head, auditEntryOf(stamped, shown));
+    this.lastEntryText = canonicalJson(auditEntryOf(stamped, shown));
+    this.head = chainHashOfText(this.head, this.lastEntryText);
     return outcome;
   }
 

@@ -35,7 +35,7 @@ export function sharedLogAuditSource(log: SharedLog): AuditSource {
     for (;;) {
       const { entries } = await log.read(next, logReadEntriesMax);
       if (entries.length === 0) return;
-      if (next === 1 && entries[0]?.index !== 1) throw new AuditLogPrunedError(0);
+      // A log pruned behind a snapshot starts later: the page refuses a first command past 1.
       for (const raw of entries) {
         for (const stamped of decodeEntry(raw).commands) {
           // An entry a writer retried after a lost answer repeats commands already applied.
@@ -120,9 +120,9 @@ async function stream(res: Response, source: AuditSource, page: AuditPage): Prom
   let count = 0;
   for await (const stamped of source()) {
     // The first command is checked before any byte is sent, so a pruned log still gets a 409.
-    const line = page.push(stamped);
-    if (line === 'done') break;
-    if (line !== undefined) pending.push(line);
+    const step = page.push(stamped);
+    if (step.line !== undefined) pending.push(step.line);
+    else if (step.done) break;
     count += 1;
     if (count % yieldEvery === 0) {
       if (pending.length > 0) await flush();

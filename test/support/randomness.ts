@@ -25,6 +25,7 @@ export function withoutRandomness<O extends { ok: boolean }>(
 
 /** A draw answer without its `randomness`, as listings show the draw. */
 export function asListed<T extends Record<string, unknown>>(answer: T): Omit<T, 'randomness'> {
-  const { randomness: _randomness, ...rest } = answer;
+  const rest = { ...answer };
+  delete rest.randomness;
   return rest;
 }
