@@ -2,6 +2,7 @@
  * The typed client against the real service: every resource through `createRaffleClient`, the
  * reason codes of refused calls, request batching, and the published input and output types.
  */
+import { asListed } from '../support/randomness.js';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRaffleClient,
@@ -116,7 +117,8 @@ describe('typed client against the real service', () => {
     expect(draw.ticketsLeft).toBe(heldBefore - 1);
 
     const history = await client.draws.list.query({ raffleId });
-    expect(history).toEqual({ draws: [draw], nextCursor: null });
+    expect(draw.randomness?.seq).toBeGreaterThan(0);
+    expect(history).toEqual({ draws: [asListed(draw)], nextCursor: null });
 
     const after = await client.raffles.get.query({ raffleId });
     expect(after).toMatchObject({
