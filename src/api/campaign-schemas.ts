@@ -13,15 +13,13 @@ import {
   campaignPrizesMax,
   campaignQuotaMax,
   couponCodeInputLengthMax,
-  pageLimitDefault,
-  pageLimitMax,
   phoneInputLengthMax,
   prizeIdLengthMax,
   campaignPrizeNameLengthMax,
   campaignPrizeNameLengthMin,
   timeZoneLengthMax,
 } from '../config/limits.js';
-import { cursorSchema, idempotencyKeySchema, raffleIdSchema, raffleNameSchema } from './schemas.js';
+import { idempotencyKeySchema, pageQuery, raffleIdSchema, raffleNameSchema } from './schemas.js';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const controlCharacter = /\p{Cc}/u;
@@ -81,6 +79,8 @@ const instantInput = z.iso.datetime({ offset: true }).meta({
 const isoTime = z.iso.datetime().meta({ example: '2027-01-01T09:30:00.000Z' });
 
 const wholeNumber = z.number().int().nonnegative();
+/** A 1-based number (draw ids). */
+const ordinal = z.number().int().positive();
 
 const phoneInput = z.string().min(1).max(phoneInputLengthMax).meta({
   description:
@@ -159,16 +159,7 @@ export const campaignSchemas = {
       ),
     })
     .meta({ id: 'Campaign' }),
-  listInput: z.object({
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(pageLimitMax)
-      .default(pageLimitDefault)
-      .meta({ description: `Page size, 1 to ${pageLimitMax}.` }),
-    cursor: cursorSchema.optional(),
-  }),
+  listInput: z.object(pageQuery),
   ref: z.object({ campaignId: campaignIdSchema }),
   drawInput: z.object({
     campaignId: campaignIdSchema,
@@ -178,7 +169,7 @@ export const campaignSchemas = {
   }),
   draw: z
     .object({
-      drawId: wholeNumber.meta({ description: '1-based number of the draw in its campaign.' }),
+      drawId: ordinal.meta({ description: '1-based number of the draw in its campaign.' }),
       campaignId: z.string(),
       phone: z.string().meta({ description: 'The phone in E.164.' }),
       day: z.string().meta({ description: 'The campaign day the draw counts for (`YYYY-MM-DD`).' }),
@@ -200,7 +191,7 @@ export const campaignSchemas = {
       drawCount: wholeNumber.meta({ description: 'Every draw of the phone, listed or not.' }),
       draws: z.array(
         z.object({
-          drawId: wholeNumber,
+          drawId: ordinal,
           day: z.string(),
           at: isoTime,
           won: z.boolean(),
@@ -223,7 +214,7 @@ export const campaignSchemas = {
       code: z.string(),
       campaignId: z.string(),
       phone: z.string(),
-      drawId: wholeNumber,
+      drawId: ordinal,
       prize: prizeRef,
       wonAt: isoTime,
       redeemedAt: isoTime,

@@ -136,16 +136,36 @@ export const cursorSchema = z.string().max(cursorLengthMax).meta({
 /** A page size as a query string gives it: decimal digits only (no `0x10`, `1e1`, ` 10`). */
 const decimalDigits = /^[0-9]{1,9}$/;
 
-/** A whole number ≥ 0, in outputs: one check (bulk results hold thousands of them). */
-const wholeNumber = () =>
+/**
+ * A whole number ≥ `minimum` (0 unless said), in outputs: one check (bulk results hold thousands
+ * of them).
+ */
+const wholeNumber = (minimum = 0) =>
   z
     .number()
     .superRefine((value, context) => {
-      if (!Number.isSafeInteger(value) || value < 0) {
-        context.addIssue({ code: 'custom', message: 'expected a whole number ≥ 0' });
+      if (!Number.isSafeInteger(value) || value < minimum) {
+        context.addIssue({ code: 'custom', message: `expected a whole number ≥ ${minimum}` });
       }
     })
-    .meta({ type: 'integer', minimum: 0 });
+    .meta({ type: 'integer', minimum });
+
+// A query string arrives as text. trpc-to-openapi would coerce it with `Number()`, which reads
+// `0x10`, `1e1` and ` 10 ` as numbers; the preprocess step (a pipe, which the adapter does not
+// coerce) converts decimal digits only and leaves anything else to fail as not a number.
+// Its input type stays `number`, so tRPC callers pass a number as before.
+export const pageLimitSchema = z
+  .preprocess<unknown, z.ZodNumber, number>(
+    (value) => (typeof value === 'string' && decimalDigits.test(value) ? Number(value) : value),
+    z.number().int().min(1).max(pageLimitMax),
+  )
+  .default(pageLimitDefault)
+  .meta({
+    description: `Page size, a whole number from 1 to ${pageLimitMax} (default ${pageLimitDefault}).`,
+  });
+
+/** A page of a listing: its size and where it starts (a cursor from the previous page). */
+export const pageQuery = { limit: pageLimitSchema, cursor: cursorSchema.optional() };
 
 const isoTime = z.iso.datetime().meta({ example: '2026-11-21T09:30:00.000Z' });
 
@@ -192,20 +212,6 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     })
     .pipe(z.number());
 
-  // A query string arrives as text. trpc-to-openapi would coerce it with `Number()`, which reads
-  // `0x10`, `1e1` and ` 10 ` as numbers; the preprocess step (a pipe, which the adapter does not
-  // coerce) converts decimal digits only and leaves anything else to fail as not a number.
-  // Its input type stays `number`, so tRPC callers pass a number as before.
-  const pageLimitSchema = z
-    .preprocess<unknown, z.ZodNumber, number>(
-      (value) => (typeof value === 'string' && decimalDigits.test(value) ? Number(value) : value),
-      z.number().int().min(1).max(pageLimitMax),
-    )
-    .default(pageLimitDefault)
-    .meta({
-      description: `Page size, a whole number from 1 to ${pageLimitMax} (default ${pageLimitDefault}).`,
-    });
-
   const raffle = z
     .object({
       id: raffleIdSchema,
@@ -223,7 +229,7 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
 
   const draw = z
     .object({
-      drawId: wholeNumber().meta({ description: '1-based number of the draw in its raffle.' }),
+      drawId: wholeNumber(1).meta({ description: '1-based number of the draw in its raffle.' }),
       username: z.string().meta({ description: 'The winner.' }),
       ticketsLeft: wholeNumber().meta({ description: 'Tickets the winner still holds.' }),
       totalTicketsBefore: wholeNumber(),
@@ -258,7 +264,10 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
       requestId: idempotencyKeySchema.optional(),
       beacon: beaconInput,
     }),
-    listRafflesOutput: z.object({ raffles: z.array(raffle) }),
+    rafflePageInput: z.object(pageQuery),
+    listRafflesOutput: z
+      .object({ raffles: z.array(raffle), nextCursor: z.string().nullable() })
+      .meta({ id: 'RafflePage' }),
     issueInput: z.object({
       raffleId: raffleIdSchema,
       username: usernameSchema,
@@ -296,8 +305,7 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     }),
     pageInput: z.object({
       raffleId: raffleIdSchema,
-      limit: pageLimitSchema,
-      cursor: cursorSchema.optional(),
+      ...pageQuery,
     }),
     participantPage: z.object({
       participants: z.array(participant),

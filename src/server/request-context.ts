@@ -43,6 +43,7 @@ export function createRequestContext(
       idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
       secretKeys,
       audit,
+      answer: {},
       ...access.callerOf(req),
     });
 }

@@ -39,6 +39,8 @@ export function auditRouter() {
   return router({
     head: publicProcedure
       .meta({
+        refuses: [],
+        queued: false,
         openapi: {
           method: 'GET',
           path: '/audit/head',
