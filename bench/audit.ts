@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { exportLines, journalPayloads } from '../src/audit/export.js';
+import { exportLines, journalCommands } from '../src/audit/export.js';
 import { verifyLines } from '../src/audit/verify.js';
 import { Journal } from '../src/journal/journal.js';
 import { ledgerKind } from '../src/kinds/ledger/kind.js';
@@ -86,7 +86,7 @@ await replayed.abandon();
 const exportPath = join(dir, 'export.ndjson');
 started = performance.now();
 const out = createWriteStream(exportPath);
-for (const line of exportLines(journalPayloads(dir), registry, limits)) {
+for (const line of exportLines(journalCommands(dir), registry, limits)) {
   if (!out.write(`${line}\n`))
     await new Promise<void>((resolve) => out.once('drain', () => resolve()));
 }
@@ -100,8 +100,8 @@ if (!report.ok) throw new Error(`verification failed: ${report.reason}`);
 if (report.digest !== digest) throw new Error('the verifier does not reach the live digest');
 
 const result = {
-  commands: report.commands,
-  records: report.records,
+  commands: report.records,
+  draws: report.draws,
   exportBytes: statSync(exportPath).size,
   writeMs: Math.round(writeMs),
   replayMs: Math.round(replayMs),

@@ -8,6 +8,7 @@
  * parameters) never turns `"5"` into 5.
  */
 import { z } from 'zod';
+import { beaconInput, randomnessOutput } from './randomness-schemas.js';
 import {
   campaignPrizesMax,
   campaignQuotaMax,
@@ -160,7 +161,12 @@ export const campaignSchemas = {
     .meta({ id: 'Campaign' }),
   listInput: z.object(pageQuery),
   ref: z.object({ campaignId: campaignIdSchema }),
-  drawInput: z.object({ campaignId: campaignIdSchema, phone: phoneInput, requestId }),
+  drawInput: z.object({
+    campaignId: campaignIdSchema,
+    phone: phoneInput,
+    requestId,
+    beacon: beaconInput,
+  }),
   draw: z
     .object({
       drawId: ordinal.meta({ description: '1-based number of the draw in its campaign.' }),
@@ -174,6 +180,7 @@ export const campaignSchemas = {
         .object({ code: z.string().meta({ example: '7KQ2-M9XD-0RTB-4WFH' }) })
         .nullable()
         .meta({ description: 'The coupon won: shown here, to the drawer, and to operators only.' }),
+      randomness: randomnessOutput,
     })
     .meta({ id: 'CampaignDraw' }),
   phoneDrawsInput: z.object({ campaignId: campaignIdSchema, phone: phoneInput }),

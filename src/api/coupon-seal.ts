@@ -50,8 +50,16 @@ export function couponTagOf(keys: SecretKeys, campaignId: string, typed: string)
     .toString('base64url');
 }
 
-/** A fresh code, sealed, with its tag. */
-export function newSealedCoupon(keys: SecretKeys, campaignId: string): SealedCoupon {
+/**
+ * A fresh code, sealed, with its tag. The seal also holds the drawer's phone number when given:
+ * the campaign keeps only a pseudonym of the phone (`phone-pseudonym.ts`), and an operator who
+ * redeems the coupon is shown the number from the seal.
+ */
+export function newSealedCoupon(
+  keys: SecretKeys,
+  campaignId: string,
+  phone?: string,
+): SealedCoupon {
   const random = randomBytes(10);
   let offset = 0;
   const code = couponCodeFrom({ nextByte: () => random[offset++] as number });
@@ -60,15 +68,14 @@ export function newSealedCoupon(keys: SecretKeys, campaignId: string): SealedCou
   cipher.setAAD(Buffer.from(campaignId, 'utf8'));
   const sealed = Buffer.concat([
     nonce,
-    cipher.update(code, 'utf8'),
+    cipher.update(phone === undefined ? code : `${code}\n${phone}`, 'utf8'),
     cipher.final(),
     cipher.getAuthTag(),
   ]);
   return { tag: couponTagOf(keys, campaignId, code), seal: sealed.toString('base64url') };
 }
 
-/** The code inside a seal; throws when the seal was not made with this secret for this campaign. */
-export function openSeal(keys: SecretKeys, campaignId: string, seal: string): string {
+function openedSeal(keys: SecretKeys, campaignId: string, seal: string): string {
   const sealed = Buffer.from(seal, 'base64url');
   const nonce = sealed.subarray(0, nonceBytes);
   const body = sealed.subarray(nonceBytes, sealed.length - authTagBytes);
@@ -76,4 +83,18 @@ export function openSeal(keys: SecretKeys, campaignId: string, seal: string): st
   decipher.setAAD(Buffer.from(campaignId, 'utf8'));
   decipher.setAuthTag(sealed.subarray(sealed.length - authTagBytes));
   return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+}
+
+/** The code inside a seal; throws when the seal was not made with this secret for this campaign. */
+export function openSeal(keys: SecretKeys, campaignId: string, seal: string): string {
+  return openedSeal(keys, campaignId, seal).split('\n')[0] as string;
+}
+
+/** The drawer's phone number inside a seal, when the seal holds one (seals made since it does). */
+export function openSealedPhone(
+  keys: SecretKeys,
+  campaignId: string,
+  seal: string,
+): string | undefined {
+  return openedSeal(keys, campaignId, seal).split('\n')[1];
 }

@@ -56,6 +56,9 @@ export const trpcCodeByReason = {
   probabilities_exceed_one: 'BAD_REQUEST',
   coupon_not_found: 'NOT_FOUND',
   coupon_already_redeemed: 'CONFLICT',
+  invalid_audit_range: 'BAD_REQUEST',
+  audit_log_pruned: 'CONFLICT',
+  audit_log_unavailable: 'CONFLICT',
 } as const satisfies Record<Reason, TRPC_ERROR_CODE_KEY>;
 
 /** HTTP status of each tRPC code this service uses (the same table the adapters apply). */

@@ -19,6 +19,7 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
 import type { AnyRouter } from '@trpc/server';
+import { auditPageLimitDefault, auditPageLimitMax } from '../config/limits.js';
 import { httpStatusOf, trpcCodeByReason } from './errors.js';
 import { createdProcedurePaths } from './locations.js';
 import { operationFacts, reasonsOf, type OperationFacts } from './operation-reasons.js';
@@ -126,6 +127,8 @@ const tagDescriptions: Record<string, string> = {
     'Numbered tickets claimed one per client address; prizes drawn once sold out; tickets verified.',
   campaigns: 'Instant-win campaigns: one draw per phone per day, prizes with quotas, coupons.',
   system: 'Diagnostics.',
+  audit:
+    'The hash-chained audit log: its head, and the log itself as NDJSON for `npx raffle-verify`.',
 };
 
 /** Headers every answer carries, and the `Location` of a creation. */
@@ -255,7 +258,66 @@ export function createOpenApiDocument(router: AnyRouter, options: OpenApiOptions
       addRequestExamples(operation, options.defaultRaffleId ?? 'main');
     }
   }
+  const auditLog = auditLogOperation();
+  decorateOperation(auditLog, '/audit/log', auditLogFacts, false);
+  (document.paths ??= {})['/audit/log'] = { get: auditLog } as never;
   return document;
+}
+
+/** What `GET /audit/log` can be refused with: it reads no body and never waits on the queue. */
+const auditLogFacts: OperationFacts = {
+  refuses: ['invalid_audit_range', 'audit_log_pruned', 'audit_log_unavailable'],
+  readsBody: false,
+  operator: false,
+  queued: false,
+  keyed: false,
+};
+
+/**
+ * `GET /audit/log` streams NDJSON, which trpc-to-openapi cannot describe (it serves one JSON value
+ * per call), so the route is plain Express (`src/server/audit-log.ts`) and described by hand here;
+ * its refusals are added like every other operation's.
+ */
+function auditLogOperation(): Operation {
+  const wholeNumber = (description: string, maximum?: number) => ({
+    schema: { type: 'integer', minimum: 1, ...(maximum === undefined ? {} : { maximum }) },
+    description,
+  });
+  return {
+    operationId: 'audit-log',
+    tags: ['audit'],
+    summary: 'Audit log (NDJSON)',
+    description: [
+      'The command log as newline-delimited JSON, replayed from the first command: a header line `{"audit":2,"genesis","from"}`,',
+      'one line per command `{"seq","prev","hash","entry":{seq, atMs, seed?, command, outcome?}}` (`hash` = SHA-256 of `prev` and the canonical JSON of `entry`),',
+      'and a trailer `{"end":true,"seq","head","digest","more"}`. When `more` is true, the next page starts at `seq + 1`.',
+      'Check it offline with `npx raffle-verify export.ndjson`, or `npx raffle-verify --fetch <service URL>` to read every page.',
+      'Commands hold no secret: idempotency keys as digests, client addresses and phone numbers as keyed pseudonyms, codes only as keyed hashes or sealed.',
+    ].join(' '),
+    parameters: [
+      {
+        name: 'from',
+        in: 'query',
+        required: false,
+        ...wholeNumber('First command of the page (default 1).'),
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        ...wholeNumber(
+          `Most commands in the page (default ${auditPageLimitDefault}).`,
+          auditPageLimitMax,
+        ),
+      },
+    ],
+    responses: {
+      '200': {
+        description: 'The page, streamed.',
+        content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+      },
+    },
+  } as unknown as Operation;
 }
 
 /** Example values for the path parameters, the idempotency key and the body of an operation. */

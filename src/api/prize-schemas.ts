@@ -8,6 +8,7 @@
  * strict JSON numbers; the page size, a query parameter, is coerced as intended.
  */
 import { z } from 'zod';
+import { beaconInput, randomnessOutput } from './randomness-schemas.js';
 import {
   prizeNameLengthMax,
   prizeNameLengthMin,
@@ -125,8 +126,18 @@ export function createPrizeSchemas() {
       })
       .meta({ id: 'PrizeClaim' }),
     drawOutput: z
-      .object({ raffleId: raffleIdSchema, winners: z.array(winner), drawnAt: isoTime() })
+      .object({
+        raffleId: raffleIdSchema,
+        winners: z.array(winner),
+        drawnAt: isoTime(),
+        randomness: randomnessOutput,
+      })
       .meta({ id: 'PrizeDraw' }),
+    drawInput: z.object({
+      id: raffleIdSchema,
+      requestId: idempotencyKeySchema.optional(),
+      beacon: beaconInput,
+    }),
     verifyInput: z
       .object({
         id: raffleIdSchema,

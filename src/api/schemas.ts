@@ -7,6 +7,7 @@
  * the inferred types do not depend on those values, so the client's types stay the same.
  */
 import { z } from 'zod';
+import { beaconInput, randomnessOutput } from './randomness-schemas.js';
 import { reasons } from '../domain/reasons.js';
 import { hasInvisibleCharacters } from './identity-text.js';
 import {
@@ -236,6 +237,7 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
         description: 'Index of the drawn ticket in [0, totalTicketsBefore).',
       }),
       at: isoTime,
+      randomness: randomnessOutput,
     })
     .meta({ id: 'Draw' });
 
@@ -257,7 +259,11 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
       requestId: idempotencyKeySchema.optional(),
     }),
     raffleRef: z.object({ raffleId: raffleIdSchema }),
-    drawInput: z.object({ raffleId: raffleIdSchema, requestId: idempotencyKeySchema.optional() }),
+    drawInput: z.object({
+      raffleId: raffleIdSchema,
+      requestId: idempotencyKeySchema.optional(),
+      beacon: beaconInput,
+    }),
     rafflePageInput: z.object(pageQuery),
     listRafflesOutput: z
       .object({ raffles: z.array(raffle), nextCursor: z.string().nullable() })

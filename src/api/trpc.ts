@@ -83,6 +83,15 @@ export interface Context {
    * the HTTP layer (`responseMeta`): the `Location` of a creation. Absent for internal calls.
    */
   answer?: AnswerFacts | undefined;
+  /** The audit chain's head and the state digest (`routers/audit.ts`). */
+  audit?: { head(): AuditHeadAnswer } | undefined;
+}
+
+/** What `audit.head` answers. */
+export interface AuditHeadAnswer {
+  seq: number;
+  head: string;
+  stateDigest: { seq: number; head: string; sha256: string };
 }
 
 export interface AnswerFacts {

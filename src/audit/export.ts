@@ -1,87 +1,146 @@
 /**
- * The audit export: the command log as NDJSON, each record with the hash of the one before it,
- * the answers of the commands that took random bytes, and a trailer with the head hash and the
- * state digest the log leads to.
+ * The audit export: the command log as NDJSON, one line per command with the audit chain's
+ * hashes (`src/engine/audit-chain.ts`), between a header and a trailer.
  *
- *     {"audit":1,"genesis":"<hex>"}                                          header
- *     {"prev":"<hex>","hash":"<hex>","record":{…},"outcomes":[{seq, ok, value|reason}]}   one per record
- *     {"end":true,"records":n,"seq":s,"head":"<hex>","digest":"<hex>"}      trailer
+ *     {"audit":2,"genesis":"<hex>","from":f}                                   header
+ *     {"seq":n,"prev":"<hex>","hash":"<hex>","entry":{seq, atMs, seed?, command, outcome?}}
+ *     {"end":true,"seq":s,"head":"<hex>","digest":"<hex>","more":bool}         trailer
  *
- * `record` is the log record's payload exactly as the log wrote it (see `chain.ts`). The answers
- * come from replaying the log with the service's own state machine, shown through each command's
- * `publicOutcome`, so the export holds nothing the log does not: no verification code, coupon
- * code or idempotency key, only digests, sealed values and pseudonyms the commands carry.
+ * The lines are made by replaying the log from its first command with the service's own state
+ * machine: answers are recomputed, never stored, so a page costs the replay up to its last line.
+ * The trailer gives the head hash and state digest after the page's last command, and `more`
+ * says whether the log goes on. Nothing is shown that the log does not hold, and the log holds no
+ * secret: commands carry only digests, keyed pseudonyms, keyed hashes and sealed values made at
+ * the edge, and answers pass through each command's `publicOutcome`.
  */
 import { readFileSync } from 'node:fs';
-import type { Outcome } from '../engine/commands.js';
+import { participantsPerRaffleMaxDefault, rafflesMaxDefault } from '../config/limits.js';
+import { genesisHash } from '../engine/audit-chain.js';
+import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
 import { decodeBatch } from '../journal/codec.js';
 import { listSegments } from '../journal/files.js';
 import { scanRecords } from '../journal/framing.js';
-import { chainHash, genesisHash } from './chain.js';
 
-export const auditFormat = 1;
+export const auditFormat = 2;
 
-/** One answer in an export: a success's public value, or a refusal's reason. */
-export type ExportedOutcome =
-  { seq: number; ok: true; value: unknown } | { seq: number; ok: false; reason: string };
+/**
+ * The limits an export's replay (and the verifier's) starts from. The service journals its own
+ * limits in a `configure` command before anything else, so these matter only for a log without
+ * one; the exporter and the verifier must simply agree on them.
+ */
+export const auditInitialLimits: StateMachineLimits = {
+  rafflesMax: rafflesMaxDefault,
+  participantsPerRaffleMax: participantsPerRaffleMaxDefault,
+};
 
-/** The payloads of every record of a data directory's journal, oldest first (a torn tail is left out). */
-export function* journalPayloads(dataDir: string): Generator<Buffer> {
+/** The log no longer starts at its first command: pruned behind a snapshot. */
+export class AuditLogPrunedError extends Error {
+  constructor(readonly firstSeq: number) {
+    super(`the log kept starts at command ${firstSeq}, not at the first command`);
+    this.name = 'AuditLogPrunedError';
+  }
+}
+
+/** The stamped commands of a data directory's journal, oldest first (a torn tail is left out). */
+export function* journalCommands(dataDir: string): Generator<StampedCommand> {
+  let last = 0;
   for (const segment of listSegments(dataDir)) {
     const scan = scanRecords(readFileSync(segment.path));
-    yield* scan.payloads;
+    for (const payload of scan.payloads) {
+      for (const stamped of decodeBatch(payload)) {
+        // A batch retried after a failed write may appear twice; the first copy counts.
+        if (stamped.seq <= last) continue;
+        if (stamped.seq !== last + 1) {
+          if (last === 0) throw new AuditLogPrunedError(stamped.seq);
+          throw new Error(`${segment.path}: command ${stamped.seq} follows ${last}`);
+        }
+        last = stamped.seq;
+        yield stamped;
+      }
+    }
     if (scan.problem !== undefined && !scan.problem.torn) {
       throw new Error(`${segment.path} at byte ${scan.problem.offset}: ${scan.problem.detail}`);
     }
   }
 }
 
-/** What an export shows of an answer. */
-export function exportedOutcome(
-  machine: StateMachine,
-  seq: number,
-  command: { kind: string; type: string },
-  outcome: Outcome<unknown>,
-): ExportedOutcome {
-  if (!outcome.ok) return { seq, ok: false, reason: outcome.reason };
-  const spec = machine.registry.get(command.kind)?.commands[command.type];
-  const value =
-    spec?.publicOutcome === undefined ? outcome.value : spec.publicOutcome(outcome.value);
-  return { seq, ok: true, value };
+export interface ExportRange {
+  /** First command shown (1: the whole log). */
+  from?: number;
+  /** Most commands shown. */
+  limit?: number;
 }
 
-/** Replays `payloads` from the first command and yields the export's lines, without newlines. */
+/** What `AuditPage.push` gives: a line to send, nothing (before the range), or the page's end. */
+export type PageStep = { line: string } | { line?: undefined; done: boolean };
+
+/**
+ * One page of an export, fed the log's commands from the first: `push` replays each and gives
+ * the line of a command inside the range, `done` once a command past the page arrives (the log
+ * goes on), and `trailer` closes the page.
+ */
+export class AuditPage {
+  private readonly machine: StateMachine;
+  private readonly from: number;
+  private readonly limit: number;
+  private records = 0;
+  private more = false;
+
+  constructor(registry: KindRegistry, limits: StateMachineLimits, range: ExportRange = {}) {
+    this.machine = new StateMachine(registry, limits);
+    this.from = range.from ?? 1;
+    this.limit = range.limit ?? Number.POSITIVE_INFINITY;
+  }
+
+  header(): string {
+    return JSON.stringify({ audit: auditFormat, genesis: genesisHash, from: this.from });
+  }
+
+  push(stamped: StampedCommand): PageStep {
+    const { machine } = this;
+    if (machine.appliedSeq === 0 && stamped.seq !== 1) throw new AuditLogPrunedError(stamped.seq);
+    if (this.records >= this.limit) {
+      this.more = true;
+      return { done: true };
+    }
+    const prev = machine.auditHead.head;
+    machine.apply(stamped);
+    if (stamped.seq < this.from) return { done: false };
+    this.records += 1;
+    // The entry exactly as the chain hashed it.
+    const entry = machine.lastAuditEntry;
+    return {
+      line: `{"seq":${stamped.seq},"prev":"${prev}","hash":"${machine.auditHead.head}","entry":${entry}}`,
+    };
+  }
+
+  trailer(): string {
+    const { machine } = this;
+    return JSON.stringify({
+      end: true,
+      seq: machine.appliedSeq,
+      head: machine.auditHead.head,
+      digest: machine.digest(),
+      more: this.more,
+    });
+  }
+}
+
+/** The lines of one page (without newlines), from `commands` starting at command 1. */
 export function* exportLines(
-  payloads: Iterable<Buffer>,
+  commands: Iterable<StampedCommand>,
   registry: KindRegistry,
   limits: StateMachineLimits,
+  range: ExportRange = {},
 ): Generator<string> {
-  const machine = new StateMachine(registry, limits);
-  let hash = genesisHash;
-  let records = 0;
-  yield JSON.stringify({ audit: auditFormat, genesis: genesisHash.toString('hex') });
-  for (const payload of payloads) {
-    const previous = hash;
-    hash = chainHash(previous, payload);
-    const outcomes: ExportedOutcome[] = [];
-    for (const stamped of decodeBatch(payload)) {
-      if (stamped.seq <= machine.appliedSeq) continue;
-      const outcome = machine.apply(stamped);
-      if (stamped.seed !== undefined) {
-        outcomes.push(exportedOutcome(machine, stamped.seq, stamped.command, outcome));
-      }
-    }
-    records += 1;
-    // The payload is JSON text already: it goes into the line as it is.
-    yield `{"prev":"${previous.toString('hex')}","hash":"${hash.toString('hex')}","record":${payload.toString('utf8')},"outcomes":${JSON.stringify(outcomes)}}`;
+  const page = new AuditPage(registry, limits, range);
+  yield page.header();
+  for (const stamped of commands) {
+    const step = page.push(stamped);
+    if (step.line !== undefined) yield step.line;
+    else if (step.done) break;
   }
-  yield JSON.stringify({
-    end: true,
-    records,
-    seq: machine.appliedSeq,
-    head: hash.toString('hex'),
-    digest: machine.digest(),
-  });
+  yield page.trailer();
 }

@@ -288,6 +288,17 @@ export const couponCodeInputLengthMax = 64;
 /** Random bits of a coupon code: 16 characters of Crockford base32. */
 export const couponCodeBits = 80;
 
+/**
+ * Most commands one `GET /api/audit/log` page holds. A page replays the log from the first
+ * command (answers are recomputed, never stored), so a page costs the replay up to its end; a
+ * client reads a long log page after page (`raffle-verify --fetch` does).
+ */
+export const auditPageLimitMax = 100_000;
+export const auditPageLimitDefault = 10_000;
+
+/** Longest public beacon value a draw may mix in (a drand round and signature fit many times). */
+export const beaconLengthMax = 512;
+
 /** Throws when two limits contradict each other; called once at start-up and in tests. */
 export function assertLimitsConsistent(limits: {
   countMax: number;

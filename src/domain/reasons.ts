@@ -68,6 +68,12 @@ export const reasonCatalogue = {
   probabilities_exceed_one: 'The prize probabilities add up to more than 1.',
   coupon_not_found: 'The campaign has no coupon with this code.',
   coupon_already_redeemed: 'The coupon was redeemed already; a coupon is redeemed once.',
+  invalid_audit_range:
+    'The audit log page is out of range: `from` is a command number from 1, `limit` a whole number up to the page bound.',
+  audit_log_pruned:
+    'The command log no longer starts at its first command (pruned behind a snapshot), so no whole audit export can be made.',
+  audit_log_unavailable:
+    'The service keeps no command log (`DURABILITY=none`), so there is no audit log to export.',
 } as const satisfies Record<string, string>;
 
 export type Reason = keyof typeof reasonCatalogue;

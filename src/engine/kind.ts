@@ -12,6 +12,18 @@
  * engine could switch over; the typed `submit(spec, fields)` below gives callers their types back.
  */
 import type { Outcome, StateLimits } from './commands.js';
+import type { DrawRandomness } from './seed-chain.js';
+
+export type { DrawRandomness };
+
+/** A draw's answer with where its random bytes came from (`stamp.randomness`), when it succeeded. */
+export function withRandomness<V extends object>(
+  outcome: Outcome<V>,
+  stamp: Stamp,
+): Outcome<V & { randomness?: DrawRandomness | undefined }> {
+  if (!outcome.ok || stamp.randomness === undefined) return outcome;
+  return { ok: true, value: { ...outcome.value, randomness: stamp.randomness } };
+}
 
 /** What `apply` may know beyond the state and the command: all of it stamped by the queue. */
 export interface Stamp {
@@ -21,6 +33,8 @@ export interface Stamp {
   atMs: number;
   /** Random bytes, present exactly when the command's spec says `needsSeed`. */
   seed: Uint8Array | undefined;
+  /** Where the random bytes came from (link, chain, beacon), beside `seed`; draws answer it. */
+  randomness?: DrawRandomness | undefined;
   /** The limits in force (state, changed only by the engine's journaled `configure`). */
   limits: StateLimits;
 }

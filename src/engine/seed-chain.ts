@@ -117,6 +117,19 @@ export function seedProblem(commitment: SeedCommitment, seed: Uint8Array): strin
   return undefined;
 }
 
+/**
+ * What a command that took random bytes used, so its answer can say it and a player can find it
+ * in the audit log: its command number, the revealed link (hex), the chain it belongs to (the
+ * anchor published in the log and the link's position, from 1) and the beacon mixed in, if any.
+ * The random bytes themselves are SHA-256(link ‖ beacon), or the link alone without a beacon.
+ */
+export interface DrawRandomness {
+  seq: number;
+  link: string;
+  chain?: { anchor: string; index: number } | undefined;
+  beacon?: string | undefined;
+}
+
 /** The random bytes a command gets: the link, mixed with a public beacon value when one is given. */
 export function effectiveSeed(link: Uint8Array, beacon: string | undefined): Uint8Array {
   return beacon === undefined ? link : new Uint8Array(sha256(link, Buffer.from(beacon, 'utf8')));

@@ -20,7 +20,13 @@ import { refuse } from '../domain/reasons.js';
 import { ok } from './commands.js';
 import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
 import { IdempotencyStore, markReplayed, recordOf, type IdempotencyRecord } from './idempotency.js';
-import { effectiveSeed, seedProblem, type SeedCommitment } from './seed-chain.js';
+import {
+  effectiveSeed,
+  seedProblem,
+  type DrawRandomness,
+  type SeedCommitment,
+} from './seed-chain.js';
+import { auditEntryOf, canonicalJson, chainHashOfText, genesisHash } from './audit-chain.js';
 import {
   engineKindName,
   type AnyCommandSpec,
@@ -50,6 +56,8 @@ export interface StateImage {
   limits: StateLimits;
   /** The seed chain in use, when one was committed. */
   seeds?: SeedCommitment | undefined;
+  /** The audit chain's head hash after command `seq` (absent in snapshots written before it). */
+  head?: string | undefined;
   sections: Iterable<SectionImage>;
   idempotency: Iterable<[string, IdempotencyRecord]>;
 }
@@ -135,6 +143,10 @@ export class StateMachine {
   private currentLimits: StateLimits;
   /** The seed chain in use, once one was committed (before that, seeds are taken as they come). */
   private seeds: SeedCommitment | undefined;
+  /** The audit chain's head after the last applied command (`audit-chain.ts`). */
+  private head = genesisHash;
+  /** The canonical text of the last entry hashed, so an export need not encode it again. */
+  private lastEntryText = '';
 
   constructor(
     readonly registry: KindRegistry,
@@ -195,7 +207,40 @@ export class StateMachine {
     return this.requireSpec(command).needsSeed;
   }
 
+  /** Sequence number and audit chain head of the state, as a snapshot records them. */
+  get auditHead(): { seq: number; head: string } {
+    return { seq: this.lastSeq, head: this.head };
+  }
+
+  /** The canonical text of the last applied command's audit entry (`audit-chain.ts`). */
+  get lastAuditEntry(): string {
+    return this.lastEntryText;
+  }
+
+  /**
+   * What the audit chain and an export show of an answer of a command that took random bytes:
+   * a success through the spec's `publicOutcome` (secrets removed), a refusal by its reason.
+   */
+  publicOutcome(command: Mutation, outcome: Outcome<unknown>): unknown {
+    if (!outcome.ok) return { ok: false, reason: outcome.reason };
+    const spec = this.specOf(command);
+    const value =
+      spec?.publicOutcome === undefined ? outcome.value : spec.publicOutcome(outcome.value);
+    return { ok: true, value };
+  }
+
   apply(stamped: StampedCommand): Outcome<unknown> {
+    const outcome = this.applyUnchained(stamped);
+    // The chain moves on in the one place every command passes, in log order: the journal's
+    // recovery, a replica of the shared log and an auditor's replay all reach the same head.
+    const shown =
+      stamped.seed === undefined ? undefined : this.publicOutcome(stamped.command, outcome);
+    this.lastEntryText = canonicalJson(auditEntryOf(stamped, shown));
+    this.head = chainHashOfText(this.head, this.lastEntryText);
+    return outcome;
+  }
+
+  private applyUnchained(stamped: StampedCommand): Outcome<unknown> {
     assert(stamped.seq === this.lastSeq + 1, `seq ${stamped.seq} follows ${this.lastSeq}`);
     this.lastSeq = stamped.seq;
     const { command } = stamped;
@@ -207,7 +252,7 @@ export class StateMachine {
     );
     // The link is revealed whether the command is applied or answered from an idempotency record:
     // the chain moves on with every seed the log holds.
-    const seed = stamped.seed === undefined ? undefined : this.revealSeed(stamped.seed, command);
+    const seed = stamped.seed === undefined ? undefined : this.revealSeed(stamped, command);
     if (key === undefined) return this.applySpec(spec, stamped, seed);
     const fingerprint = fingerprintOf(command.type, spec.content(command));
     const found = this.idempotency.lookup(
@@ -278,14 +323,15 @@ export class StateMachine {
   private applySpec(
     spec: AnyCommandSpec<unknown>,
     stamped: StampedCommand,
-    seed: Uint8Array | undefined,
+    seed: { bytes: Uint8Array; randomness: DrawRandomness } | undefined,
   ): Outcome<unknown> {
     const { command } = stamped;
     const state = command.kind === engineKindName ? this : this.states.get(command.kind);
     return spec.apply(state, command, {
       seq: stamped.seq,
       atMs: stamped.atMs,
-      seed,
+      seed: seed?.bytes,
+      randomness: seed?.randomness,
       limits: this.currentLimits,
     });
   }
@@ -294,15 +340,26 @@ export class StateMachine {
    * Checks a stamped seed against the committed chain and moves the chain on; the command gets
    * the link mixed with its public beacon value, if it names one.
    */
-  private revealSeed(link: Uint8Array, command: Mutation): Uint8Array {
+  private revealSeed(
+    stamped: StampedCommand,
+    command: Mutation,
+  ): { bytes: Uint8Array; randomness: DrawRandomness } {
+    const link = stamped.seed as Uint8Array;
+    const beacon = typeof command.beacon === 'string' ? command.beacon : undefined;
+    const randomness: DrawRandomness = {
+      seq: stamped.seq,
+      link: Buffer.from(link).toString('hex'),
+    };
     const seeds = this.seeds;
     if (seeds !== undefined) {
       const problem = seedProblem(seeds, link);
       assert(problem === undefined, problem ?? '');
       seeds.used += 1;
-      seeds.last = Buffer.from(link).toString('hex');
+      seeds.last = randomness.link;
+      randomness.chain = { anchor: seeds.anchor, index: seeds.used };
     }
-    return effectiveSeed(link, typeof command.beacon === 'string' ? command.beacon : undefined);
+    if (beacon !== undefined) randomness.beacon = beacon;
+    return { bytes: effectiveSeed(link, beacon), randomness };
   }
 
   /** Applies `commitSeeds`; reached only through `apply`. */
@@ -376,6 +433,7 @@ export class StateMachine {
       seq: this.lastSeq,
       limits: this.limits,
       seeds: this.seedCommitment,
+      head: this.head,
       sections: (function* () {
         for (const kind of registry.kinds) {
           yield {
@@ -394,6 +452,10 @@ export class StateMachine {
     const machine = new StateMachine(registry, image.limits);
     machine.lastSeq = image.seq;
     machine.seeds = image.seeds === undefined ? undefined : { ...image.seeds };
+    // A snapshot from before the chain existed cannot say where the chain stood: the chain then
+    // starts again from genesis at that snapshot (an export from the first command is still whole
+    // when the journal kept every segment).
+    machine.head = image.head ?? genesisHash;
     const seen = new Set<string>();
     for (const section of image.sections) {
       const kind: RaffleKind | undefined = registry.get(section.kind);

@@ -40,6 +40,11 @@ export interface JournalOptions extends RecoveryOptions {
   snapshotEveryBytes: number;
   /** Where the files live: the disk, or a simulated one in tests. @default nodeFileSystem */
   fileSystem?: JournalFileSystem | undefined;
+  /**
+   * Keep every segment after a snapshot (only older snapshots are removed), so the audit export
+   * can replay the log from its first command. @default false
+   */
+  keepSegments?: boolean | undefined;
 }
 
 export interface JournalStats {
@@ -77,7 +82,13 @@ export class Journal implements CommandLog {
       snapshots: 0,
       lastSnapshotSeq: recovery.snapshotSeq,
     };
-    this.snapshots = new SnapshotWriter(fs, options.dataDir, options.logger, this.stats);
+    this.snapshots = new SnapshotWriter(
+      fs,
+      options.dataDir,
+      options.logger,
+      this.stats,
+      options.keepSegments ?? false,
+    );
   }
 
   /**

@@ -38,6 +38,7 @@ export class SnapshotWriter {
     private readonly dataDir: string,
     private readonly logger: Logger,
     private readonly stats: SnapshotStats,
+    private readonly keepSegments = false,
   ) {}
 
   /** Serialises `image` into a temporary file; undefined (logged) when that failed. */
@@ -110,14 +111,17 @@ export class SnapshotWriter {
     );
   }
 
-  /** Keeps the two newest snapshots and every segment holding a command after the older one. */
+  /**
+   * Keeps the two newest snapshots and every segment holding a command after the older one (or
+   * every segment, when they are kept for the audit export).
+   */
   private async prune(): Promise<void> {
     const { fs, dataDir } = this;
     const snapshots = listSnapshots(dataDir, fs);
     if (snapshots.length < 2) return;
     const kept = snapshots[snapshots.length - 2] as NumberedFile;
     const doomed: string[] = snapshots.slice(0, -2).map((snapshot) => snapshot.path);
-    const segments = listSegments(dataDir, fs);
+    const segments = this.keepSegments ? [] : listSegments(dataDir, fs);
     segments.forEach((segment, i) => {
       const next = segments[i + 1];
       if (next !== undefined && next.seq - 1 <= kept.seq) doomed.push(segment.path);

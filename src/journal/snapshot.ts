@@ -4,7 +4,7 @@
  *
  * Format 3 (written): every record's payload is a JSON array `[tag, body]`:
  *
- *     ['header',  {format, version, seq, limits, seeds?}]
+ *     ['header',  {format, version, seq, limits, seeds?, head?}]   (head: the audit chain's head hash at seq)
  *     ['section', {kind, version}]        then that kind's own records, packed as
  *     ['records', [record, ...]]          (up to `snapshotRecordFillBytes` a record)
  *     ['idempotency', [[key, kind, fingerprint, atMs, seq, answerBytes, answer | null], ...]]
@@ -55,6 +55,7 @@ type Tagged =
         seq: number;
         limits: StateLimits;
         seeds?: SeedCommitment | undefined;
+        head?: string | undefined;
       },
     ]
   | ['section', { kind: string; version: number }]
@@ -76,7 +77,14 @@ export function* encodeSnapshot(
   const tagged = (record: Tagged): Buffer => frame(Buffer.from(JSON.stringify(record)));
   yield tagged([
     'header',
-    { format, version, seq: image.seq, limits: image.limits, seeds: image.seeds },
+    {
+      format,
+      version,
+      seq: image.seq,
+      limits: image.limits,
+      seeds: image.seeds,
+      head: image.head,
+    },
   ]);
   for (const section of image.sections) {
     yield tagged(['section', { kind: section.kind, version: section.version }]);
@@ -230,6 +238,7 @@ export function decodeSnapshot(source: ByteSource): StateImage {
     seq: header[1].seq,
     limits: header[1].limits,
     seeds: header[1].seeds,
+    head: typeof header[1].head === 'string' ? header[1].head : undefined,
     sections: sections(),
     idempotency: idempotency(),
   };

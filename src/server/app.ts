@@ -28,6 +28,8 @@ import { declaredReasons, noteUndeclaredRefusal } from '../api/operation-reasons
 import { createAppRouter } from '../api/routers/_app.js';
 import type { SecretKeys } from '../api/secret-keys.js';
 import type { Context } from '../api/trpc.js';
+import { auditInitialLimits } from '../audit/export.js';
+import { auditLogHandler, type AuditSource } from './audit-log.js';
 import { Drain } from './drain.js';
 import type { Config } from './env.js';
 import { applyCors } from './cors.js';
@@ -54,6 +56,8 @@ export interface AppDependencies {
   drain?: Drain | undefined;
   /** Keys from the server secret; a random secret for this process when absent. */
   secretKeys?: SecretKeys | undefined;
+  /** Where `GET /api/audit/log` reads the command log; absent without a log (`DURABILITY=none`). */
+  auditSource?: AuditSource | undefined;
 }
 
 const retryableReasons: ReadonlySet<Reason> = new Set([
@@ -130,6 +134,7 @@ export function createApp({
   logger,
   drain = new Drain(),
   secretKeys = HkdfSecretKeys.random(),
+  auditSource,
 }: AppDependencies): express.Express {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
@@ -169,7 +174,13 @@ export function createApp({
 
   const app = express();
   // Sets `trust proxy` on the app and puts the client address and operator status in the context.
-  const requestContext = createRequestContext(app, { engine, config, secretKeys });
+  const audit = {
+    head: () => {
+      const { seq, head } = engine.stateMachine.auditHead;
+      return { seq, head, stateDigest: digest.current() };
+    },
+  };
+  const requestContext = createRequestContext(app, { engine, config, secretKeys, audit });
   const contextFor =
     (transport: Context['transport']) =>
     ({ req, res }: { req: express.Request; res: express.Response }): Context => {
@@ -255,6 +266,16 @@ export function createApp({
     }),
   );
 
+  app
+    .route('/api/audit/log')
+    .get(
+      auditLogHandler({
+        source: auditSource,
+        registry: engine.stateMachine.registry,
+        limits: auditInitialLimits,
+      }),
+    )
+    .all(getOnly);
   app.use(
     '/trpc',
     headAsGet,

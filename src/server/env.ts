@@ -166,6 +166,7 @@ export const envSchema = z.object({
     idempotencyAnswerBytesMaxDefault,
   ),
   LOG_REQUESTS: booleanFlag.default(false),
+  AUDIT_KEEP_JOURNAL: booleanFlag.default(true),
   MANAGER_IPS: managerIpsSchema,
   MANAGER_TOKEN: managerTokenSchema,
   TRUST_PROXY: trustProxySchema,
@@ -208,6 +209,12 @@ export interface Config {
   idempotencyTtlMs: number;
   idempotencyBytesMax: number;
   idempotencyAnswerBytesMax: number;
+  /**
+   * Keep every journal segment after a snapshot (`AUDIT_KEEP_JOURNAL`), so `GET /api/audit/log`
+   * can replay from the first command; off, segments behind the older kept snapshot are deleted
+   * and the export answers 409 `audit_log_pruned` once that happened.
+   */
+  auditKeepJournal: boolean;
   /** One access-log line per request (pino-http); off by default, it costs about a third of the throughput. */
   logRequests: boolean;
   /** Addresses and CIDRs whose clients are operators (`MANAGER_IPS`), in canonical form. */
@@ -265,6 +272,7 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     idempotencyBytesMax: e.IDEMPOTENCY_BYTES_MAX,
     idempotencyAnswerBytesMax: e.IDEMPOTENCY_ANSWER_BYTES_MAX,
     logRequests: e.LOG_REQUESTS,
+    auditKeepJournal: e.AUDIT_KEEP_JOURNAL,
     managerIps: e.MANAGER_IPS,
     corsOrigins: e.CORS_ORIGINS,
     managerToken: e.MANAGER_TOKEN,

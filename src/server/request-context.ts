@@ -22,11 +22,13 @@ export function createRequestContext(
     engine,
     config,
     secretKeys,
+    audit,
   }: {
     engine: CommandSubmitter;
     config: Pick<Config, 'exposeInternalErrors' | 'managerIps' | 'managerToken' | 'trustProxy'>;
     /** Keys from the server secret (`src/server/server-secret.ts`). */
     secretKeys?: SecretKeys | undefined;
+    audit?: Context['audit'];
   },
 ): ContextFor {
   // A copy, so that nothing express or proxy-addr does to the list reaches the configuration.
@@ -40,6 +42,7 @@ export function createRequestContext(
       exposeInternalErrors: config.exposeInternalErrors,
       idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
       secretKeys,
+      audit,
       answer: {},
       ...access.callerOf(req),
     });

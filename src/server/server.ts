@@ -22,6 +22,7 @@ import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { openReplicatedLog, type ReplicatedLog } from '../replication/replicated-log.js';
 import { createApp } from './app.js';
+import { journalAuditSource, sharedLogAuditSource } from './audit-log.js';
 import { Drain } from './drain.js';
 import { seedSourceFor } from './seed-chains.js';
 import type { Config } from './env.js';
@@ -88,6 +89,7 @@ export async function startServer(
           initialLimits: limits,
           registry,
           fileSystem: options.fileSystem,
+          keepSegments: config.auditKeepJournal,
         })
       : undefined;
   // The key file lives beside the journal, so without one the secret stays in memory. Read before
@@ -135,6 +137,12 @@ export async function startServer(
     logger,
     drain,
     secretKeys: secret.keys,
+    auditSource:
+      replicated !== undefined
+        ? sharedLogAuditSource(replicated.log)
+        : journal !== undefined
+          ? journalAuditSource(config.dataDir)
+          : undefined,
   });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;

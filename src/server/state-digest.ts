@@ -15,6 +15,8 @@ export interface StateDigest {
   /** Sequence number of the state the digest is of. */
   seq: number;
   sha256: string;
+  /** The audit chain's head hash at that sequence number. */
+  head: string;
 }
 
 export class StateDigestCache {
@@ -35,11 +37,11 @@ export class StateDigestCache {
       this.cached === undefined ||
       (this.cached.seq !== machine.appliedSeq && now - this.computedAt >= waitMs)
     ) {
-      const seq = machine.appliedSeq;
+      const { seq, head } = machine.auditHead;
       const sha256 = machine.digest();
       this.computedAt = performance.now();
       this.costMs = this.computedAt - now;
-      this.cached = { seq, sha256 };
+      this.cached = { seq, sha256, head };
     }
     return this.cached;
   }

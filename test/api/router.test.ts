@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { asListed } from '../support/randomness.js';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ReasonedCause } from '../../src/api/errors.js';
 import { createAppRouter } from '../../src/api/routers/_app.js';
@@ -94,7 +95,8 @@ describe('router through createCaller', () => {
     });
     expect(new Date(draw.at).toISOString()).toBe(draw.at);
     const history = await c.draws.list({ raffleId: 'solo', limit: 10 });
-    expect(history).toEqual({ draws: [draw], nextCursor: null });
+    expect(draw.randomness).toMatchObject({ seq: expect.any(Number), link: expect.any(String) });
+    expect(history).toEqual({ draws: [asListed(draw)], nextCursor: null });
     expect(await reasonOfCall(c.draws.create({ raffleId: 'solo' }))).toBe('raffle_empty');
   });
 

@@ -2,6 +2,7 @@
  * The typed client against the real service: every resource through `createRaffleClient`, the
  * reason codes of refused calls, request batching, and the published input and output types.
  */
+import { asListed } from '../support/randomness.js';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRaffleClient,
@@ -112,7 +113,8 @@ describe('typed client against the real service', () => {
     expect(draw.ticketsLeft).toBe(heldBefore - 1);
 
     const history = await running.client.draws.list.query({ raffleId });
-    expect(history).toEqual({ draws: [draw], nextCursor: null });
+    expect(draw.randomness?.seq).toBeGreaterThan(0);
+    expect(history).toEqual({ draws: [asListed(draw)], nextCursor: null });
 
     const after = await running.client.raffles.get.query({ raffleId });
     expect(after).toMatchObject({

@@ -44,7 +44,17 @@ const notProvoked = new Set<string>([
   'route_not_found',
   'method_not_supported',
   'internal_error',
+  // Needs a journal pruned behind a snapshot (test/audit/shared-log-source.test.ts).
+  'audit_log_pruned',
 ]);
+/**
+ * Pairs no request can provoke: the audit head takes no input, and the audit log checks its own
+ * query (answering `invalid_audit_range`, test/e2e/audit.test.ts), so neither answers
+ * `invalid_input` though every operation documents it.
+ */
+const pairsNotProvoked = new Set<string>(['audit-head invalid_input', 'audit-log invalid_input']);
+/** Operations whose success is not JSON: the audit log streams NDJSON (test/e2e/audit.test.ts). */
+const notJsonOnSuccess = new Set<string>(['audit-log']);
 
 interface Seen {
   method: string;
@@ -150,7 +160,14 @@ describe('generated clients', () => {
         .map((reason) => `${operation.operationId} ${reason}`),
     );
     expect(operations.length).toBeGreaterThanOrEqual(25);
-    expect([...succeeded].sort()).toEqual(operations.map((o) => o.operationId).sort());
-    expect(documented.filter((pair) => !observed.has(pair))).toEqual([]);
+    expect([...succeeded].sort()).toEqual(
+      operations
+        .map((o) => o.operationId)
+        .filter((id) => !notJsonOnSuccess.has(id))
+        .sort(),
+    );
+    expect(documented.filter((pair) => !observed.has(pair) && !pairsNotProvoked.has(pair))).toEqual(
+      [],
+    );
   }, 60_000);
 });

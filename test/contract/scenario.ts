@@ -345,6 +345,16 @@ export async function runScenario(baseUrl: string, observe: Middleware, limits: 
     'invalid_input',
   );
 
+  // The audit head; the audit log's refusals (its 200 is NDJSON, walked in test/e2e/audit.test.ts,
+  // and this service keeps no log).
+  expectStatus(await api.GET('/audit/head', {}), 200);
+  expectStatus(
+    await api.GET('/audit/log', { params: { query: { from: 0 } } }),
+    400,
+    'invalid_audit_range',
+  );
+  expectStatus(await api.GET('/audit/log', {}), 409, 'audit_log_unavailable');
+
   // Campaigns.
   const window = { startsAt: '2020-01-01T00:00:00Z', endsAt: '2099-01-01T00:00:00Z' };
   const prize = { name: 'Mug', probability: 1, quotaTotal: 100, quotaDaily: 100 };

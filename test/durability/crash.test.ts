@@ -17,6 +17,7 @@
  * the journal tests (a journal cut at every byte). Nor does it check that a kill fell in the
  * middle of a snapshot; frequent snapshots make that likely, not certain.
  */
+import { asListed } from '../support/randomness.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,7 +146,7 @@ describe('SIGKILL during concurrent writes', () => {
       );
       for (const operation of operations) {
         if (operation.kind !== 'draw' || operation.answer === undefined) continue;
-        const answered = operation.answer.body as { drawId: number };
+        const answered = asListed(operation.answer.body as { drawId: number });
         expect(byId.get(answered.drawId), `cycle ${cycle}, ${operation.key}`).toEqual(answered);
       }
 

@@ -7,6 +7,7 @@
  * fresh state machine gives, command for command, the same outcomes (as a multiset of HTTP
  * answers) and the same final state as the server's own state machine.
  */
+import { asListed } from '../support/randomness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpStatusOf } from '../../src/api/errors.js';
 import { drawView } from '../../src/api/routers/draws.js';
@@ -167,7 +168,7 @@ describe('concurrency', () => {
     );
     const drawsHeard = heard
       .filter((h): h is { status: number; body: unknown } => h.status === 201)
-      .map((h) => h.body as { drawId: number });
+      .map((h) => asListed(h.body as { drawId: number }));
     expect([...drawsHeard].sort((a, b) => a.drawId - b.drawId)).toEqual(history.body.draws);
 
     // (c) Every answer is explained by the recorded serial order.

@@ -4,11 +4,12 @@
  * journal (as after a crash) and one that loads the shutdown snapshot both keep every raffle,
  * claim, winner and code, and a retried claim still gets its first ticket and code back.
  */
+import { asListed } from '../support/randomness.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportLines, journalPayloads } from '../../src/audit/export.js';
+import { exportLines, journalCommands } from '../../src/audit/export.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { secretFileName } from '../../src/server/server-secret.js';
 import type { RunningServer } from '../../src/server/server.js';
@@ -95,7 +96,7 @@ describe('prize raffles across restarts', () => {
       retried = retry.body as Claim;
       const draw = await request(url, 'POST', '/api/prize-raffles/kept/draws');
       expect(draw.status).toBe(201);
-      winners = draw.body;
+      winners = asListed(draw.body);
       expectNoSecretsOnDisk([...claims, retried]);
       const key = statSync(join(dataDir, secretFileName));
       expect(key.mode & 0o777).toBe(0o600);
@@ -146,13 +147,13 @@ describe('prize raffles across restarts', () => {
 
   it('the audit export shows who got which ticket, never a code, a seal or an address', () => {
     const limits = { rafflesMax: 10_000, participantsPerRaffleMax: 16_000_000 };
-    const lines = [...exportLines(journalPayloads(dataDir), createKindRegistry(), limits)];
+    const lines = [...exportLines(journalCommands(dataDir), createKindRegistry(), limits)];
     const text = lines.join('\n');
     for (const claim of [...claims, retried]) expect(text).not.toContain(claim.verificationCode);
     for (let i = 0; i < 12; i += 1) expect(text).not.toContain(address(i));
     const outcomes = lines
-      .map((line) => JSON.parse(line) as { outcomes?: { ok: boolean; value?: unknown }[] })
-      .flatMap((line) => line.outcomes ?? []);
+      .map((line) => JSON.parse(line) as { entry?: { outcome?: { ok: boolean; value?: unknown } } })
+      .flatMap((line) => (line.entry?.outcome === undefined ? [] : [line.entry.outcome]));
     const tickets = outcomes
       .map((outcome) => outcome.value as { ticketNumber?: number; sealedCode?: string } | undefined)
       .filter((value) => value?.ticketNumber !== undefined);

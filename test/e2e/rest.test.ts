@@ -4,6 +4,7 @@
  * free port. Refusals are checked by status and stable `reason`, never by message wording, and
  * every refusal is checked to leave the state as it was.
  */
+import { asListed } from '../support/randomness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { allParticipants, expectRefusal, freshRaffle, type Reply } from '../support/assertions.js';
@@ -542,7 +543,7 @@ describe('draw', () => {
     const response = await fetch(`${running.url}/api/raffles/${id}/draws`, { method: 'POST' });
     expect(response.status).toBe(201);
     const body = (await response.json()) as Reply['body'];
-    made.push(body);
+    made.push(asListed(body));
     expect(body).toEqual({
       drawId: 1,
       username: expect.any(String),
@@ -550,6 +551,11 @@ describe('draw', () => {
       totalTicketsBefore: 3,
       ticketIndex: expect.any(Number),
       at: expect.any(String),
+      randomness: {
+        seq: expect.any(Number),
+        link: expect.stringMatching(/^[0-9a-f]{64}$/),
+        chain: { anchor: expect.stringMatching(/^[0-9a-f]{64}$/), index: expect.any(Number) },
+      },
     });
     expect(new Date(body.at).toISOString()).toBe(body.at);
     expect(body.ticketIndex).toBeGreaterThanOrEqual(0);
@@ -578,7 +584,7 @@ describe('draw', () => {
   it('draw: an empty JSON object body works too', async () => {
     const reply = await api('POST', `/raffles/${id}/draws`, {});
     expect(reply.status).toBe(201);
-    made.push(reply.body);
+    made.push(asListed(reply.body));
     expect(reply.body.drawId).toBe(2);
     expect(reply.body.totalTicketsBefore).toBe(2);
   });
@@ -586,7 +592,7 @@ describe('draw', () => {
   it('draw: draws until empty, then raffle is empty', async () => {
     const reply = await api('POST', `/raffles/${id}/draws`);
     expect(reply.status).toBe(201);
-    made.push(reply.body);
+    made.push(asListed(reply.body));
     expect(reply.body).toMatchObject({ drawId: 3, totalTicketsBefore: 1, ticketIndex: 0 });
     expect(reply.body.ticketsLeft).toBe(0);
     // Every ticket was drawn exactly once: alice won twice, bob once.
@@ -840,6 +846,8 @@ describe('service endpoints', () => {
       '/prize-raffles/{id}/draws': ['post'],
       '/prize-raffles/{id}/winners': ['get'],
       '/prize-raffles/{id}/verifications': ['post'],
+      '/audit/head': ['get'],
+      '/audit/log': ['get'],
     };
     expect(Object.keys(paths).sort()).toEqual(Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {

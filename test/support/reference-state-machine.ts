@@ -199,7 +199,10 @@ export class ReferenceStateMachine {
       atMs: stamped.atMs,
     };
     raffle.draws.push(record);
-    return ok(record);
+    // The answer says where its random bytes came from: this command and its seed (no chain is
+    // committed in these runs, and no beacon named).
+    const link = Buffer.from(stamped.seed as Uint8Array).toString('hex');
+    return ok({ ...record, randomness: { seq: stamped.seq, link } });
   }
 
   /** The same canonical text as `StateMachine.digestText()`. */

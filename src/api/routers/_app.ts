@@ -5,6 +5,7 @@ import { createPrizeSchemas } from '../prize-schemas.js';
 import { createSchemas } from '../schemas.js';
 import type { ApiLimits } from '../trpc.js';
 import { router } from '../trpc.js';
+import { auditRouter } from './audit.js';
 import { campaignsRouter } from './campaigns.js';
 import { drawsRouter } from './draws.js';
 import { participantsRouter } from './participants.js';
@@ -25,6 +26,7 @@ export function createAppRouter(limits: ApiLimits) {
     system: systemRouter(schemas),
     campaigns: campaignsRouter(),
     prizeRaffles: prizeRafflesRouter(createPrizeSchemas()),
+    audit: auditRouter(),
   });
 }
 

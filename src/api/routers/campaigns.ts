@@ -18,10 +18,13 @@ import type {
   Redemption,
 } from '../../kinds/campaign/campaign.js';
 import { refuse } from '../../domain/reasons.js';
+import type { DrawRandomness } from '../../engine/seed-chain.js';
+import { randomnessView } from '../randomness-schemas.js';
 import { campaignPageSchema, campaignSchemas as s } from '../campaign-schemas.js';
 import { refusalError, unwrap } from '../errors.js';
 import { cursorAfter, positionAfter } from '../paging.js';
-import { couponTagOf, keysOf, newSealedCoupon, openSeal } from '../coupon-seal.js';
+import { couponTagOf, keysOf, newSealedCoupon, openSeal, openSealedPhone } from '../coupon-seal.js';
+import { phonePseudonymOf } from '../phone-pseudonym.js';
 import { e164Of, queryPhone } from '../phone-number.js';
 import type { SecretKeys } from '../secret-keys.js';
 import { idempotencyKeyOf, operatorProcedure, publicProcedure, router } from '../trpc.js';
@@ -44,18 +47,25 @@ export function campaignView(view: CampaignView) {
   };
 }
 
-function drawView(keys: SecretKeys, result: DrawResult) {
-  const { atMs, coupon, ...rest } = result;
+function drawView(
+  keys: SecretKeys,
+  result: DrawResult & { randomness?: DrawRandomness | undefined },
+  phone: string,
+) {
+  const { atMs, coupon, randomness, ...rest } = result;
   return {
     ...rest,
+    phone,
+    ...randomnessView(randomness),
     at: iso(atMs),
     coupon: coupon === null ? null : { code: openSeal(keys, result.campaignId, coupon.seal) },
   };
 }
 
-function historyView(keys: SecretKeys, history: PhoneHistory) {
+function historyView(keys: SecretKeys, history: PhoneHistory, phone: string) {
   return {
     ...history,
+    phone,
     draws: history.draws.map(({ atMs, coupon, ...draw }) => ({
       ...draw,
       at: iso(atMs),
@@ -75,6 +85,8 @@ function redemptionView(keys: SecretKeys, redemption: Redemption) {
   return {
     code: openSeal(keys, redemption.campaignId, seal),
     ...rest,
+    // Coupons won before phones were pseudonymised hold the number in the state itself.
+    phone: openSealedPhone(keys, redemption.campaignId, seal) ?? rest.phone,
     wonAt: iso(wonAtMs),
     redeemedAt: iso(redeemedAtMs),
   };
@@ -212,10 +224,11 @@ export function campaignsRouter() {
         const outcome = await ctx.engine.submit(campaignKind.commands.draw, {
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
           campaignId: input.campaignId,
-          phone,
-          coupon: newSealedCoupon(keys, input.campaignId),
+          phone: phonePseudonymOf(keys, input.campaignId, phone),
+          coupon: newSealedCoupon(keys, input.campaignId, phone),
+          beacon: input.beacon,
         });
-        return drawView(keys, unwrap(outcome));
+        return drawView(keys, unwrap(outcome), phone);
       }),
 
     phoneDraws: operatorProcedure
@@ -234,11 +247,12 @@ export function campaignsRouter() {
       .output(s.phoneDraws)
       .query(async ({ ctx, input }) => {
         const phone = phoneOrRefuse(queryPhone(input.phone));
+        const keys = keysOf(ctx);
         const outcome = await ctx.engine.query(campaignKind.queries.phoneDraws, {
           campaignId: input.campaignId,
-          phone,
+          phone: phonePseudonymOf(keys, input.campaignId, phone),
         });
-        return historyView(keysOf(ctx), unwrap(outcome));
+        return historyView(keys, unwrap(outcome), phone);
       }),
 
     redeem: operatorProcedure

@@ -3,12 +3,14 @@
  */
 import type { DrawRecord } from '../../kinds/ledger/ledger.js';
 import { ledgerKind } from '../../kinds/ledger/kind.js';
+import type { DrawRandomness } from '../../engine/seed-chain.js';
 import { unwrap } from '../errors.js';
+import { randomnessView } from '../randomness-schemas.js';
 import { cursorAfter, invalidCursor, positionAfter } from '../paging.js';
 import type { Schemas } from '../schemas.js';
 import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
 
-export function drawView(record: DrawRecord) {
+export function drawView(record: DrawRecord & { randomness?: DrawRandomness | undefined }) {
   return {
     drawId: record.drawId,
     username: record.username,
@@ -16,6 +18,7 @@ export function drawView(record: DrawRecord) {
     totalTicketsBefore: record.totalTicketsBefore,
     ticketIndex: record.ticketIndex,
     at: new Date(record.atMs).toISOString(),
+    ...randomnessView(record.randomness),
   };
 }
 
@@ -39,6 +42,7 @@ export function drawsRouter(schemas: Schemas) {
       .mutation(async ({ ctx, input }) => {
         const outcome = await ctx.engine.submit(ledgerKind.commands.draw, {
           raffleId: input.raffleId,
+          beacon: input.beacon,
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
         });
         return drawView(unwrap(outcome));

@@ -8,6 +8,7 @@
  * the first code although no one stored it in plaintext.
  */
 import { TRPCError } from '@trpc/server';
+import { randomnessView } from '../randomness-schemas.js';
 import { reasonCatalogue, refuse } from '../../domain/reasons.js';
 import type { PrizeDrawResult, PrizeRaffleSummary } from '../../kinds/prize/prize-raffle.js';
 import { prizeKind } from '../../kinds/prize/kind.js';
@@ -209,14 +210,16 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
           successDescription: 'Created (201).',
         },
       })
-      .input(schemas.keyedRaffleRef)
+      .input(schemas.drawInput)
       .output(schemas.drawOutput)
       .mutation(async ({ ctx, input }) => {
         const outcome = await ctx.engine.submit(prizeKind.commands.draw, {
           idempotencyKey: idempotencyKeyOf(ctx, input.requestId),
           raffleId: input.id,
+          beacon: input.beacon,
         });
-        return prizeDrawView(unwrap(outcome));
+        const drawn = unwrap(outcome);
+        return { ...prizeDrawView(drawn), ...randomnessView(drawn.randomness) };
       }),
 
     winners: publicProcedure

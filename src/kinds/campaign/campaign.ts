@@ -110,6 +110,9 @@ export interface CampaignCounters {
 /** E.164: a plus, a country code not starting with 0, at most 15 digits in all. */
 export const e164Pattern = /^\+[1-9][0-9]{1,14}$/;
 
+/** A keyed pseudonym of a phone as the edge makes it (journals written before it hold numbers). */
+export const phonePseudonymPattern = /^ph_[A-Za-z0-9_-]{22}$/;
+
 function fail(message: string): never {
   throw new Error(`campaign invariant: ${message}`);
 }
@@ -159,8 +162,8 @@ export class Campaign {
     candidate: SealedCoupon,
   ): Outcome<DrawResult> {
     const { definition } = this;
-    if (!e164Pattern.test(phone))
-      return refuse('invalid_phone', 'The phone number is not in E.164 form.');
+    if (!e164Pattern.test(phone) && !phonePseudonymPattern.test(phone))
+      return refuse('invalid_phone', 'The phone is neither in E.164 form nor a pseudonym.');
     if (atMs < definition.startsAtMs) {
       return refuse(
         'campaign_not_active',

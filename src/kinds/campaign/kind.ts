@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { campaignDrawsKeptPerPhone, pageLimitMax } from '../../config/limits.js';
 import { refuse } from '../../domain/reasons.js';
 import { ok, type Outcome } from '../../engine/commands.js';
-import { defineKind } from '../../engine/kind.js';
+import { defineKind, withRandomness } from '../../engine/kind.js';
 import { Campaign, type CampaignView, type DrawResult } from './campaign.js';
 import { checkedPrizes, checkWindow, slugPattern } from './campaign-definition.js';
 import { campaignDigest, campaignSnapshot } from './campaign-snapshot.js';
@@ -72,6 +72,8 @@ const drawFields = z.object({
   phone: z.string(),
   /** The coupon the draw files if it wins, prepared by the edge (tag and sealed code). */
   coupon: z.object({ tag: z.string(), seal: z.string() }),
+  /** A public beacon value, mixed into the draw's random bytes by the engine. */
+  beacon: z.string().optional(),
 });
 const redeemFields = z.object({ campaignId: z.string(), couponTag: z.string() });
 
@@ -142,12 +144,15 @@ export const campaignKind = defineKind({
       apply: (state: Campaigns, f: z.infer<typeof drawFields>, stamp) =>
         withCampaign(state, f.campaignId, (campaign) => {
           assert(stamp.seed !== undefined, 'a draw carries a seed');
-          return campaign.draw(
-            f.phone,
-            stamp.atMs,
-            stamp.seed,
-            stamp.limits.participantsPerRaffleMax,
-            f.coupon,
+          return withRandomness(
+            campaign.draw(
+              f.phone,
+              stamp.atMs,
+              stamp.seed,
+              stamp.limits.participantsPerRaffleMax,
+              f.coupon,
+            ),
+            stamp,
           );
         }),
       /** The audit export shows whether a draw won and what, never the coupon's seal or tag. */

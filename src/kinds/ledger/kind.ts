@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { refuse } from '../../domain/reasons.js';
 import { ok, type Outcome } from '../../engine/commands.js';
-import { defineKind } from '../../engine/kind.js';
+import { defineKind, withRandomness } from '../../engine/kind.js';
 import { Ledger, type RaffleStats } from './ledger.js';
 import { ledgerDigest, ledgerSnapshot } from './ledger-snapshot.js';
 
@@ -79,6 +79,8 @@ function withLedger<T>(
 
 const count = z.number().int().positive();
 const raffleRef = z.object({ raffleId: z.string() });
+/** A draw may name a public beacon value, mixed into its random bytes by the engine. */
+const drawFields = raffleRef.extend({ beacon: z.string().optional() });
 const issueFields = z.object({ raffleId: z.string(), username: z.string(), count });
 const transferFields = z.object({
   raffleId: z.string(),
@@ -170,12 +172,14 @@ export const ledgerKind = defineKind({
     },
     draw: {
       needsSeed: true,
-      schema: raffleRef,
-      content: (f: { raffleId: string }) => [f.raffleId],
-      apply: (raffles: LedgerRaffles, f: { raffleId: string }, stamp) =>
+      schema: drawFields,
+      // A draw without a beacon keeps the content it had before beacons existed.
+      content: (f: z.infer<typeof drawFields>) =>
+        f.beacon === undefined ? [f.raffleId] : [f.raffleId, f.beacon],
+      apply: (raffles: LedgerRaffles, f: z.infer<typeof drawFields>, stamp) =>
         withLedger(raffles, f.raffleId, (ledger) => {
           assert(stamp.seed !== undefined, 'a draw carries a seed');
-          return ledger.draw(stamp.seed, stamp.atMs);
+          return withRandomness(ledger.draw(stamp.seed, stamp.atMs), stamp);
         }),
     },
   },

@@ -16,7 +16,7 @@ import { prizeTicketCountMax, prizesPerRaffleMax } from '../../config/limits.js'
 import { SeedByteStream } from '../../domain/random-index.js';
 import { refuse } from '../../domain/reasons.js';
 import { ok, type Outcome } from '../../engine/commands.js';
-import { defineKind, type Stamp } from '../../engine/kind.js';
+import { defineKind, withRandomness, type Stamp } from '../../engine/kind.js';
 import {
   PrizeRaffle,
   type PrizeDrawResult,
@@ -64,6 +64,8 @@ const claimFields = z.object({
   sealedCode: z.string().optional(),
 });
 const raffleRef = z.object({ raffleId: z.string() });
+/** A draw may name a public beacon value, mixed into its random bytes by the engine. */
+const drawFields = raffleRef.extend({ beacon: z.string().optional() });
 
 type CreateFields = z.infer<typeof createFields>;
 type ClaimFields = z.infer<typeof claimFields>;
@@ -161,10 +163,14 @@ export const prizeKind = defineKind({
     },
     draw: {
       needsSeed: true,
-      schema: raffleRef,
-      content: (f: { raffleId: string }) => [f.raffleId],
-      apply: (state: PrizeRaffles, f: { raffleId: string }, stamp): Outcome<PrizeDrawResult> =>
-        withRaffle(state, f.raffleId, (raffle) => raffle.draw(seedOf(stamp), stamp.atMs)),
+      schema: drawFields,
+      // A draw without a beacon keeps the content it had before beacons existed.
+      content: (f: z.infer<typeof drawFields>) =>
+        f.beacon === undefined ? [f.raffleId] : [f.raffleId, f.beacon],
+      apply: (state: PrizeRaffles, f: z.infer<typeof drawFields>, stamp) =>
+        withRaffle(state, f.raffleId, (raffle) =>
+          withRandomness(raffle.draw(seedOf(stamp), stamp.atMs), stamp),
+        ),
     },
   },
   queries: {
