@@ -33,13 +33,25 @@ export function compileTrust(trust: TrustProxy): TrustFunction {
   return proxyaddr.compile([...trust]);
 }
 
+/** A socket's own address, normalised, kept on the socket for its later requests. */
+const peerAddressKey = Symbol('raffle.peerAddress');
+type PeerCache = { [peerAddressKey]?: NormalisedAddress | undefined };
+
 /** The caller's normalised address under `trust`, or `undefined` (no socket, not an address). */
 export function clientAddressOf(
   req: IncomingMessage,
   trust: TrustFunction,
 ): NormalisedAddress | undefined {
+  const socket = req.socket as (IncomingMessage['socket'] & PeerCache) | null;
   // proxy-addr reads `req.connection`, which is `req.socket`, without an address once closed.
-  if (req.socket?.remoteAddress === undefined) return undefined;
+  if (socket?.remoteAddress === undefined) return undefined;
+  // Without X-Forwarded-For the answer is the peer whatever the trust: a keep-alive connection
+  // parses it once, not on every request.
+  if (req.headers['x-forwarded-for'] === undefined) {
+    if (!(peerAddressKey in socket))
+      socket[peerAddressKey] = normaliseAddress(socket.remoteAddress);
+    return socket[peerAddressKey];
+  }
   const address = proxyaddr(req, trust) as string | undefined;
   return address === undefined ? undefined : normaliseAddress(address);
 }
@@ -66,6 +78,7 @@ export function createRequestContext(
     ({ req }) => {
       const address = clientAddressOf(req, trustFunction);
       const header = transport === 'rest' ? req.headers['idempotency-key'] : undefined;
+      let isOperator: boolean | undefined;
       return {
         engine,
         transport,
@@ -74,7 +87,11 @@ export function createRequestContext(
         idempotencyKeyHeader: Array.isArray(header) ? header[0] : header,
         secretKeys,
         clientAddress: address?.text,
-        isOperator: access.isOperator(address, req.headers.authorization),
+        // Decided when a guard first asks (the token check hashes), not for every request.
+        get isOperator() {
+          isOperator ??= access.isOperator(address, req.headers.authorization);
+          return isOperator;
+        },
       };
     };
 }
