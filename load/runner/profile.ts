@@ -41,7 +41,10 @@ export function bucketOf(url: string, functionName: string): string {
   }
   const packageMatch = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (packageMatch !== null) return packageMatch[1] as string;
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] ?? ''}`;
+  if (url.startsWith('node:internal/')) {
+    return `node:internal/${url.slice(14).split('/')[0] ?? ''}`.replace(/\.js$/, '');
+  }
+  if (url.startsWith('node:')) return url;
   const own = /\/dist\/(.+)\/[^/]+\.js$/.exec(url);
   if (own !== null) return `service ${own[1] as string}`;
   return url;
