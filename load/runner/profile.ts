@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     options: {
       operation: { type: 'string', default: 'issue' },
       surface: { type: 'string', default: 'rest' },
-      duration: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '20' },
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '25' },
       out: { type: 'string' },

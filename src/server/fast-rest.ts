@@ -40,14 +40,22 @@ import { readBodyText, type BodyLimits } from './request-body.js';
 export type ResponseMetaFor = (opts: {
   paths?: readonly string[] | undefined;
   errors: TRPCError[];
+  ctx?: Context | undefined;
 }) => { status?: number; headers?: Record<string, string> };
+
+/** What the adapters' onError is told (a subset), the request included. */
+export type OnError = (opts: {
+  error: TRPCError;
+  path?: string | undefined;
+  req: IncomingMessage;
+}) => void;
 
 export interface FastRestOptions {
   /** The router REST serves (its zod schemas get the adapter's query-string coercion). */
   router: AnyTRPCRouter;
   createContext: (req: IncomingMessage) => Context;
   responseMeta: ResponseMetaFor;
-  onError: (opts: { error: TRPCError; path?: string | undefined }) => void;
+  onError: OnError;
   bodyLimits: BodyLimits;
 }
 
@@ -186,12 +194,12 @@ export function createFastRest(options: FastRestOptions): FastRest {
         signal: undefined,
         batchIndex: 0,
       });
-      const meta = responseMeta({ paths: [entry.path], errors: [] });
+      const meta = responseMeta({ paths: [entry.path], errors: [], ctx });
       send(res, meta.status ?? 200, meta.headers, data);
     } catch (cause) {
       const error = getErrorFromUnknown(cause);
-      onError({ error, path: entry.path });
-      const meta = responseMeta({ paths: [entry.path], errors: [error] });
+      onError({ error, path: entry.path, req });
+      const meta = responseMeta({ paths: [entry.path], errors: [error], ctx });
       const errorShape = getErrorShape({
         config: router._def._config,
         error,

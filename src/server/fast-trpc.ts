@@ -26,14 +26,14 @@ import {
 import type { Refusal } from '../domain/reasons.js';
 import { refusalError } from '../api/errors.js';
 import type { Context } from '../api/trpc.js';
-import type { ResponseMetaFor } from './fast-rest.js';
+import type { OnError, ResponseMetaFor } from './fast-rest.js';
 import { hasBody, readBodyText, type BodyLimits } from './request-body.js';
 
 export interface FastTrpcOptions {
   router: AnyTRPCRouter;
   createContext: (req: IncomingMessage) => Context;
   responseMeta: ResponseMetaFor;
-  onError: (opts: { error: TRPCError; path?: string | undefined }) => void;
+  onError: OnError;
   bodyLimits: BodyLimits;
 }
 
@@ -135,7 +135,7 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       const readInput = input === unread ? undefined : input;
-      onError({ error, path: call.path });
+      onError({ error, path: call.path, req });
       errors = [error];
       body = {
         error: getErrorShape({
@@ -148,7 +148,7 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
         }),
       };
     }
-    const meta = responseMeta({ paths: [call.path], errors });
+    const meta = responseMeta({ paths: [call.path], errors, ctx });
     const status = meta.status ?? getHTTPStatusCode(body as never, errors);
     const json = JSON.stringify(transformTRPCResponse(config, body as never));
     res.statusCode = status;
