@@ -41,7 +41,7 @@ export type ResponseMetaFor = (opts: {
   paths?: readonly string[] | undefined;
   errors: TRPCError[];
   ctx?: Context | undefined;
-}) => { status?: number; headers?: Record<string, string> };
+}) => { status?: number; headers?: Record<string, string | undefined> };
 
 /** What the adapters' onError is told (a subset), the request included. */
 export type OnError = (opts: {
@@ -116,14 +116,16 @@ function arrayQueryFields(schema: ZodObject, input: Record<string, unknown>): vo
 function send(
   res: ServerResponse,
   status: number,
-  headers: Record<string, string> | undefined,
+  headers: Record<string, string | undefined> | undefined,
   body: unknown,
 ): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json');
   if (headers !== undefined)
-    for (const [key, value] of Object.entries(headers)) res.setHeader(key, value);
+    for (const [key, value] of Object.entries(headers)) {
+      if (value !== undefined) res.setHeader(key, value);
+    }
   // Set here so that HEAD, whose body Node drops, announces the length GET sends.
   if (text !== undefined) res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);

@@ -155,7 +155,9 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
     res.setHeader('Vary', 'trpc-accept, accept');
     res.setHeader('Content-Type', 'application/json');
     if (meta.headers !== undefined) {
-      for (const [key, value] of Object.entries(meta.headers)) res.setHeader(key, value);
+      for (const [key, value] of Object.entries(meta.headers)) {
+        if (value !== undefined) res.setHeader(key, value);
+      }
     }
     res.setHeader('Content-Length', Buffer.byteLength(json));
     res.end(json);

@@ -86,6 +86,8 @@ export function createRequestContext(
         // express's `req.header()` gave the first of repeated headers; Node joins most of them.
         idempotencyKeyHeader: Array.isArray(header) ? header[0] : header,
         secretKeys,
+        // Filled by the procedure for the answer's headers (Location, Idempotent-Replayed).
+        answer: {},
         clientAddress: address?.text,
         // Decided when a guard first asks (the token check hashes), not for every request.
         get isOperator() {
