@@ -34,7 +34,7 @@ import {
 import { ZodArray, type ZodObject } from 'zod';
 import type { Context } from '../api/trpc.js';
 import { sendError } from './error-response.js';
-import { readBodyText, type BodyLimits } from './request-body.js';
+import { parseRestBody, readBodyText, type BodyLimits } from './request-body.js';
 
 /** What the adapter's responseMeta is asked for (a subset of its options). */
 export type ResponseMetaFor = (opts: {
@@ -165,12 +165,12 @@ export function createFastRest(options: FastRestOptions): FastRest {
         sendError(res, read.reason, read.message);
         return;
       }
-      try {
-        body = read.text === undefined ? {} : JSON.parse(read.text);
-      } catch {
-        sendError(res, 'malformed_json', 'The request body is not valid JSON.');
+      const parsed = parseRestBody(read.text);
+      if (!parsed.ok) {
+        sendError(res, parsed.reason, parsed.message);
         return;
       }
+      body = parsed.value;
     }
     const { procedure: entry, pathInput } = match;
     const shape = shapes.get(entry.procedure) as ProcedureShape;
