@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBulk } from './bulk.js';
 import { runMixed } from './mixed.js';
-import { formatOverhead, runOverhead } from './overhead.js';
+import { formatOverhead, overheadFailures, runOverhead } from './overhead.js';
 import { formatRun, type RunReport } from './report.js';
 import { repositoryRoot, startServerProcess, type ServerProcess } from './server-process.js';
 
@@ -29,6 +29,8 @@ const usage = `usage: npm run load -- [options]
   --url <base>                     use a running service instead of starting one
   --json <file>                    also write the results as JSON
                                    (overhead default: load/results/overhead.json)
+  --entry <file>                   overhead: run this built entry instead of dist/server/main.js
+                                   (another build of the service, to compare two versions)
   --cpu-prof <dir>                 profile the started service (node --cpu-prof) into <dir>
   --server-env KEY=VALUE           environment of the started service, repeatable
                                    (e.g. DURABILITY=none; by default the service's own defaults)
@@ -66,6 +68,7 @@ async function main(): Promise<number> {
       url: { type: 'string' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      entry: { type: 'string' },
       'server-env': { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
@@ -101,13 +104,14 @@ async function main(): Promise<number> {
       roundDurationS: positive('round', values.round, 5),
       serverNodeArgs,
       serverEnv,
+      serverEntry: values.entry === undefined ? undefined : resolve(values.entry),
       log: (line) => console.log(line),
     });
     console.log(formatOverhead(report));
     writeJson(values.json ?? resolve(repositoryRoot, 'load/results/overhead.json'), report);
-    const non2xx = Object.entries(report.targets).filter(([, t]) => t.non2xx > 0);
-    for (const [name, t] of non2xx) console.error(`${name}: ${t.non2xx} non-2xx answers`);
-    return non2xx.length > 0 ? 1 : 0;
+    const failures = overheadFailures(report);
+    for (const failure of failures) console.error(failure);
+    return failures.length > 0 ? 1 : 0;
   }
 
   let server: ServerProcess | undefined;

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import type { RequestListener } from 'node:http';
 import { jsonDepthMax, retryAfterSeconds } from '../config/limits.js';
 import type { Reason, Refusal } from '../domain/reasons.js';
 import type { Engine } from '../engine/engine.js';
@@ -37,6 +38,9 @@ import { sendError } from './error-response.js';
 import { sendJson } from './json-response.js';
 import { assignRequestId, requestIdOf, requestLogger } from './request-id.js';
 import { HkdfSecretKeys } from './hkdf-secret-keys.js';
+import { createFastRest } from './fast-rest.js';
+import { createFastTrpc } from './fast-trpc.js';
+import { createRequestListener, edgeHandled, type EdgeStep } from './fast-path.js';
 import { createMetrics } from './metrics.js';
 import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
 import { createRequestContext } from './request-context.js';
@@ -126,7 +130,19 @@ function replicationHealth(replicated: ReplicatedLog) {
   };
 }
 
-export function createApp({
+/** The express app on its own: every request through express (tests that mount it use this). */
+export function createApp(dependencies: AppDependencies): express.Express {
+  return createService(dependencies).app;
+}
+
+export interface Service {
+  /** Docs, health, metrics, the OpenAPI document, and every request the fast path leaves. */
+  app: express.Express;
+  /** What the HTTP server runs: the edge, the fast path, then `app` (`fast-path.ts`). */
+  listener: RequestListener;
+}
+
+export function createService({
   engine,
   journal,
   replicated,
@@ -135,7 +151,7 @@ export function createApp({
   drain = new Drain(),
   secretKeys = HkdfSecretKeys.random(),
   auditSource,
-}: AppDependencies): express.Express {
+}: AppDependencies): Service {
   // Two instances of the same router: trpc-to-openapi mutates the zod schemas of the router it
   // serves (it turns on coercion for query strings), and that must not loosen `/trpc`.
   const apiLimits = { countMax: config.countMax, bulkItemsMax: config.bulkItemsMax };
@@ -183,7 +199,7 @@ export function createApp({
   const requestContext = createRequestContext(app, { engine, config, secretKeys, audit });
   const contextFor =
     (transport: Context['transport']) =>
-    ({ req, res }: { req: express.Request; res: express.Response }): Context => {
+    ({ req, res }: { req: IncomingMessage; res: express.Response }): Context => {
       // A body refused while it was read is raised here, so tRPC answers it in its own shape.
       const refusal = res.locals[bodyRefusalKey] as Refusal | undefined;
       if (refusal !== undefined) throw refusalError(refusal);
@@ -191,16 +207,11 @@ export function createApp({
     };
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Thin adapters over the framework-independent request id and CORS functions; both come first,
-  // so every answer (refusals of the layers below included) carries their headers.
+  // The edge: framework-free steps every request takes once, on the fast path or in express.
+  // The request id and CORS come first, so every answer (refusals below included) carries them.
   const cors = { origins: config.corsOrigins };
-  app.use((req, res, next) => {
-    assignRequestId(req, res);
-    if (!applyCors(req, res, cors)) next();
-  });
-  if (config.logRequests) {
-    app.use(
-      pinoHttp({
+  const httpLogger = config.logRequests
+    ? pinoHttp({
         logger,
         // The request's id, also at the top of the line under the key the service's own lines use.
         genReqId: (req, res) => assignRequestId(req, res),
@@ -211,11 +222,35 @@ export function createApp({
             : res.statusCode >= 400
               ? 'warn'
               : 'info',
-      }),
-    );
-  }
-  app.use(metrics.middleware);
-  app.use(drain.middleware);
+      })
+    : undefined;
+  const edgeSteps: EdgeStep[] = [
+    (req, res) => {
+      assignRequestId(req, res);
+      return !applyCors(req, res, cors);
+    },
+    ...(httpLogger === undefined
+      ? []
+      : [
+          (req: IncomingMessage, res: Parameters<EdgeStep>[1]) => {
+            httpLogger(req, res);
+            return true;
+          },
+        ]),
+    (req, res) => {
+      metrics.observe(req, res);
+      return true;
+    },
+    (req, res) => drain.admit(req, res),
+  ];
+  app.use((req, res, next) => {
+    if (edgeHandled(req)) {
+      next();
+      return;
+    }
+    for (const step of edgeSteps) if (!step(req, res)) return;
+    next();
+  });
 
   app
     .route('/healthz')
@@ -320,5 +355,27 @@ export function createApp({
     );
   };
   app.use(handleError);
-  return app;
+
+  const createContextFor = (transport: Context['transport']) => {
+    const build = requestContext(transport);
+    return (req: IncomingMessage) => build({ req });
+  };
+  const bodyLimitsAndHooks = { responseMeta: responseMetaFor, onError, bodyLimits };
+  const listener = createRequestListener({
+    app,
+    fastRest: createFastRest({
+      router: restRouter,
+      createContext: createContextFor('rest'),
+      ...bodyLimitsAndHooks,
+    }),
+    fastTrpc: createFastTrpc({
+      router: appRouter,
+      createContext: createContextFor('trpc'),
+      ...bodyLimitsAndHooks,
+    }),
+    edgeSteps,
+    logger,
+    exposeInternalErrors: config.exposeInternalErrors,
+  });
+  return { app, listener };
 }

@@ -11,12 +11,19 @@
  * and no request has arrived for a short quiet period (`shutdownQuietMs`): a client told to go
  * away is not cut off while it is still asking.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { sendError } from './error-response.js';
 
 /** Paths answered during the drain anyway: they report it (503) rather than being refused. */
 const reportingPaths: ReadonlySet<string> = new Set(['/healthz']);
+
+/** The path of a request target, without its query. */
+function pathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
 
 export class Drain {
   private draining = false;
@@ -28,17 +35,17 @@ export class Drain {
     return this.draining;
   }
 
-  /** Counts admitted requests until they are answered; refuses new ones while draining. */
-  readonly middleware: RequestHandler = (req, res, next) => {
+  /**
+   * Counts an admitted request until it is answered, or refuses it while draining; `false` when
+   * it has been answered here. Framework-free, for the node:http fast path and express alike.
+   */
+  admit(req: IncomingMessage, res: ServerResponse): boolean {
     this.lastRequestAtMs = Date.now();
     if (this.draining) {
       res.setHeader('Connection', 'close');
-      if (reportingPaths.has(req.path)) {
-        next();
-        return;
-      }
+      if (reportingPaths.has(pathOf(req.url))) return true;
       sendError(res, 'shutting_down', 'The service is shutting down; retry on another instance.');
-      return;
+      return false;
     }
     this.admitted.add(res);
     // 'close' follows both a finished answer and a connection lost before it.
@@ -46,7 +53,12 @@ export class Drain {
       this.admitted.delete(res);
       if (this.admitted.size === 0) this.allAnswered?.();
     });
-    next();
+    return true;
+  }
+
+  /** `admit` as express middleware, for the app when it serves requests on its own. */
+  readonly middleware: RequestHandler = (req, res, next) => {
+    if (this.admit(req, res)) next();
   };
 
   /**

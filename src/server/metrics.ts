@@ -4,6 +4,7 @@
  *
  * Each app gets its own registry, so several apps in one test process do not collide.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
@@ -11,10 +12,12 @@ import type { JournalStats } from '../journal/journal.js';
 
 export interface Metrics {
   registry: Registry;
+  /** Counts and times one request (framework-free: the fast path calls it directly). */
+  observe(req: IncomingMessage, res: ServerResponse): void;
   middleware: RequestHandler;
 }
 
-function surfaceOf(url: string): string {
+function surfaceOf(url = ''): string {
   if (url.startsWith('/api/')) return 'api';
   if (url.startsWith('/trpc/')) return 'trpc';
   return 'other';
@@ -91,14 +94,17 @@ export function createMetrics(engine: Engine, journal?: { stats: JournalStats })
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
-  const middleware: RequestHandler = (req, res, next) => {
+  const observe = (req: IncomingMessage, res: ServerResponse): void => {
     const surface = surfaceOf(req.url);
     const stop = durations.startTimer({ surface });
     res.on('finish', () => {
       stop();
       requests.inc({ surface, status: `${Math.floor(res.statusCode / 100)}xx` });
     });
+  };
+  const middleware: RequestHandler = (req, res, next) => {
+    observe(req, res);
     next();
   };
-  return { registry, middleware };
+  return { registry, observe, middleware };
 }

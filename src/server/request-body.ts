@@ -36,6 +36,9 @@ const decoders: ReadonlyMap<string, () => Transform> = new Map([
   ['br', createBrotliDecompress],
 ]);
 
+/** Strict UTF-8: one decoder serves every request, since a call without `stream` starts afresh. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Whether the request carries a body at all (a length above zero, or chunked). */
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -111,7 +114,7 @@ export async function readBodyText(
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = strictUtf8.decode(bytes);
   } catch {
     return refuse('invalid_utf8', 'The request body is not valid UTF-8.');
   }

@@ -1,23 +1,63 @@
 /**
- * The tRPC context of an HTTP request, for `/trpc` and `/api` alike.
+ * The tRPC context of an HTTP request, for `/trpc` and `/api` alike, and for both ways a request
+ * reaches a procedure: the node:http fast path (`fast-path.ts`) and the express routes.
  *
- * Building the context also installs the `trust proxy` setting on the express app it serves,
- * because the client address in the context is only right under that setting: the two cannot be
- * taken apart. Tests that mount their own routers call this same function, so they exercise the
- * code path the service uses.
+ * The client address is derived from the socket and `X-Forwarded-For` under the `TRUST_PROXY`
+ * rule by proxy-addr, compiled exactly as express compiles its `trust proxy` setting, and the
+ * setting is also installed on the express app so that `req.ip` there agrees: the two cannot be
+ * taken apart. The context only reads `IncomingMessage` fields, so it costs the same on either
+ * path. Tests that mount their own routers call this same function, so they exercise the code path
+ * the service uses.
  */
+import type { IncomingMessage } from 'node:http';
 import type express from 'express';
+import proxyaddr from 'proxy-addr';
 import type { SecretKeys } from '../api/secret-keys.js';
 import type { CommandSubmitter, Context } from '../api/trpc.js';
 import type { Config } from './env.js';
+import { normaliseAddress, type NormalisedAddress } from './ip-address.js';
 import { OperatorAccess } from './operator-access.js';
+import type { TrustProxy } from './operator-config.js';
 
 export type ContextFor = (
   transport: Context['transport'],
-) => (options: { req: express.Request }) => Context;
+) => (options: { req: IncomingMessage }) => Context;
+
+type TrustFunction = (address: string, hop: number) => boolean;
+
+/** The trust function express derives from its `trust proxy` setting (express/lib/utils.js). */
+export function compileTrust(trust: TrustProxy): TrustFunction {
+  if (trust === true) return () => true;
+  if (trust === false) return proxyaddr.compile([]);
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return proxyaddr.compile([...trust]);
+}
+
+/** A socket's own address, normalised, kept on the socket for its later requests. */
+const peerAddressKey = Symbol('raffle.peerAddress');
+type PeerCache = { [peerAddressKey]?: NormalisedAddress | undefined };
+
+/** The caller's normalised address under `trust`, or `undefined` (no socket, not an address). */
+export function clientAddressOf(
+  req: IncomingMessage,
+  trust: TrustFunction,
+): NormalisedAddress | undefined {
+  const socket = req.socket as (IncomingMessage['socket'] & PeerCache) | null;
+  // proxy-addr reads `req.connection`, which is `req.socket`, without an address once closed.
+  if (socket?.remoteAddress === undefined) return undefined;
+  // Without X-Forwarded-For the answer is the peer whatever the trust: a keep-alive connection
+  // parses it once, not on every request.
+  if (req.headers['x-forwarded-for'] === undefined) {
+    if (!(peerAddressKey in socket))
+      socket[peerAddressKey] = normaliseAddress(socket.remoteAddress);
+    return socket[peerAddressKey];
+  }
+  const address = proxyaddr(req, trust) as string | undefined;
+  return address === undefined ? undefined : normaliseAddress(address);
+}
 
 export function createRequestContext(
-  app: express.Express,
+  app: express.Express | undefined,
   {
     engine,
     config,
@@ -33,17 +73,30 @@ export function createRequestContext(
 ): ContextFor {
   // A copy, so that nothing express or proxy-addr does to the list reaches the configuration.
   const trust = config.trustProxy;
-  app.set('trust proxy', typeof trust === 'object' ? [...trust] : trust);
+  app?.set('trust proxy', typeof trust === 'object' ? [...trust] : trust);
+  const trustFunction = compileTrust(trust);
   const access = new OperatorAccess(config);
   return (transport) =>
-    ({ req }) => ({
-      engine,
-      transport,
-      exposeInternalErrors: config.exposeInternalErrors,
-      idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
-      secretKeys,
-      audit,
-      answer: {},
-      ...access.callerOf(req),
-    });
+    ({ req }) => {
+      const address = clientAddressOf(req, trustFunction);
+      const header = transport === 'rest' ? req.headers['idempotency-key'] : undefined;
+      let isOperator: boolean | undefined;
+      return {
+        engine,
+        transport,
+        exposeInternalErrors: config.exposeInternalErrors,
+        // express's `req.header()` gave the first of repeated headers; Node joins most of them.
+        idempotencyKeyHeader: Array.isArray(header) ? header[0] : header,
+        secretKeys,
+        audit,
+        // Filled by the procedure for the answer's headers (Location, Idempotent-Replayed).
+        answer: {},
+        clientAddress: address?.text,
+        // Decided when a guard first asks (the token check hashes), not for every request.
+        get isOperator() {
+          isOperator ??= access.isOperator(address, req.headers.authorization);
+          return isOperator;
+        },
+      };
+    };
 }

@@ -21,7 +21,7 @@ import { Journal } from '../journal/journal.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import { startRaffleEngine } from '../kinds/start-engine.js';
 import { openReplicatedLog, type ReplicatedLog } from '../replication/replicated-log.js';
-import { createApp } from './app.js';
+import { createService } from './app.js';
 import { journalAuditSource, sharedLogAuditSource } from './audit-log.js';
 import { Drain } from './drain.js';
 import { seedSourceFor } from './seed-chains.js';
@@ -129,7 +129,7 @@ export async function startServer(
     throw error;
   });
   const drain = new Drain();
-  const app = createApp({
+  const { listener } = createService({
     engine,
     journal,
     replicated,
@@ -144,7 +144,7 @@ export async function startServer(
           ? journalAuditSource(config.dataDir)
           : undefined,
   });
-  const server = createServer(app);
+  const server = createServer(listener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMixed } from '../../load/runner/mixed.js';
+import { overheadFailures, runOverhead } from '../../load/runner/overhead.js';
 import { startServerProcess, type ServerProcess } from '../../load/runner/server-process.js';
 import { operationMix } from '../../load/k6/workload.js';
 
@@ -41,4 +42,26 @@ describe('load runner', () => {
       expect(report.failures).toEqual([]);
     },
   );
+
+  it('overhead: every target answered, the issues raffle holds exactly the acknowledged tickets', async () => {
+    const report = await runOverhead({
+      url: server.url,
+      rounds: 1,
+      roundDurationS: 0.5,
+      warmupS: 0,
+      connections: 4,
+    });
+    for (const [name, target] of Object.entries(report.targets)) {
+      expect(target.medianRequestsPerS, name).toBeGreaterThan(0);
+      expect(target.unexpected, name).toBe(0);
+    }
+    // The bare server is started here, so its CPU is known; the given service's pid is not.
+    expect(report.targets['bare-node-http'].medianCpuUsPerRequest).toBeGreaterThan(0);
+    const { ledger } = report;
+    expect(ledger.acknowledgedIssues).toBeGreaterThan(0);
+    expect(ledger.issueRaffle.compared).toContain('totalTickets');
+    expect(ledger.issueRaffle.figures?.totalTickets).toBe(ledger.issuedTickets);
+    expect(ledger.transferRaffle.figures?.totalTickets).toBe(ledger.seededTickets);
+    expect(overheadFailures(report)).toEqual([]);
+  });
 });
