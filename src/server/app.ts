@@ -1,6 +1,6 @@
 /**
  * The express application: tRPC under `/trpc`, the same procedures as REST under `/api`, the
- * OpenAPI document, interactive docs, health and metrics.
+ * OpenAPI document, interactive docs, health, metrics and the dashboard (`src/server/dashboard/`).
  *
  * The app is built by a factory around an engine, so tests run it on port 0 with their own engine
  * and configuration. Request bodies are read here (`request-body.ts`), not by the adapters, so
@@ -26,11 +26,13 @@ import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js'
 import { createAppRouter } from '../api/routers/_app.js';
 import type { SecretKeys } from '../api/secret-keys.js';
 import type { Context } from '../api/trpc.js';
+import { createDashboard } from './dashboard/dashboard.js';
 import { Drain } from './drain.js';
 import type { Config } from './env.js';
 import { sendError } from './error-response.js';
 import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 import { createMetrics } from './metrics.js';
+import { OperatorAccess } from './operator-access.js';
 import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
 import { createRequestContext } from './request-context.js';
 import { restMethodGate, restPathsOf } from './rest-methods.js';
@@ -158,6 +160,21 @@ export function createApp({
   }
   app.use(metrics.middleware);
   app.use(drain.middleware);
+
+  // The dashboard (`/dashboard`): its own module, plain node:http inside, mounted by this hook.
+  const operatorAccess = new OperatorAccess(config);
+  const dashboard = createDashboard({
+    engine,
+    router: appRouter,
+    registry: metrics.registry,
+    secretKeys,
+    isOperator: (req) => operatorAccess.callerOf(req as express.Request).isOperator,
+    isStopping: () => drain.isDraining || engine.isClosed,
+    logger,
+  });
+  app.use((req, res, next) => {
+    if (!dashboard(req, res)) next();
+  });
 
   app
     .route('/healthz')
