@@ -20,15 +20,12 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { campaignDrawsKeptPerPhone } from '../src/config/limits.js';
-import type { Engine } from '../src/engine/engine.js';
 import { StateMachine } from '../src/engine/state-machine.js';
-import { Journal } from '../src/journal/journal.js';
 import { campaignKind, type Campaigns } from '../src/kinds/campaign/kind.js';
 import { ledgerKind } from '../src/kinds/ledger/kind.js';
 import { createKindRegistry } from '../src/kinds/registry.js';
-import { startRaffleEngine } from '../src/kinds/start-engine.js';
+import { journaledEngine } from './journaled-engine.js';
 
 const here = fileURLToPath(import.meta.url);
 const { values } = parseArgs({
@@ -44,7 +41,6 @@ const phoneCount = Number(values.phones);
 const baselineOps = Number(values.baseline);
 const windowSize = Number(values.window);
 
-const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 16_000_000 };
 const dayMs = 86_400_000;
 const prizes = [
@@ -92,27 +88,6 @@ const couponOf = (i: number) => ({
 /** The i-th distinct phone: valid Singapore mobile numbers from +6580000000 up. */
 const phoneOf = (i: number): string => `+65${80_000_000 + i}`;
 
-async function journaledEngine(dataDir: string): Promise<{ engine: Engine; journal: Journal }> {
-  const journal = await Journal.open({
-    dataDir,
-    snapshotEveryCommands: 1_000_000_000,
-    snapshotEveryBytes: 2 ** 40,
-    logger,
-    initialLimits: limits,
-    registry: createKindRegistry(),
-  });
-  const engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000_000,
-    batchSizeMax: 10_000,
-    log: journal,
-    stateMachine: journal.stateMachine,
-  });
-  return { engine, journal };
-}
-
 /** Runs `count` operations with at most `windowSize` in flight; returns ops/s per tenth and overall. */
 async function drive(count: number, operation: (i: number) => Promise<void>) {
   let next = 0;
@@ -142,7 +117,7 @@ async function drive(count: number, operation: (i: number) => Promise<void>) {
 async function throughput() {
   const scratch = mkdtempSync(join(tmpdir(), 'raffle-bench-campaign-'));
   try {
-    const ledgerRun = await journaledEngine(join(scratch, 'ledger'));
+    const ledgerRun = await journaledEngine(join(scratch, 'ledger'), limits);
     const ledger = await drive(baselineOps, async (i) => {
       const outcome = await ledgerRun.engine.submit(ledgerKind.commands.issue, {
         raffleId: 'main',
@@ -155,7 +130,7 @@ async function throughput() {
     await ledgerRun.engine.close();
     console.log(`ledger issues, fsync: ${ledger.opsPerSecond} ops/s`);
 
-    const { engine, journal } = await journaledEngine(join(scratch, 'campaign'));
+    const { engine, journal } = await journaledEngine(join(scratch, 'campaign'), limits);
     const created = await engine.submit(campaignKind.commands.createCampaign, campaignFields);
     if (!created.ok) throw new Error(created.message);
     let wins = 0;

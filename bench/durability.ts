@@ -18,17 +18,13 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import type { CommandLog } from '../src/engine/command-log.js';
 import { MemoryCommandLog } from '../src/engine/command-log.js';
 import type { StampedCommand } from '../src/engine/commands.js';
 import type { Engine } from '../src/engine/engine.js';
 import { ledgerKind, type LedgerRaffles } from '../src/kinds/ledger/kind.js';
-import { createKindRegistry } from '../src/kinds/registry.js';
-import { startRaffleEngine } from '../src/kinds/start-engine.js';
 import { listSegments } from '../src/journal/files.js';
 import { median } from '../load/runner/common.js';
-import { Journal } from '../src/journal/journal.js';
+import { openBenchJournal, benchEngine } from './journaled-engine.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,32 +40,8 @@ const opsPerRound = Number(values.ops);
 const rounds = Number(values.rounds);
 const windowSize = Number(values.window);
 
-const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 10, participantsPerRaffleMax: 16_000_000 };
 const scratch = mkdtempSync(join(tmpdir(), 'raffle-bench-durability-'));
-
-function openJournal(dataDir: string): Promise<Journal> {
-  return Journal.open({
-    dataDir,
-    snapshotEveryCommands: 1_000_000_000,
-    snapshotEveryBytes: 2 ** 40,
-    logger,
-    initialLimits: limits,
-    registry: createKindRegistry(),
-  });
-}
-
-async function engineWith(log: CommandLog, journal?: Journal): Promise<Engine> {
-  return startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000_000,
-    batchSizeMax: 10_000,
-    log,
-    stateMachine: journal?.stateMachine,
-  });
-}
 
 /** Issues `ops` tickets with at most `windowSize` in flight; returns operations per second. */
 async function drive(engine: Engine): Promise<number> {
@@ -96,13 +68,13 @@ async function throughput() {
   let fsyncs = 0;
   let commands = 0;
   for (let round = 0; round < rounds; round += 1) {
-    const inMemory = await engineWith(new MemoryCommandLog());
+    const inMemory = await benchEngine(limits, new MemoryCommandLog());
     memory.push(await drive(inMemory));
     await inMemory.close();
 
     const dir = join(scratch, `throughput-${round}`);
-    const journal = await openJournal(dir);
-    const engine = await engineWith(journal, journal);
+    const journal = await openBenchJournal(dir, limits);
+    const engine = await benchEngine(limits, journal, journal);
     const before = { ...journal.stats };
     journaled.push(await drive(engine));
     fsyncs += journal.stats.fsyncs - before.fsyncs;
@@ -128,7 +100,7 @@ async function throughput() {
 
 async function recovery() {
   const dir = join(scratch, 'recovery');
-  const writer = await openJournal(dir);
+  const writer = await openBenchJournal(dir, limits);
   const seed = new Uint8Array(16).fill(7);
   let seq = 0;
   const stamp = (command: StampedCommand['command'], withSeed = false): StampedCommand => ({
@@ -162,7 +134,7 @@ async function recovery() {
   // Abandoned, not closed: a close would write a snapshot, and recovery must replay it all.
   await writer.abandon();
   const replayStarted = performance.now();
-  const replayed = await openJournal(join(dir));
+  const replayed = await openBenchJournal(join(dir), limits);
   const replayMs = performance.now() - replayStarted;
   if (replayed.recovery.replayed !== recoveryCommands) {
     throw new Error(`replayed ${replayed.recovery.replayed} of ${recoveryCommands} commands`);
@@ -171,7 +143,7 @@ async function recovery() {
   await replayed.close(); // writes a snapshot of the recovered state
   const snapshotMs = performance.now() - snapshotStarted;
   const fromSnapshotStarted = performance.now();
-  const fromSnapshot = await openJournal(dir);
+  const fromSnapshot = await openBenchJournal(dir, limits);
   const fromSnapshotMs = performance.now() - fromSnapshotStarted;
   const participants =
     fromSnapshot.stateMachine.stateOf<LedgerRaffles>(ledgerKind).get('main')?.participantCount ?? 0;

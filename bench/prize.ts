@@ -21,17 +21,14 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { newVerificationCode, PrizeCodes } from '../src/api/prize-codes.js';
-import type { Engine } from '../src/engine/engine.js';
 import { StateMachine } from '../src/engine/state-machine.js';
-import { Journal } from '../src/journal/journal.js';
 import { ledgerKind } from '../src/kinds/ledger/kind.js';
 import { prizeKind, type PrizeRaffles } from '../src/kinds/prize/kind.js';
 import { createKindRegistry } from '../src/kinds/registry.js';
-import { startRaffleEngine } from '../src/kinds/start-engine.js';
 import { HkdfSecretKeys } from '../src/server/hkdf-secret-keys.js';
 import { median } from '../load/runner/common.js';
+import { journaledEngine } from './journaled-engine.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +44,6 @@ const opsPerRound = Number(values.ops);
 const rounds = Number(values.rounds);
 const windowSize = Number(values.window);
 
-const logger = pino({ level: 'silent' });
 const limits = { rafflesMax: 100_000, participantsPerRaffleMax: 16_000_000 };
 const scratch = mkdtempSync(join(tmpdir(), 'raffle-bench-prize-'));
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -141,31 +137,6 @@ function creation() {
   return result;
 }
 
-function openJournal(dir: string): Promise<Journal> {
-  return Journal.open({
-    dataDir: dir,
-    snapshotEveryCommands: 1_000_000_000,
-    snapshotEveryBytes: 2 ** 40,
-    logger,
-    initialLimits: limits,
-    registry: createKindRegistry(),
-  });
-}
-
-async function journaledEngine(dir: string): Promise<{ engine: Engine; journal: Journal }> {
-  const journal = await openJournal(dir);
-  const engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000_000,
-    batchSizeMax: 10_000,
-    log: journal,
-    stateMachine: journal.stateMachine,
-  });
-  return { engine, journal };
-}
-
 /** Runs `one(i)` for i in [0, ops) with at most `windowSize` in flight; operations per second. */
 async function drive(one: (i: number) => Promise<{ ok: boolean }>): Promise<number> {
   let next = 0;
@@ -186,7 +157,7 @@ async function throughput() {
   const createLatencies: Record<string, number[]> = { '1e3': [], '1e7': [] };
   for (let round = 0; round < rounds; round += 1) {
     const ledgerDir = join(scratch, `ledger-${round}`);
-    const ledger = await journaledEngine(ledgerDir);
+    const ledger = await journaledEngine(ledgerDir, limits);
     issues.push(
       await drive((i) =>
         ledger.engine.submit(ledgerKind.commands.issue, {
@@ -200,7 +171,7 @@ async function throughput() {
     rmSync(ledgerDir, { recursive: true, force: true });
 
     const prizeDir = join(scratch, `prize-${round}`);
-    const prize = await journaledEngine(prizeDir);
+    const prize = await journaledEngine(prizeDir, limits);
     for (const [label, ticketCount] of [
       ['1e3', 1_000],
       ['1e7', 10_000_000],

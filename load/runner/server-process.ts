@@ -28,8 +28,9 @@ export interface ServerProcessOptions {
   /** Extra environment variables for the service. */
   env?: Record<string, string>;
   /**
-   * How long to wait for the service to listen.
-   * @default 20000
+   * How long to wait for the service to listen: generous, since a start from source compiles with
+   * tsx and a shared machine may be busy; a service that exits first fails at once anyway.
+   * @default 60000
    */
   startTimeoutMs?: number;
 }
@@ -109,10 +110,10 @@ export async function startServerProcess(
       child.kill('SIGKILL');
       reject(
         new Error(
-          `the service did not start within ${options.startTimeoutMs ?? 20_000} ms\n${stderr}`,
+          `the service did not start within ${options.startTimeoutMs ?? 60_000} ms\n${stderr}`,
         ),
       );
-    }, options.startTimeoutMs ?? 20_000);
+    }, options.startTimeoutMs ?? 60_000);
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       stdout = (stdout + chunk).slice(-8192);

@@ -12,15 +12,13 @@ import {
   campaignPrizesMax,
   campaignQuotaMax,
   couponCodeInputLengthMax,
-  pageLimitDefault,
-  pageLimitMax,
   phoneInputLengthMax,
   prizeIdLengthMax,
   campaignPrizeNameLengthMax,
   campaignPrizeNameLengthMin,
   timeZoneLengthMax,
 } from '../config/limits.js';
-import { cursorSchema, idempotencyKeySchema, raffleIdSchema, raffleNameSchema } from './schemas.js';
+import { idempotencyKeySchema, pageQuery, raffleIdSchema, raffleNameSchema } from './schemas.js';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const controlCharacter = /\p{Cc}/u;
@@ -158,16 +156,7 @@ export const campaignSchemas = {
       ),
     })
     .meta({ id: 'Campaign' }),
-  listInput: z.object({
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(pageLimitMax)
-      .default(pageLimitDefault)
-      .meta({ description: `Page size, 1 to ${pageLimitMax}.` }),
-    cursor: cursorSchema.optional(),
-  }),
+  listInput: z.object(pageQuery),
   ref: z.object({ campaignId: campaignIdSchema }),
   drawInput: z.object({ campaignId: campaignIdSchema, phone: phoneInput, requestId }),
   draw: z

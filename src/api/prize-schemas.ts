@@ -9,15 +9,13 @@
  */
 import { z } from 'zod';
 import {
-  pageLimitDefault,
-  pageLimitMax,
   prizeNameLengthMax,
   prizeNameLengthMin,
   prizeTicketCountMax,
   prizesPerRaffleMax,
   verificationCodeLengthMax,
 } from '../config/limits.js';
-import { cursorSchema, idempotencyKeySchema, raffleIdSchema, raffleNameSchema } from './schemas.js';
+import { idempotencyKeySchema, pageQuery, raffleIdSchema, raffleNameSchema } from './schemas.js';
 
 const controlCharacter = /\p{Cc}/u;
 const surroundingWhitespace = /^\s|\s$/u;
@@ -113,16 +111,7 @@ export function createPrizeSchemas() {
         }),
       requestId: idempotencyKeySchema.optional(),
     }),
-    listInput: z.object({
-      limit: z
-        .number()
-        .int()
-        .min(1)
-        .max(pageLimitMax)
-        .default(pageLimitDefault)
-        .meta({ description: `Page size, 1 to ${pageLimitMax}.` }),
-      cursor: cursorSchema.optional(),
-    }),
+    listInput: z.object(pageQuery),
     listOutput: z.object({ raffles: z.array(raffle), nextCursor: z.string().nullable() }),
     keyedRaffleRef: z.object({ id: raffleIdSchema, requestId: idempotencyKeySchema.optional() }),
     claimOutput: z

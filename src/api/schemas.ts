@@ -146,6 +146,23 @@ const wholeNumber = () =>
     })
     .meta({ type: 'integer', minimum: 0 });
 
+// A query string arrives as text. trpc-to-openapi would coerce it with `Number()`, which reads
+// `0x10`, `1e1` and ` 10 ` as numbers; the preprocess step (a pipe, which the adapter does not
+// coerce) converts decimal digits only and leaves anything else to fail as not a number.
+// Its input type stays `number`, so tRPC callers pass a number as before.
+export const pageLimitSchema = z
+  .preprocess<unknown, z.ZodNumber, number>(
+    (value) => (typeof value === 'string' && decimalDigits.test(value) ? Number(value) : value),
+    z.number().int().min(1).max(pageLimitMax),
+  )
+  .default(pageLimitDefault)
+  .meta({
+    description: `Page size, a whole number from 1 to ${pageLimitMax} (default ${pageLimitDefault}).`,
+  });
+
+/** A page of a listing: its size and where it starts (a cursor from the previous page). */
+export const pageQuery = { limit: pageLimitSchema, cursor: cursorSchema.optional() };
+
 const isoTime = z.iso.datetime().meta({ example: '2026-11-21T09:30:00.000Z' });
 
 /** A refused item of a bulk request: the same reason and message a single request would get. */
@@ -190,20 +207,6 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
       maximum: limits.countMax,
     })
     .pipe(z.number());
-
-  // A query string arrives as text. trpc-to-openapi would coerce it with `Number()`, which reads
-  // `0x10`, `1e1` and ` 10 ` as numbers; the preprocess step (a pipe, which the adapter does not
-  // coerce) converts decimal digits only and leaves anything else to fail as not a number.
-  // Its input type stays `number`, so tRPC callers pass a number as before.
-  const pageLimitSchema = z
-    .preprocess<unknown, z.ZodNumber, number>(
-      (value) => (typeof value === 'string' && decimalDigits.test(value) ? Number(value) : value),
-      z.number().int().min(1).max(pageLimitMax),
-    )
-    .default(pageLimitDefault)
-    .meta({
-      description: `Page size, a whole number from 1 to ${pageLimitMax} (default ${pageLimitDefault}).`,
-    });
 
   const raffle = z
     .object({
@@ -290,8 +293,7 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     }),
     pageInput: z.object({
       raffleId: raffleIdSchema,
-      limit: pageLimitSchema,
-      cursor: cursorSchema.optional(),
+      ...pageQuery,
     }),
     participantPage: z.object({
       participants: z.array(participant),

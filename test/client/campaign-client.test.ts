@@ -3,39 +3,20 @@
  * every procedure, refusals with their reason codes, an outsider's address refused on operator
  * procedures, and the published input and output types.
  */
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRaffleClient,
-  reasonOf,
-  type RaffleClient,
   type RaffleInputs,
   type RaffleOutputs,
   type Reason,
 } from '../../client/src/index.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { startTestServer } from '../support/server.js';
+import { reasonOfCall, useClientServer } from '../support/client-server.js';
 
-let server: RunningServer;
-let client: RaffleClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  client = createRaffleClient({ url: server.url });
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-async function reasonOfCall(call: Promise<unknown>): Promise<Reason | undefined> {
-  return call.then(
-    () => undefined,
-    (error: unknown) => reasonOf(error),
-  );
-}
+const running = useClientServer();
 
 describe('typed client: campaigns', () => {
   it('creates, lists, reads, draws, reads a phone back and redeems', async () => {
-    const created = await client.campaigns.create.mutate({
+    const created = await running.client.campaigns.create.mutate({
       id: 'client-campaign',
       name: 'Client campaign',
       startsAt: '2020-01-01T00:00:00Z',
@@ -50,13 +31,13 @@ describe('typed client: campaigns', () => {
     });
     // Batched in one request: the list and the campaign.
     const [page, one] = await Promise.all([
-      client.campaigns.list.query({ limit: 10 }),
-      client.campaigns.get.query({ campaignId: 'client-campaign' }),
+      running.client.campaigns.list.query({ limit: 10 }),
+      running.client.campaigns.get.query({ campaignId: 'client-campaign' }),
     ]);
     expect(page.campaigns[0]?.id).toBe('client-campaign');
     expect(one.prizes[0]).toMatchObject({ id: 'cash', remainingToday: 2 });
 
-    const drawn = await client.campaigns.draw.mutate({
+    const drawn = await running.client.campaigns.draw.mutate({
       campaignId: 'client-campaign',
       phone: '+1 415 555 2671',
     });
@@ -64,38 +45,44 @@ describe('typed client: campaigns', () => {
     const code = drawn.coupon?.code as string;
     expect(
       await reasonOfCall(
-        client.campaigns.draw.mutate({ campaignId: 'client-campaign', phone: '+14155552671' }),
+        running.client.campaigns.draw.mutate({
+          campaignId: 'client-campaign',
+          phone: '+14155552671',
+        }),
       ),
     ).toBe('already_drawn_today');
     expect(
       await reasonOfCall(
-        client.campaigns.draw.mutate({ campaignId: 'client-campaign', phone: '4155552671' }),
+        running.client.campaigns.draw.mutate({
+          campaignId: 'client-campaign',
+          phone: '4155552671',
+        }),
       ),
     ).toBe('invalid_phone');
 
-    const history = await client.campaigns.phoneDraws.query({
+    const history = await running.client.campaigns.phoneDraws.query({
       campaignId: 'client-campaign',
       phone: '+14155552671',
     });
     expect(history.draws[0]?.coupon?.code).toBe(code);
-    const redeemed = await client.campaigns.redeem.mutate({
+    const redeemed = await running.client.campaigns.redeem.mutate({
       campaignId: 'client-campaign',
       couponCode: code,
     });
     expect(redeemed).toMatchObject({ code, drawId: 1 });
     expect(
       await reasonOfCall(
-        client.campaigns.redeem.mutate({ campaignId: 'client-campaign', couponCode: code }),
+        running.client.campaigns.redeem.mutate({ campaignId: 'client-campaign', couponCode: code }),
       ),
     ).toBe('coupon_already_redeemed');
-    expect(await reasonOfCall(client.campaigns.get.query({ campaignId: 'none' }))).toBe(
+    expect(await reasonOfCall(running.client.campaigns.get.query({ campaignId: 'none' }))).toBe(
       'campaign_not_found',
     );
   });
 
   it('operator procedures refuse an outsider address (X-Forwarded-For from loopback)', async () => {
     const outsider = createRaffleClient({
-      url: server.url,
+      url: running.server.url,
       headers: { 'x-forwarded-for': '198.51.100.4' },
     });
     expect(

@@ -2,7 +2,7 @@
  * The typed client against the real service: every resource through `createRaffleClient`, the
  * reason codes of refused calls, request batching, and the published input and output types.
  */
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRaffleClient,
   reasonOf,
@@ -13,20 +13,9 @@ import {
   type RaffleOutputs,
   type Reason,
 } from '../../client/src/index.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { startTestServer } from '../support/server.js';
+import { useClientServer } from '../support/client-server.js';
 
-let server: RunningServer;
-let client: RaffleClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  client = createRaffleClient({ url: server.url });
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const running = useClientServer();
 
 /** A fetch that records every HTTP request the client makes. */
 function countingFetch(): {
@@ -55,7 +44,10 @@ async function refusalOf(promise: Promise<unknown>): Promise<TRPCClientError<App
 
 describe('typed client against the real service', () => {
   it('creates a raffle, issues, transfers, draws and reads everything back', async () => {
-    const created = await client.raffles.create.mutate({ id: 'client-e2e', name: 'Client raffle' });
+    const created = await running.client.raffles.create.mutate({
+      id: 'client-e2e',
+      name: 'Client raffle',
+    });
     expect(created).toMatchObject({
       id: 'client-e2e',
       name: 'Client raffle',
@@ -65,28 +57,32 @@ describe('typed client against the real service', () => {
     });
     expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
 
-    const generated = await client.raffles.create.mutate({ name: 'No id given' });
+    const generated = await running.client.raffles.create.mutate({ name: 'No id given' });
     expect(generated.id).toMatch(/^r-[a-z0-9-]{10}$/);
 
-    const listed = await client.raffles.list.query();
+    const listed = await running.client.raffles.list.query();
     expect(listed.raffles.map((raffle) => raffle.id)).toEqual(
       expect.arrayContaining(['main', 'client-e2e', generated.id]),
     );
 
     const raffleId = 'client-e2e';
-    expect(await client.tickets.issue.mutate({ raffleId, username: 'alice', count: 5 })).toEqual({
+    expect(
+      await running.client.tickets.issue.mutate({ raffleId, username: 'alice', count: 5 }),
+    ).toEqual({
       username: 'alice',
       tickets: 5,
       totalTickets: 5,
     });
-    expect(await client.tickets.issue.mutate({ raffleId, username: 'alice', count: 2 })).toEqual({
+    expect(
+      await running.client.tickets.issue.mutate({ raffleId, username: 'alice', count: 2 }),
+    ).toEqual({
       username: 'alice',
       tickets: 7,
       totalTickets: 7,
     });
-    await client.tickets.issue.mutate({ raffleId, username: 'bob', count: 1 });
+    await running.client.tickets.issue.mutate({ raffleId, username: 'bob', count: 1 });
 
-    const moved = await client.transfers.create.mutate({
+    const moved = await running.client.transfers.create.mutate({
       raffleId,
       from: 'alice',
       to: 'carol',
@@ -97,15 +93,15 @@ describe('typed client against the real service', () => {
       to: { username: 'carol', tickets: 3 },
     });
 
-    expect(await client.participants.get.query({ raffleId, username: 'carol' })).toEqual({
+    expect(await running.client.participants.get.query({ raffleId, username: 'carol' })).toEqual({
       username: 'carol',
       tickets: 3,
     });
 
-    const before = await client.raffles.get.query({ raffleId });
+    const before = await running.client.raffles.get.query({ raffleId });
     expect(before).toMatchObject({ totalTickets: 8, participantCount: 3, drawCount: 0 });
 
-    const draw = await client.draws.create.mutate({ raffleId });
+    const draw = await running.client.draws.create.mutate({ raffleId });
     expect(draw.drawId).toBe(1);
     expect(['alice', 'bob', 'carol']).toContain(draw.username);
     expect(draw.totalTicketsBefore).toBe(8);
@@ -115,10 +111,10 @@ describe('typed client against the real service', () => {
     const heldBefore = { alice: 4, bob: 1, carol: 3 }[draw.username]!;
     expect(draw.ticketsLeft).toBe(heldBefore - 1);
 
-    const history = await client.draws.list.query({ raffleId });
+    const history = await running.client.draws.list.query({ raffleId });
     expect(history).toEqual({ draws: [draw], nextCursor: null });
 
-    const after = await client.raffles.get.query({ raffleId });
+    const after = await running.client.raffles.get.query({ raffleId });
     expect(after).toMatchObject({
       id: raffleId,
       totalTickets: 7,
@@ -128,17 +124,17 @@ describe('typed client against the real service', () => {
   });
 
   it('pages through participants in admission order', async () => {
-    const { id: raffleId } = await client.raffles.create.mutate({ name: 'Paging' });
+    const { id: raffleId } = await running.client.raffles.create.mutate({ name: 'Paging' });
     const names = ['p1', 'p2', 'p3', 'p4', 'p5'];
     for (const [index, username] of names.entries()) {
-      await client.tickets.issue.mutate({ raffleId, username, count: index + 1 });
+      await running.client.tickets.issue.mutate({ raffleId, username, count: index + 1 });
     }
 
     const seen: { username: string; tickets: number }[] = [];
     const pageSizes: number[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 10; pages += 1) {
-      const page = await client.participants.list.query({ raffleId, limit: 2, cursor });
+      const page = await running.client.participants.list.query({ raffleId, limit: 2, cursor });
       pageSizes.push(page.participants.length);
       seen.push(...page.participants);
       if (page.nextCursor === null) break;
@@ -147,7 +143,7 @@ describe('typed client against the real service', () => {
     expect(pageSizes).toEqual([2, 2, 1]);
     expect(seen).toEqual(names.map((username, index) => ({ username, tickets: index + 1 })));
 
-    const all = await client.participants.list.query({ raffleId });
+    const all = await running.client.participants.list.query({ raffleId });
     expect(all.participants).toHaveLength(5);
     expect(all.nextCursor).toBeNull();
   });
@@ -155,30 +151,30 @@ describe('typed client against the real service', () => {
   it('strips trailing slashes from the URL and sends the configured headers', async () => {
     const { fetch, requests } = countingFetch();
     const custom = createRaffleClient({
-      url: `${server.url}//`,
+      url: `${running.server.url}//`,
       fetch,
       headers: () => ({ 'x-test-token': 'secret-1' }),
     });
     const raffle = await custom.raffles.get.query({ raffleId: 'main' });
     expect(raffle.id).toBe('main');
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.url.startsWith(`${server.url}/trpc/raffles.get`)).toBe(true);
+    expect(requests[0]!.url.startsWith(`${running.server.url}/trpc/raffles.get`)).toBe(true);
     expect(requests[0]!.headers.get('x-test-token')).toBe('secret-1');
   });
 });
 
 describe('refusals carry reason codes', () => {
   it('reports insufficient_tickets with HTTP 409', async () => {
-    const { id: raffleId } = await client.raffles.create.mutate({ name: 'Refusals' });
-    await client.tickets.issue.mutate({ raffleId, username: 'dora', count: 2 });
+    const { id: raffleId } = await running.client.raffles.create.mutate({ name: 'Refusals' });
+    await running.client.tickets.issue.mutate({ raffleId, username: 'dora', count: 2 });
     const error = await refusalOf(
-      client.transfers.create.mutate({ raffleId, from: 'dora', to: 'eve', count: 3 }),
+      running.client.transfers.create.mutate({ raffleId, from: 'dora', to: 'eve', count: 3 }),
     );
     expect(reasonOf(error)).toBe('insufficient_tickets');
     expect(error.data?.httpStatus).toBe(409);
     expect(error.data?.code).toBe('CONFLICT');
     // Nothing moved.
-    expect(await client.participants.get.query({ raffleId, username: 'dora' })).toEqual({
+    expect(await running.client.participants.get.query({ raffleId, username: 'dora' })).toEqual({
       username: 'dora',
       tickets: 2,
     });
@@ -186,18 +182,22 @@ describe('refusals carry reason codes', () => {
 
   it('reports raffle_not_found with HTTP 404', async () => {
     const error = await refusalOf(
-      client.tickets.issue.mutate({ raffleId: 'no-such-raffle', username: 'alice', count: 1 }),
+      running.client.tickets.issue.mutate({
+        raffleId: 'no-such-raffle',
+        username: 'alice',
+        count: 1,
+      }),
     );
     expect(reasonOf(error)).toBe('raffle_not_found');
     expect(error.data?.httpStatus).toBe(404);
 
-    const read = await refusalOf(client.raffles.get.query({ raffleId: 'no-such-raffle' }));
+    const read = await refusalOf(running.client.raffles.get.query({ raffleId: 'no-such-raffle' }));
     expect(reasonOf(read)).toBe('raffle_not_found');
   });
 
   it('reports participant_not_found', async () => {
     const error = await refusalOf(
-      client.participants.get.query({ raffleId: 'main', username: 'nobody-at-all' }),
+      running.client.participants.get.query({ raffleId: 'main', username: 'nobody-at-all' }),
     );
     expect(reasonOf(error)).toBe('participant_not_found');
     expect(error.data?.httpStatus).toBe(404);
@@ -206,7 +206,7 @@ describe('refusals carry reason codes', () => {
   it('reports invalid_input with HTTP 400 for a count of 0 and a mistyped count', async () => {
     // A count of 0 is a `number`, so the types accept it; the server's schema refuses it.
     const zero = await refusalOf(
-      client.tickets.issue.mutate({ raffleId: 'main', username: 'alice', count: 0 }),
+      running.client.tickets.issue.mutate({ raffleId: 'main', username: 'alice', count: 0 }),
     );
     expect(reasonOf(zero)).toBe('invalid_input');
     expect(zero.data?.httpStatus).toBe(400);
@@ -215,7 +215,11 @@ describe('refusals carry reason codes', () => {
 
     // A string count is a compile error, so it can only be sent by casting through `never`.
     const mistyped = await refusalOf(
-      client.tickets.issue.mutate({ raffleId: 'main', username: 'alice', count: '0' } as never),
+      running.client.tickets.issue.mutate({
+        raffleId: 'main',
+        username: 'alice',
+        count: '0',
+      } as never),
     );
     expect(reasonOf(mistyped)).toBe('invalid_input');
     expect(mistyped.data?.httpStatus).toBe(400);
@@ -233,15 +237,15 @@ describe('request batching', () => {
   const users = Array.from({ length: 10 }, (_, index) => `user-${index}`);
 
   beforeAll(async () => {
-    await client.raffles.create.mutate({ id: raffleId, name: 'Batching' });
+    await running.client.raffles.create.mutate({ id: raffleId, name: 'Batching' });
     for (const username of users) {
-      await client.tickets.issue.mutate({ raffleId, username, count: 1 });
+      await running.client.tickets.issue.mutate({ raffleId, username, count: 1 });
     }
   });
 
   it('sends calls made in the same tick in fewer requests', async () => {
     const { fetch, requests } = countingFetch();
-    const batched = createRaffleClient({ url: server.url, fetch });
+    const batched = createRaffleClient({ url: running.server.url, fetch });
     const calls: Promise<{ username: string; tickets: number }>[] = [];
     for (const username of users) {
       calls.push(batched.participants.get.query({ raffleId, username }));
@@ -263,7 +267,7 @@ describe('request batching', () => {
 
   it('sends one request per call with batch: false', async () => {
     const { fetch, requests } = countingFetch();
-    const unbatched = createRaffleClient({ url: server.url, fetch, batch: false });
+    const unbatched = createRaffleClient({ url: running.server.url, fetch, batch: false });
     const calls: Promise<{ username: string; tickets: number }>[] = [];
     for (const username of users) {
       calls.push(unbatched.participants.get.query({ raffleId, username }));
@@ -279,7 +283,7 @@ describe('request batching', () => {
 
   it('splits a batch at maxBatchItems', async () => {
     const { fetch, requests } = countingFetch();
-    const small = createRaffleClient({ url: server.url, fetch, maxBatchItems: 3 });
+    const small = createRaffleClient({ url: running.server.url, fetch, maxBatchItems: 3 });
     const results = await Promise.all(
       users.map((username) => small.participants.get.query({ raffleId, username })),
     );
@@ -288,7 +292,7 @@ describe('request batching', () => {
   });
 
   it('settles each call of a batch on its own when some are refused', async () => {
-    const batched = createRaffleClient({ url: server.url });
+    const batched = createRaffleClient({ url: running.server.url });
     const [found, missing] = await Promise.allSettled([
       batched.participants.get.query({ raffleId, username: 'user-0' }),
       batched.participants.get.query({ raffleId, username: 'nobody' }),

@@ -4,45 +4,26 @@
  * with their reasons, a retried claim with a `requestId`, and the published types of the new
  * procedures.
  */
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRaffleClient,
-  reasonOf,
   type RaffleClient,
   type RaffleInputs,
   type RaffleOutputs,
   type Reason,
 } from '../../client/src/index.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { startTestServer } from '../support/server.js';
+import { reasonOfCall, useClientServer } from '../support/client-server.js';
 
-let server: RunningServer;
-let operator: RaffleClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  operator = createRaffleClient({ url: server.url });
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const running = useClientServer();
 
 /** A client whose calls come from `address`, as a proxy on loopback would say. */
 function player(address: string): RaffleClient {
-  return createRaffleClient({ url: server.url, headers: { 'x-forwarded-for': address } });
-}
-
-async function reasonOfCall(call: Promise<unknown>): Promise<Reason | undefined> {
-  return call.then(
-    () => undefined,
-    (error: unknown) => reasonOf(error),
-  );
+  return createRaffleClient({ url: running.server.url, headers: { 'x-forwarded-for': address } });
 }
 
 describe('prize raffles through the typed client', () => {
   it('create, claim, draw, winners, verify, fetch and list', async () => {
-    const created = await operator.prizeRaffles.create.mutate({
+    const created = await running.client.prizeRaffles.create.mutate({
       id: 'client-prizes',
       name: 'Client prizes',
       ticketCount: 3,
@@ -65,24 +46,27 @@ describe('prize raffles through the typed client', () => {
     expect(
       await reasonOfCall(player('192.0.2.11').prizeRaffles.draw.mutate({ id: 'client-prizes' })),
     ).toBe('manager_only');
-    expect(await reasonOfCall(operator.prizeRaffles.winners.query({ id: 'client-prizes' }))).toBe(
-      'not_drawn',
-    );
+    expect(
+      await reasonOfCall(running.client.prizeRaffles.winners.query({ id: 'client-prizes' })),
+    ).toBe('not_drawn');
 
-    const drawn = await operator.prizeRaffles.draw.mutate({ id: 'client-prizes' });
+    const drawn = await running.client.prizeRaffles.draw.mutate({ id: 'client-prizes' });
     expect(drawn.winners).toHaveLength(2);
-    expect(await operator.prizeRaffles.winners.query({ id: 'client-prizes' })).toEqual(drawn);
+    expect(await running.client.prizeRaffles.winners.query({ id: 'client-prizes' })).toEqual(drawn);
 
     const winning = new Set(drawn.winners.map((w) => w.ticketNumber));
     for (const claim of claims) {
-      const result = await operator.prizeRaffles.verify.mutate({ id: claim.raffleId, ...claim });
+      const result = await running.client.prizeRaffles.verify.mutate({
+        id: claim.raffleId,
+        ...claim,
+      });
       expect(result.won).toBe(winning.has(claim.ticketNumber));
       expect(result.prize).toEqual(result.won ? { name: 'Kite' } : null);
     }
     const first = claims[0] as (typeof claims)[0];
     expect(
       await reasonOfCall(
-        operator.prizeRaffles.verify.mutate({
+        running.client.prizeRaffles.verify.mutate({
           id: 'client-prizes',
           ticketNumber: first.ticketNumber,
           verificationCode: 'wrong',
@@ -90,15 +74,15 @@ describe('prize raffles through the typed client', () => {
       ),
     ).toBe('verification_failed');
 
-    const fetched = await operator.prizeRaffles.get.query({ id: 'client-prizes' });
+    const fetched = await running.client.prizeRaffles.get.query({ id: 'client-prizes' });
     expect(fetched).toMatchObject({ status: 'drawn', ticketsClaimed: 3 });
     expect(fetched.drawnAt).toBe(drawn.drawnAt);
-    const page = await operator.prizeRaffles.list.query({ limit: 10 });
+    const page = await running.client.prizeRaffles.list.query({ limit: 10 });
     expect(page.raffles.map((r) => r.id)).toContain('client-prizes');
   });
 
   it('a claim retried with the same requestId gets the same ticket and code', async () => {
-    await operator.prizeRaffles.create.mutate({
+    await running.client.prizeRaffles.create.mutate({
       id: 'client-retry',
       name: 'Retry',
       ticketCount: 9,
@@ -109,7 +93,9 @@ describe('prize raffles through the typed client', () => {
     const first = await me.prizeRaffles.claim.mutate({ id: 'client-retry', requestId });
     const second = await me.prizeRaffles.claim.mutate({ id: 'client-retry', requestId });
     expect(second).toEqual(first);
-    expect((await operator.prizeRaffles.get.query({ id: 'client-retry' })).ticketsClaimed).toBe(1);
+    expect(
+      (await running.client.prizeRaffles.get.query({ id: 'client-retry' })).ticketsClaimed,
+    ).toBe(1);
   });
 
   it('publishes the types of the prize procedures', () => {

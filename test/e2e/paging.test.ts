@@ -1,5 +1,5 @@
 /**
- * Page size and cursors of the two listings. `limit` is a decimal whole number in range, nothing
+ * Page size and cursors of the listings. `limit` is a decimal whole number in range, nothing
  * that merely converts to one; a cursor is a previous page's `nextCursor`, and anything else —
  * garbage, a number typed by hand, a cursor beyond every position issued, or one issued for
  * another raffle or listing — is 400 `invalid_cursor`. Real cursors walk every participant once,
@@ -74,6 +74,20 @@ describe('limit', () => {
 
   it.each(['0x10', '1e1'])('draws: limit=%s is 400 invalid_input', async (limit) => {
     expectRefusal(await get(`/raffles/${raffle}/draws?limit=${limit}`), 400, 'invalid_input');
+  });
+
+  // Every listing shares one page schema, so the other kinds' listings read `limit` as strictly.
+  it.each([
+    ['prize-raffles', '0x10'],
+    ['prize-raffles', '1e1'],
+    ['campaigns', '0x10'],
+    ['campaigns', ' 10'],
+  ])('%s: limit=%j is 400 invalid_input', async (listing, limit) => {
+    expectRefusal(
+      await get(`/${listing}?limit=${encodeURIComponent(limit)}`),
+      400,
+      'invalid_input',
+    );
   });
 
   // An empty `limit=` is no limit at all (the REST adapter drops empty query values).

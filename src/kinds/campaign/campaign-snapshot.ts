@@ -19,6 +19,7 @@ import { Campaign, type CampaignCounters } from './campaign.js';
 import { checkedPrizes, type CampaignDefinition } from './campaign-definition.js';
 import type { Campaigns } from './kind.js';
 import type { DrawEntry } from './phone-draws.js';
+import { chunks } from '../../engine/snapshot-chunks.js';
 
 type DrawRow = [number, number, number, number, number];
 type PhoneRow = [string, number, number, DrawRow[]];
@@ -36,18 +37,6 @@ type CampaignRecord =
 
 /** Phones per record: each may carry `campaignDrawsKeptPerPhone` draws. */
 const phonesPerRecord = Math.max(1, Math.floor(snapshotChunkEntries / campaignDrawsKeptPerPhone));
-
-function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  let chunk: T[] = [];
-  for (const item of items) {
-    chunk.push(item);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 function drawRow(draw: DrawEntry): DrawRow {
   return [draw.drawId, draw.atMs, draw.day, draw.prize, draw.coupon];
@@ -91,9 +80,9 @@ function* image(state: Campaigns): Generator<CampaignRecord> {
       ordinal: campaign.ordinal,
       counters: campaign.counters(),
     };
-    for (const entries of chunked(phoneRows(campaign), phonesPerRecord))
+    for (const entries of chunks(phoneRows(campaign), phonesPerRecord))
       yield { kind: 'phones', entries };
-    for (const entries of chunked(couponRows(campaign), snapshotChunkEntries))
+    for (const entries of chunks(couponRows(campaign), snapshotChunkEntries))
       yield { kind: 'coupons', entries };
   }
 }

@@ -12,11 +12,11 @@
  * Participants keep their admission seqs, which keeps listing cursors valid across a restart;
  * restoring consumes them one chunk at a time, so a large raffle never exists twice in memory.
  */
-import { snapshotChunkEntries } from '../../config/limits.js';
 import type { StateLimits } from '../../engine/commands.js';
 import type { SnapshotSection } from '../../engine/kind.js';
 import { Ledger, type DrawRecord } from './ledger.js';
 import type { WeightedEntry, WeightedSkipListCounters } from './weighted-skip-list.js';
+import { chunks } from '../../engine/snapshot-chunks.js';
 
 type LedgerRecord =
   | {
@@ -28,18 +28,6 @@ type LedgerRecord =
     }
   | { kind: 'draws'; draws: DrawRecord[] }
   | { kind: 'participants'; entries: [string, number, number][] };
-
-export function* chunks<T>(items: Iterable<T>, size = snapshotChunkEntries): Generator<T[]> {
-  let chunk: T[] = [];
-  for (const item of items) {
-    chunk.push(item);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 function* image(raffles: Map<string, Ledger>): Generator<LedgerRecord> {
   for (const ledger of raffles.values()) {

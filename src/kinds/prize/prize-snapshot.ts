@@ -14,9 +14,9 @@
  * alike whatever order their maps were filled in; claims keep their claim order, which is part of
  * the state (an audit reads who claimed in what order).
  */
-import { snapshotChunkEntries } from '../../config/limits.js';
 import type { SnapshotSection } from '../../engine/kind.js';
 import { PrizeRaffle, type ClaimRow } from './prize-raffle.js';
+import { chunks } from '../../engine/snapshot-chunks.js';
 
 /** The kind's state: raffles by id, and in creation order (index = creation number - 1). */
 export interface PrizeRaffles {
@@ -42,18 +42,6 @@ type PrizeRecord =
   | { kind: 'prizes'; names: string[] }
   | { kind: 'claims'; rows: ClaimRow[] }
   | { kind: 'moved'; entries: [number, number][] };
-
-function* chunks<T>(items: Iterable<T>): Generator<T[]> {
-  let chunk: T[] = [];
-  for (const item of items) {
-    chunk.push(item);
-    if (chunk.length === snapshotChunkEntries) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 function* image(state: PrizeRaffles): Generator<PrizeRecord> {
   for (const raffle of state.created) {
