@@ -1,0 +1,67 @@
+/**
+ * `npm run bench:dashboard`: how long the dashboard takes to open on a raffle of 10^6
+ * participants (`-- --participants N` for another size), in Debian's Chromium against a service in
+ * this process: the overview until its figures show, and the raffle's page until its first page
+ * of participants shows. Prints the median of five openings of each and the bytes transferred.
+ */
+import { pino } from 'pino';
+import { defaultConfig } from '../src/server/env.js';
+import { startServer } from '../src/server/server.js';
+import { buildDashboard, launchBrowser } from '../test/support/browser.js';
+
+const arg = process.argv.indexOf('--participants');
+const participants = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000;
+buildDashboard();
+const server = await startServer(
+  defaultConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', durability: 'none' }),
+  pino({ level: 'silent' }),
+);
+const post = (path: string, body: unknown) =>
+  fetch(`${server.url}/api${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+await post('/raffles', { id: 'big', name: 'Big raffle' });
+for (let from = 0; from < participants; from += 10_000) {
+  const items = Array.from({ length: Math.min(10_000, participants - from) }, (_, i) => ({
+    username: `user${from + i}`,
+    count: 1 + ((from + i) % 3),
+  }));
+  const answer = await post('/raffles/big/tickets/bulk', { items });
+  if (!answer.ok) throw new Error(`bulk issue answered ${answer.status}`);
+}
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const browser = await launchBrowser();
+const timings = { overview: [] as number[], raffle: [] as number[] };
+let bytes = 0;
+try {
+  for (let round = 0; round < 5; round += 1) {
+    for (const [name, hash, selector] of [
+      ['overview', '', '[data-figure="ledger:big:participantCount"]'],
+      ['raffle', '#/raffles/big', '[data-participant="user0"]'],
+    ] as const) {
+      const page = await browser.newPage();
+      let transferred = 0;
+      page.on('response', (response) => {
+        void response.body().then(
+          (body) => (transferred += body.length),
+          () => undefined,
+        );
+      });
+      const started = performance.now();
+      await page.goto(`${server.url}/dashboard${hash}`);
+      await page.waitForSelector(selector);
+      timings[name].push(performance.now() - started);
+      bytes = Math.max(bytes, transferred);
+      await page.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.log(
+  `${participants} participants: overview ${median(timings.overview)?.toFixed(0)} ms, raffle page ${median(timings.raffle)?.toFixed(0)} ms (median of 5, until the figures / first participants show); at most ${bytes} bytes of responses per opening`,
+);
