@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core): it shows the
  * figures the API gives, follows tickets and draws live, pages participants, fits a phone, can be
@@ -10,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { buildDashboard, hasChromium, launchBrowser } from '../support/browser.js';
 import { request, startTestServer } from '../support/server.js';
+
+// The page's global, for the functions that run in the browser (this project has no DOM types,
+// and declaring it here keeps them out of every other file).
+declare const document: any;
 
 const shown = (value: number) => new Intl.NumberFormat('en').format(value);
 const waitMs = 15_000;
@@ -143,12 +146,12 @@ describe.skipIf(!hasChromium)('dashboard, as an operator (loopback is in MANAGER
     expect(overflow).toBeLessThanOrEqual(0);
     const unlabelled = await page.evaluate(() =>
       Array.from(document.querySelectorAll('input, button'))
-        .filter((e) => (e as HTMLElement).offsetParent !== null)
-        .filter((e) => {
-          const labels = (e as HTMLInputElement).labels;
+        .filter((e: any) => e.offsetParent !== null)
+        .filter((e: any) => {
+          const labels = e.labels;
           return (labels?.length ?? 0) === 0 && (e.textContent ?? '').trim() === '';
         })
-        .map((e) => e.outerHTML),
+        .map((e: any) => e.outerHTML),
     );
     expect(unlabelled).toEqual([]);
     // Tab to the raffle's link and follow it with Enter.
