@@ -92,6 +92,9 @@ describe('dashboard routes', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     const script = await request(server.url, 'GET', '/dashboard/app.js');
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const head = await rawRequest(server.url, 'HEAD', '/dashboard/events');
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
     const posted = await request(server.url, 'POST', '/dashboard/session', {});
     expect(posted.status).toBe(405);
     expect(posted.body.reason).toBe('method_not_supported');

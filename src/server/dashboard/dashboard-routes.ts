@@ -108,7 +108,14 @@ export function dashboardRoutes({ feed, assets, isOperator }: DashboardRouteOpti
       return true;
     }
     const name = path === '/dashboard' || path === '/dashboard/' ? 'index.html' : path.slice(11);
-    if (name === 'events') {
+    if (name === 'events' && req.method === 'HEAD') {
+      // A HEAD would never end as a stream: it gets the headers alone.
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        ...securityHeaders,
+      });
+      res.end();
+    } else if (name === 'events') {
       streamFeed(req, res, feed);
     } else if (name === 'session') {
       sendJson(res, 200, { operator: isOperator(req) });
