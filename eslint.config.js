@@ -6,7 +6,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'client/dist', 'coverage', 'load/results'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'client/dist',
+      'coverage',
+      'load/results',
+      // Generated at test time; the scenario is type-checked by the contract test against them.
+      'test/contract/generated',
+      'test/contract/scenario.ts',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

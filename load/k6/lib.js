@@ -15,6 +15,7 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import { Counter, Rate } from 'k6/metrics';
+import { buildOptions as buildOptionsFrom } from './options.js';
 import {
   expectedRefusals,
   issueCountMax,
@@ -38,8 +39,11 @@ import {
 /** Where the service listens; `-e BASE_URL=…` on the k6 command line. */
 export const baseUrl = (__ENV.BASE_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
 
-/** Page size of the invariant check's walk through the participants (the largest allowed). */
-const checkPageLimit = 1000;
+/**
+ * Page size of the invariant check's walk through the participants: a tenth of the pool, so the
+ * walk follows cursors over several pages, as a client of a large raffle must.
+ */
+export const checkPageLimit = 100;
 
 /** Share of iterations whose answer was neither a success nor an expected refusal. */
 const unexpectedOutcomes = new Rate('unexpected_outcomes');
@@ -148,6 +152,8 @@ for (const operation of Object.keys(routes)) {
     const status = refusalStatus[refusals[i]];
     if (status !== undefined && statuses.indexOf(status) < 0) statuses.push(status);
   }
+  // A run with RAFFLE_ID finds its raffle already there (409 raffle_id_taken) and takes it over.
+  if (operation === 'createRaffle') statuses.push(409);
   responseCallbacks[operation] = http.expectedStatuses(...statuses);
 }
 
@@ -326,13 +332,21 @@ export function runIteration(client, raffleId) {
 }
 
 /**
- * Creates the fresh raffle this run works on, so that runs never share state.
+ * Creates the raffle this run works on: a fresh one (the service has no way to delete it, so each
+ * run leaves one raffle behind, counted against `RAFFLES_MAX`), or, with `-e RAFFLE_ID=…`, that
+ * raffle, created by the first run and taken over by the next ones, so a long-lived service keeps
+ * one raffle for every run.
  * @param {Client} client
  * @returns {{ raffleId: string }}
  */
 export function setupRaffle(client) {
   const name = 'k6 ' + client.surface + ' ' + new Date().toISOString();
-  const outcome = client.call('createRaffle', { name: name }, 'setup');
+  const fixed = __ENV.RAFFLE_ID;
+  /** @type {Record<string, any>} */
+  const input = { name: name };
+  if (fixed !== undefined && fixed !== '') input.id = fixed;
+  const outcome = client.call('createRaffle', input, 'setup');
+  if (input.id !== undefined && outcome.reason === 'raffle_id_taken') return { raffleId: input.id };
   if (outcome.status !== 201 || outcome.value === null || typeof outcome.value.id !== 'string') {
     throw new Error(
       'setup: could not create a raffle at ' +
@@ -446,101 +460,9 @@ export function checkInvariants(client, raffleId) {
 }
 
 /**
- * @param {string | undefined} text
- * @param {number} fallback
- * @returns {number}
- */
-function numberFromEnv(text, fallback) {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!(value >= 0)) throw new Error('not a number: ' + text);
-  return value;
-}
-
-/**
- * The three scenarios, selected with `-e SCENARIO=mixed|spike|soak`.
- * @type {Record<string, { latency: { p95: number, p99: number }, build: () => Record<string, any> }>}
- */
-const scenarios = {
-  // A steady closed-loop load at the expected mix.
-  mixed: {
-    latency: { p95: 100, p99: 250 },
-    build: function () {
-      return {
-        executor: 'constant-vus',
-        vus: numberFromEnv(__ENV.VUS, 50),
-        duration: __ENV.DURATION || '1m',
-        gracefulStop: '10s',
-      };
-    },
-  },
-  // A sudden jump to many times the usual number of clients, then back down: nothing may fail,
-  // latency may rise while the queue absorbs the burst.
-  spike: {
-    latency: { p95: 500, p99: 1500 },
-    build: function () {
-      const base = numberFromEnv(__ENV.VUS, 10);
-      const peak = numberFromEnv(__ENV.SPIKE_VUS, 300);
-      return {
-        executor: 'ramping-vus',
-        startVUs: base,
-        stages: [
-          { duration: '20s', target: base },
-          { duration: '10s', target: peak },
-          { duration: '30s', target: peak },
-          { duration: '10s', target: base },
-          { duration: '30s', target: base },
-        ],
-        gracefulRampDown: '10s',
-      };
-    },
-  },
-  // A moderate load held for a long time: memory growth, latency drift, slow leaks.
-  soak: {
-    latency: { p95: 100, p99: 250 },
-    build: function () {
-      return {
-        executor: 'constant-vus',
-        vus: numberFromEnv(__ENV.VUS, 20),
-        duration: __ENV.DURATION || '30m',
-        gracefulStop: '30s',
-      };
-    },
-  },
-};
-
-/**
- * The k6 `options` of a script: the chosen scenario and its thresholds. Latency limits default
- * per scenario and can be set with `-e P95_MS=… -e P99_MS=…`.
+ * The k6 options of a script, from k6's `-e` variables (`options.js`).
  * @param {Surface} surface
  */
 export function buildOptions(surface) {
-  const name = __ENV.SCENARIO || 'mixed';
-  const scenario = scenarios[name];
-  if (scenario === undefined) {
-    throw new Error('SCENARIO must be one of ' + Object.keys(scenarios).join(', ') + ': ' + name);
-  }
-  const p95 = numberFromEnv(__ENV.P95_MS, scenario.latency.p95);
-  const p99 = numberFromEnv(__ENV.P99_MS, scenario.latency.p99);
-  /** @type {Record<string, Record<string, any>>} */
-  const chosen = {};
-  chosen[name] = scenario.build();
-  return {
-    scenarios: chosen,
-    tags: { surface: surface },
-    thresholds: {
-      // Transport errors and statuses other than success or an expected refusal.
-      http_req_failed: ['rate<0.01'],
-      checks: ['rate>0.99'],
-      unexpected_outcomes: ['rate<0.01'],
-      invariant_violations: ['count==0'],
-      // Latency of the workload itself, not of set-up and the final walk of the listing.
-      'http_req_duration{phase:load}': ['p(95)<' + p95, 'p(99)<' + p99],
-      'http_req_duration{op:issue}': ['p(95)<' + p95, 'p(99)<' + p99],
-      'http_req_duration{op:transfer}': ['p(95)<' + p95, 'p(99)<' + p99],
-    },
-    setupTimeout: '60s',
-    teardownTimeout: '10m',
-    summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
-  };
+  return buildOptionsFrom(surface, __ENV);
 }

@@ -78,6 +78,8 @@ const instantInput = z.iso.datetime({ offset: true }).meta({
 const isoTime = z.iso.datetime().meta({ example: '2027-01-01T09:30:00.000Z' });
 
 const wholeNumber = z.number().int().nonnegative();
+/** A 1-based number (draw ids). */
+const ordinal = z.number().int().positive();
 
 const phoneInput = z.string().min(1).max(phoneInputLengthMax).meta({
   description:
@@ -161,7 +163,7 @@ export const campaignSchemas = {
   drawInput: z.object({ campaignId: campaignIdSchema, phone: phoneInput, requestId }),
   draw: z
     .object({
-      drawId: wholeNumber.meta({ description: '1-based number of the draw in its campaign.' }),
+      drawId: ordinal.meta({ description: '1-based number of the draw in its campaign.' }),
       campaignId: z.string(),
       phone: z.string().meta({ description: 'The phone in E.164.' }),
       day: z.string().meta({ description: 'The campaign day the draw counts for (`YYYY-MM-DD`).' }),
@@ -182,7 +184,7 @@ export const campaignSchemas = {
       drawCount: wholeNumber.meta({ description: 'Every draw of the phone, listed or not.' }),
       draws: z.array(
         z.object({
-          drawId: wholeNumber,
+          drawId: ordinal,
           day: z.string(),
           at: isoTime,
           won: z.boolean(),
@@ -205,7 +207,7 @@ export const campaignSchemas = {
       code: z.string(),
       campaignId: z.string(),
       phone: z.string(),
-      drawId: wholeNumber,
+      drawId: ordinal,
       prize: prizeRef,
       wonAt: isoTime,
       redeemedAt: isoTime,

@@ -18,131 +18,18 @@
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { reasonCatalogue, reasons, type Reason } from '../domain/reasons.js';
+import type { AnyRouter } from '@trpc/server';
 import { httpStatusOf, trpcCodeByReason } from './errors.js';
+import { createdProcedurePaths } from './locations.js';
+import { operationFacts, reasonsOf, type OperationFacts } from './operation-reasons.js';
 import {
   operatorOperationIds,
   operatorSecurity,
   operatorSecuritySchemes,
 } from './operator-security.js';
-import type { AppRouter } from './routers/_app.js';
 
-/** Procedures whose success answers 201 Created instead of 200. */
-export const createdProcedurePaths: ReadonlySet<string> = new Set([
-  'raffles.create',
-  'draws.create',
-  'campaigns.create',
-  'campaigns.draw',
-  'prizeRaffles.create',
-  'prizeRaffles.claim',
-  'prizeRaffles.draw',
-]);
-
-/** Reasons any operation may answer, whatever it does. */
-const commonReasons: Reason[] = [
-  'invalid_input',
-  'route_not_found',
-  'method_not_supported',
-  'internal_error',
-];
-/** Reasons of every operation that reads a JSON body. */
-const bodyReasons: Reason[] = [
-  'malformed_json',
-  'json_too_deep',
-  'invalid_utf8',
-  'invalid_content_encoding',
-  'unsupported_media_type',
-  'unsupported_content_encoding',
-  'payload_too_large',
-];
-/** Reasons of every operation that goes through the command queue. */
-const queueReasons: Reason[] = ['queue_full', 'shutting_down', 'storage_failed'];
-/** Reasons of every mutation: with a shared log (`COMMAND_LOG=etcd`), writes need its majority. */
-const logReasons: Reason[] = ['log_unavailable'];
-
-/** What each REST operation (by operationId) can be refused with, besides the common reasons. */
-export const reasonsByOperation: Record<string, Reason[]> = {
-  'raffles-create': [...bodyReasons, 'raffle_id_taken', 'raffle_limit_reached'],
-  'raffles-list': [],
-  'raffles-get': ['raffle_not_found'],
-  'tickets-issue': [
-    ...bodyReasons,
-    'raffle_not_found',
-    'ticket_total_overflow',
-    'participant_limit_reached',
-  ],
-  'transfers-create': [
-    ...bodyReasons,
-    'transfer_to_self',
-    'raffle_not_found',
-    'participant_not_found',
-    'insufficient_tickets',
-    'participant_limit_reached',
-  ],
-  'tickets-issueBulk': [...bodyReasons, 'raffle_not_found'],
-  'transfers-createBulk': [...bodyReasons, 'raffle_not_found'],
-  'draws-create': [...bodyReasons, 'raffle_not_found', 'raffle_empty'],
-  'draws-list': ['raffle_not_found', 'invalid_cursor'],
-  'participants-list': ['raffle_not_found', 'invalid_cursor'],
-  'participants-get': ['raffle_not_found', 'participant_not_found'],
-  'system-noop': [...bodyReasons],
-  'campaigns-create': [
-    ...bodyReasons,
-    'probabilities_exceed_one',
-    'campaign_id_taken',
-    'raffle_limit_reached',
-  ],
-  'campaigns-list': ['invalid_cursor'],
-  'campaigns-get': ['campaign_not_found'],
-  'campaigns-draw': [
-    ...bodyReasons,
-    'invalid_phone',
-    'campaign_not_found',
-    'campaign_not_active',
-    'already_drawn_today',
-    'participant_limit_reached',
-  ],
-  'campaigns-phoneDraws': ['invalid_phone', 'campaign_not_found'],
-  'campaigns-redeem': [
-    ...bodyReasons,
-    'campaign_not_found',
-    'coupon_not_found',
-    'coupon_already_redeemed',
-  ],
-  'prizeRaffles-create': [
-    ...bodyReasons,
-    'too_many_prizes',
-    'raffle_id_taken',
-    'raffle_limit_reached',
-  ],
-  'prizeRaffles-list': ['invalid_cursor'],
-  'prizeRaffles-get': ['raffle_not_found'],
-  'prizeRaffles-claim': [
-    ...bodyReasons,
-    'client_address_unknown',
-    'raffle_not_found',
-    'already_participated',
-    'sold_out',
-  ],
-  'prizeRaffles-draw': [...bodyReasons, 'raffle_not_found', 'tickets_remaining', 'already_drawn'],
-  'prizeRaffles-winners': ['raffle_not_found', 'not_drawn'],
-  'prizeRaffles-verify': [...bodyReasons, 'raffle_not_found', 'not_drawn', 'verification_failed'],
-};
-
-/** Mutations that take an idempotency key (`Idempotency-Key` header or `requestId` field). */
-export const keyedOperations: ReadonlySet<string> = new Set([
-  'raffles-create',
-  'tickets-issue',
-  'transfers-create',
-  'tickets-issueBulk',
-  'transfers-createBulk',
-  'draws-create',
-  'campaigns-create',
-  'campaigns-draw',
-  'campaigns-redeem',
-  'prizeRaffles-create',
-  'prizeRaffles-claim',
-  'prizeRaffles-draw',
-]);
+/** Re-exported: the creations are the procedures with a `Location` (`locations.ts`). */
+export { createdProcedurePaths };
 
 /**
  * The example request body of each operation that takes one, by operationId. Together with the
@@ -182,8 +69,22 @@ const idempotencyKeyHeader = {
   schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
 } as const;
 
-/** Operations that never reach the command queue, so never answer `queue_full`. */
-const operationsOutsideQueue: ReadonlySet<string> = new Set(['system-noop']);
+/** The shape of one validation problem (a zod issue) in an `invalid_input` body. */
+const issueSchema = {
+  type: 'object',
+  description: 'One validation problem, as zod reports it; other fields depend on `code`.',
+  required: ['code', 'path', 'message'],
+  properties: {
+    code: { type: 'string', description: 'zod issue code.', example: 'too_small' },
+    path: {
+      type: 'array',
+      description: 'Where in the input: field names and array indexes.',
+      items: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+      example: ['count'],
+    },
+    message: { type: 'string', description: 'A sentence for people.' },
+  },
+} as const;
 
 const errorSchema = {
   type: 'object',
@@ -196,13 +97,56 @@ const errorSchema = {
     code: { type: 'string', description: 'tRPC error code.', example: 'CONFLICT' },
     issues: {
       type: 'array',
-      description: 'For `invalid_input`: each validation problem (zod issues).',
-      items: { type: 'object' },
+      description: 'For `invalid_input` from validation: each problem.',
+      items: { $ref: '#/components/schemas/ValidationIssue' },
     },
     data: {
       type: 'object',
-      description: 'The same facts as the tRPC error `data`: code, httpStatus, path, reason.',
+      description: 'The same facts as the tRPC error `data`.',
+      required: ['code', 'httpStatus', 'reason'],
+      properties: {
+        code: { type: 'string', description: 'tRPC error code.', example: 'CONFLICT' },
+        httpStatus: { type: 'integer', description: 'The HTTP status.', example: 409 },
+        path: { type: 'string', description: 'The procedure, when one was reached.' },
+        reason: { type: 'string', enum: reasons, description: 'The same as the top `reason`.' },
+      },
     },
+  },
+} as const;
+
+/** Tags, in the order the document shows them. */
+const tagDescriptions: Record<string, string> = {
+  raffles:
+    'Ledger raffles: tickets issued and transferred by callers, winners drawn one at a time.',
+  tickets: 'Issuing tickets to participants of a ledger raffle.',
+  transfers: 'Moving tickets between participants of a ledger raffle.',
+  draws: 'Drawing winners of a ledger raffle and reading its draw history.',
+  participants: 'Who holds tickets in a ledger raffle.',
+  'prize raffles':
+    'Numbered tickets claimed one per client address; prizes drawn once sold out; tickets verified.',
+  campaigns: 'Instant-win campaigns: one draw per phone per day, prizes with quotas, coupons.',
+  system: 'Diagnostics.',
+};
+
+/** Headers every answer carries, and the `Location` of a creation. */
+const responseHeaders = {
+  RequestId: {
+    description:
+      'The request id: the caller’s `X-Request-Id` when it is 1–128 characters of `A-Za-z0-9._:-`, otherwise one the service made. Every log line of the request carries it.',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+  },
+  Location: {
+    description: 'The path of what was created, under `/api`.',
+    schema: { type: 'string' },
+  },
+  IdempotentReplayed: {
+    description:
+      '`true` when this is the first answer of an earlier request with the same `Idempotency-Key`, given again without applying anything; absent otherwise.',
+    schema: { type: 'string', const: 'true' },
+  },
+  RetryAfter: {
+    description: 'Seconds to wait before retrying.',
+    schema: { type: 'integer', minimum: 0 },
   },
 } as const;
 
@@ -239,7 +183,28 @@ export interface OpenApiOptions {
   defaultRaffleId?: string | undefined;
 }
 
-export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions): OpenAPIObject {
+/** The facts of each operation by operationId, named as trpc-to-openapi names them. */
+function factsByOperationId(router: AnyRouter): Map<string, OperationFacts> {
+  const procedures = router._def.procedures as Record<
+    string,
+    { _def: { meta?: { openapi?: { operationId?: unknown } } } }
+  >;
+  const byId = new Map<string, OperationFacts>();
+  for (const [path, facts] of operationFacts(router)) {
+    const operationId = procedures[path]?._def.meta?.openapi?.operationId;
+    byId.set(typeof operationId === 'string' ? operationId : path.replace(/\./g, '-'), facts);
+  }
+  return byId;
+}
+
+/** Every reason each REST operation can answer, by operationId: what the document lists. */
+export function reasonsByOperation(router: AnyRouter): Record<string, Reason[]> {
+  return Object.fromEntries(
+    [...factsByOperationId(router)].map(([id, facts]) => [id, reasonsOf(facts)]),
+  );
+}
+
+export function createOpenApiDocument(router: AnyRouter, options: OpenApiOptions): OpenAPIObject {
   const document = generateOpenApiDocument(router, {
     title: 'Raffle service',
     version: options.version,
@@ -247,27 +212,46 @@ export function createOpenApiDocument(router: AppRouter, options: OpenApiOptions
     description: [
       'Issue tickets, transfer them, draw winners (every ticket equally likely, the drawn ticket is removed) and list participants.',
       'Prize raffles (`/prize-raffles`): numbered tickets 1..N claimed one per client address in a random order, prizes drawn once sold out, tickets verified with the code shown once at claim time.',
+      'Campaigns (`/campaigns`): instant-win draws, one per phone number per day, prizes with total and daily quotas, coupons redeemed by operators.',
       'The same operations are tRPC procedures under `/trpc` (superjson); the typed client wraps them.',
       `Counts are whole numbers from 1 to ${options.countMax}; request bodies are at most ${options.bodyBytesMax} bytes.`,
       'Operator operations (with a security requirement) need a client address in `MANAGER_IPS` or `Authorization: Bearer <MANAGER_TOKEN>`; anyone else gets 403 `manager_only`.',
+      'Browsers on other origins are answered when their origin is listed in `CORS_ORIGINS`.',
       '',
       'Every error answers a JSON body with a stable `reason`:',
       '',
       reasonTable(),
     ].join('\n'),
   });
-  (document.components ??= {}).securitySchemes = operatorSecuritySchemes;
+  // The package is private (`package.json`): no public licence, and the contact is whoever runs
+  // this instance of the service.
+  document.info.contact = { name: 'The operators of this raffle service' };
+  document.info.license = { name: 'UNLICENSED (private package, no licence granted)' };
+  document.tags = Object.entries(tagDescriptions).map(([name, description]) => ({
+    name,
+    description,
+  }));
+  const components = (document.components ??= {});
+  components.securitySchemes = operatorSecuritySchemes;
+  components.headers = responseHeaders;
   const operators = operatorOperationIds(router);
-  const schemas = (document.components ??= {}).schemas ?? {};
+  const facts = factsByOperationId(router);
+  const schemas = components.schemas ?? {};
   for (const name of Object.keys(schemas)) {
     if (name.startsWith('error.')) delete schemas[name];
   }
   schemas.Error = errorSchema as never;
-  document.components.schemas = schemas;
+  schemas.ValidationIssue = issueSchema as never;
+  components.schemas = schemas;
 
-  for (const pathItem of Object.values(document.paths ?? {})) {
+  for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
     for (const operation of Object.values(pathItem as Record<string, Operation>)) {
-      decorateOperation(operation, operators);
+      const id = operation.operationId ?? '';
+      const operationFacts = facts.get(id);
+      if (operationFacts === undefined) {
+        throw new Error(`openapi: operation '${id}' declares no reasons (meta.refuses)`);
+      }
+      decorateOperation(operation, path, operationFacts, operators.has(id));
       addRequestExamples(operation, options.defaultRaffleId ?? 'main');
     }
   }
@@ -301,47 +285,63 @@ function addRequestExamples(operation: Operation, defaultRaffleId: string): void
   body.required = (media.schema?.required?.length ?? 0) > 0;
 }
 
-function decorateOperation(operation: Operation, operators: ReadonlySet<string>): void {
+const headerRef = (name: keyof typeof responseHeaders) => ({
+  $ref: `#/components/headers/${name}`,
+});
+
+function decorateOperation(
+  operation: Operation,
+  path: string,
+  facts: OperationFacts,
+  operator: boolean,
+): void {
   const id = operation.operationId ?? '';
-  const specific = reasonsByOperation[id];
-  if (specific === undefined) throw new Error(`openapi: no reason list for operation '${id}'`);
-  delete operation.security;
-  const guarded: Reason[] = operators.has(id) ? ['manager_only'] : [];
-  if (guarded.length > 0) operation.security = operatorSecurity;
+  // Public operations say so (an empty requirement) rather than leaving security unstated.
+  operation.security = operator ? operatorSecurity : [];
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(operation.responses ?? {})) {
-    if (status.startsWith('2')) responses[status] = response;
+    if (status.startsWith('2')) {
+      responses[status] = {
+        ...(response as object),
+        headers: { 'X-Request-Id': headerRef('RequestId') },
+      };
+    }
   }
   const procedurePath = id.replace('-', '.');
   if (createdProcedurePaths.has(procedurePath) && responses['200'] !== undefined) {
-    responses['201'] = { ...(responses['200'] as object), description: 'Created' };
+    responses['201'] = {
+      ...(responses['200'] as object),
+      description: `Created; \`Location\` names it (\`/api${path}/…\`).`,
+      headers: { 'X-Request-Id': headerRef('RequestId'), Location: headerRef('Location') },
+    };
     delete responses['200'];
   }
-  const byStatus = new Map<number, Reason[]>();
-  const queued = operationsOutsideQueue.has(id) ? [] : queueReasons;
-  const keyed: Reason[] = keyedOperations.has(id)
-    ? ['idempotency_key_reused', 'idempotency_answer_too_large', ...logReasons]
-    : [];
-  if (keyed.length > 0) {
+  if (facts.keyed) {
     // A copy per operation: each gets its own example key.
     const header = { ...idempotencyKeyHeader, schema: { ...idempotencyKeyHeader.schema } };
     operation.parameters = [...(operation.parameters ?? []), header];
   }
-  for (const reason of [...commonReasons, ...guarded, ...specific, ...keyed, ...queued]) {
+  const byStatus = new Map<number, Reason[]>();
+  for (const reason of reasonsOf(facts)) {
     const status = httpStatusOf(reason);
-    const list = byStatus.get(status) ?? [];
-    if (!list.includes(reason)) list.push(reason);
-    byStatus.set(status, list);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), reason]);
   }
   for (const [status, list] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) {
     responses[String(status)] = {
       description: list.map((reason) => `\`${reason}\`: ${reasonCatalogue[reason]}`).join(' '),
-      ...(status === 503
-        ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } } }
-        : {}),
+      headers: {
+        'X-Request-Id': headerRef('RequestId'),
+        ...(status === 503 ? { 'Retry-After': headerRef('RetryAfter') } : {}),
+      },
       content: {
         'application/json': {
-          schema: { $ref: '#/components/schemas/Error' },
+          // The body is an Error whose reason is one of this status's own.
+          schema: {
+            allOf: [
+              { $ref: '#/components/schemas/Error' },
+              { type: 'object', properties: { reason: { type: 'string', enum: list } } },
+            ],
+          },
           examples: Object.fromEntries(
             list.map((reason) => [
               reason,
@@ -355,6 +355,14 @@ function decorateOperation(operation: Operation, operators: ReadonlySet<string>)
       },
       'x-reasons': list,
     };
+  }
+  if (facts.keyed) {
+    for (const response of Object.values(responses) as { headers?: Record<string, unknown> }[]) {
+      response.headers = {
+        ...response.headers,
+        'Idempotent-Replayed': headerRef('IdempotentReplayed'),
+      };
+    }
   }
   operation.responses = responses;
 }

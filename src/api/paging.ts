@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { refusalError } from './errors.js';
 
 /** The listings that page, each with its own cursors (lists of raffles use raffle id ''). */
-export type Listing = 'participants' | 'draws' | 'prize-raffles' | 'campaigns';
+export type Listing = 'participants' | 'draws' | 'raffles' | 'prize-raffles' | 'campaigns';
 
 const cursorPattern = /^([1-9][0-9]{0,15})\.([A-Za-z0-9_-]{11})$/;
 

@@ -135,16 +135,19 @@ export const cursorSchema = z.string().max(cursorLengthMax).meta({
 /** A page size as a query string gives it: decimal digits only (no `0x10`, `1e1`, ` 10`). */
 const decimalDigits = /^[0-9]{1,9}$/;
 
-/** A whole number ≥ 0, in outputs: one check (bulk results hold thousands of them). */
-const wholeNumber = () =>
+/**
+ * A whole number ≥ `minimum` (0 unless said), in outputs: one check (bulk results hold thousands
+ * of them).
+ */
+const wholeNumber = (minimum = 0) =>
   z
     .number()
     .superRefine((value, context) => {
-      if (!Number.isSafeInteger(value) || value < 0) {
-        context.addIssue({ code: 'custom', message: 'expected a whole number ≥ 0' });
+      if (!Number.isSafeInteger(value) || value < minimum) {
+        context.addIssue({ code: 'custom', message: `expected a whole number ≥ ${minimum}` });
       }
     })
-    .meta({ type: 'integer', minimum: 0 });
+    .meta({ type: 'integer', minimum });
 
 // A query string arrives as text. trpc-to-openapi would coerce it with `Number()`, which reads
 // `0x10`, `1e1` and ` 10 ` as numbers; the preprocess step (a pipe, which the adapter does not
@@ -225,7 +228,7 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
 
   const draw = z
     .object({
-      drawId: wholeNumber().meta({ description: '1-based number of the draw in its raffle.' }),
+      drawId: wholeNumber(1).meta({ description: '1-based number of the draw in its raffle.' }),
       username: z.string().meta({ description: 'The winner.' }),
       ticketsLeft: wholeNumber().meta({ description: 'Tickets the winner still holds.' }),
       totalTicketsBefore: wholeNumber(),
@@ -255,7 +258,10 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     }),
     raffleRef: z.object({ raffleId: raffleIdSchema }),
     drawInput: z.object({ raffleId: raffleIdSchema, requestId: idempotencyKeySchema.optional() }),
-    listRafflesOutput: z.object({ raffles: z.array(raffle) }),
+    rafflePageInput: z.object(pageQuery),
+    listRafflesOutput: z
+      .object({ raffles: z.array(raffle), nextCursor: z.string().nullable() })
+      .meta({ id: 'RafflePage' }),
     issueInput: z.object({
       raffleId: raffleIdSchema,
       username: usernameSchema,

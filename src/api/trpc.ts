@@ -10,9 +10,10 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { reasonCatalogue, refuse, type Reason } from '../domain/reasons.js';
 import type { CommandSubmitter } from '../engine/engine.js';
-import { idempotencyKeyDigest } from '../engine/idempotency.js';
+import { idempotencyKeyDigest, isReplayed } from '../engine/idempotency.js';
 import { transformer } from '../shared/transformer.js';
 import { reasonOf, refusalError, zodIssuesOf } from './errors.js';
+import { createdProcedurePaths, locationOf } from './locations.js';
 import { idempotencyKeyPattern } from './schemas.js';
 import type { SecretKeys } from './secret-keys.js';
 
@@ -34,6 +35,13 @@ export interface RaffleMeta {
   [key: string]: unknown;
   /** Set by `operatorProcedure`, never by hand: the OpenAPI document derives security from it. */
   operator?: boolean;
+  /**
+   * The reasons of the operation's own rules (`raffle_not_found`, …); the common, body, queue,
+   * key and operator reasons follow from the procedure itself (`src/api/operation-reasons.ts`).
+   */
+  refuses?: readonly Reason[];
+  /** False for the one operation that never reaches the command queue. @default true */
+  queued?: boolean;
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;
@@ -70,6 +78,17 @@ export interface Context {
    * (prize raffles' verification codes). Procedures that need them refuse to run without.
    */
   secretKeys?: SecretKeys | undefined;
+  /**
+   * Facts about the answer that travel as headers, filled in while the procedure runs and read by
+   * the HTTP layer (`responseMeta`): the `Location` of a creation. Absent for internal calls.
+   */
+  answer?: AnswerFacts | undefined;
+}
+
+export interface AnswerFacts {
+  location?: string | undefined;
+  /** The answer is a keyed request's first answer given again (`Idempotent-Replayed: true`). */
+  replayed?: boolean | undefined;
 }
 
 export interface ErrorData {
@@ -172,8 +191,39 @@ export function callerIdempotencyKeyOf(
   return header;
 }
 
+/** Notes the `Location` of a creation's answer (`locations.ts`) for the HTTP layer. */
+const locateCreation = t.middleware(async ({ ctx, path, getRawInput, next }) => {
+  const result = await next();
+  if (result.ok && ctx.answer !== undefined && createdProcedurePaths.has(path)) {
+    ctx.answer.location = locationOf(path, await getRawInput(), result.data);
+  }
+  return result;
+});
+
+/**
+ * Notes when a mutation's answer came from an idempotency record, by watching the outcomes of the
+ * commands it submits; queries and internal calls pass untouched.
+ */
+const noteReplays = t.middleware(({ ctx, type, next }) => {
+  const answer = ctx.answer;
+  if (type !== 'mutation' || answer === undefined) return next();
+  const engine = ctx.engine;
+  const watched: CommandSubmitter = {
+    async submit(spec, fields) {
+      const outcome = await engine.submit(spec, fields);
+      if (isReplayed(outcome)) answer.replayed = true;
+      return outcome;
+    },
+    query: (spec, fields) => engine.query(spec, fields),
+  };
+  return next({ ctx: { engine: watched } });
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(decodePathParameters);
+export const publicProcedure = t.procedure
+  .use(locateCreation)
+  .use(noteReplays)
+  .use(decodePathParameters);
 export const createCallerFactory = t.createCallerFactory;
 
 /**

@@ -24,6 +24,23 @@ export function idempotencyKeyDigest(callerKey: string): string {
   return `k1:${createHash('sha256').update(callerKey).digest('base64url')}`;
 }
 
+/**
+ * Answers given again from a record rather than applied: the HTTP layer tells the caller so
+ * (`Idempotent-Replayed`). A WeakSet, so an outcome's shape is the same either way.
+ */
+const replayedOutcomes = new WeakSet<object>();
+
+/** Marks an outcome as a replay of a record's first answer, and returns it. */
+export function markReplayed<T extends object>(outcome: T): T {
+  replayedOutcomes.add(outcome);
+  return outcome;
+}
+
+/** Whether an outcome was answered from an idempotency record. */
+export function isReplayed(outcome: object): boolean {
+  return replayedOutcomes.has(outcome);
+}
+
 /** The first outcome of a keyed mutation. */
 export interface IdempotencyRecord {
   /** Kind of the first mutation: the same content under another kind is another request. */

@@ -19,7 +19,7 @@ import {
 import { refuse } from '../domain/reasons.js';
 import { ok } from './commands.js';
 import type { Mutation, Outcome, StampedCommand, StateLimits } from './commands.js';
-import { IdempotencyStore, recordOf, type IdempotencyRecord } from './idempotency.js';
+import { IdempotencyStore, markReplayed, recordOf, type IdempotencyRecord } from './idempotency.js';
 import { effectiveSeed, seedProblem, type SeedCommitment } from './seed-chain.js';
 import {
   engineKindName,
@@ -220,7 +220,7 @@ export class StateMachine {
     if (found.found) {
       const { record } = found;
       if (found.sameRequest && record.answer !== undefined) {
-        return JSON.parse(record.answer) as Outcome<unknown>;
+        return markReplayed(JSON.parse(record.answer) as Outcome<unknown>);
       }
       if (found.sameRequest) {
         return refuse(

@@ -8,6 +8,7 @@
  * each problem answers its own 4xx; methods are checked against the OpenAPI document
  * (`rest-methods.ts`); and while the service shuts down, `drain.ts` refuses new requests.
  */
+import type { IncomingMessage } from 'node:http';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { TRPCError } from '@trpc/server';
 import express from 'express';
@@ -23,13 +24,17 @@ import type { JournalStats } from '../journal/journal.js';
 import type { ReplicatedLog } from '../replication/replicated-log.js';
 import { reasonOf, refusalError } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
+import { declaredReasons, noteUndeclaredRefusal } from '../api/operation-reasons.js';
 import { createAppRouter } from '../api/routers/_app.js';
 import type { SecretKeys } from '../api/secret-keys.js';
 import type { Context } from '../api/trpc.js';
 import { createDashboard } from './dashboard/dashboard.js';
 import { Drain } from './drain.js';
 import type { Config } from './env.js';
+import { applyCors } from './cors.js';
 import { sendError } from './error-response.js';
+import { sendJson } from './json-response.js';
+import { assignRequestId, requestIdOf, requestLogger } from './request-id.js';
 import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 import { createMetrics } from './metrics.js';
 import { OperatorAccess } from './operator-access.js';
@@ -60,17 +65,31 @@ const retryableReasons: ReadonlySet<Reason> = new Set([
   'log_unavailable',
 ]);
 
-/** Status and headers for a procedure's answer: 201 for creations, Retry-After when busy. */
-function responseMetaFor(opts: { paths?: readonly string[] | undefined; errors: TRPCError[] }) {
+/**
+ * Status and headers for a procedure's answer: 201 with its `Location` for creations, Retry-After
+ * when busy, `Idempotent-Replayed: true` when a keyed request's first answer is given again.
+ */
+function responseMetaFor(opts: {
+  paths?: readonly string[] | undefined;
+  errors: TRPCError[];
+  ctx?: Context | undefined;
+}) {
+  const replayed = opts.ctx?.answer?.replayed === true ? { 'Idempotent-Replayed': 'true' } : {};
   if (opts.errors.length > 0) {
     const busy = opts.errors.some((error) => retryableReasons.has(reasonOf(error)));
-    return busy ? { headers: { 'Retry-After': String(retryAfterSeconds) } } : {};
+    return {
+      headers: { ...replayed, ...(busy ? { 'Retry-After': String(retryAfterSeconds) } : {}) },
+    };
   }
   const path = opts.paths?.[0];
   if (opts.paths?.length === 1 && path !== undefined && createdProcedurePaths.has(path)) {
-    return { status: 201 };
+    const location = opts.ctx?.answer?.location;
+    return {
+      status: 201,
+      headers: { ...replayed, ...(location === undefined ? {} : { Location: location }) },
+    };
   }
-  return {};
+  return { headers: replayed };
 }
 
 /** The answer of a service endpoint called with another method than GET (or HEAD). */
@@ -128,8 +147,26 @@ export function createApp({
   const bodyLimits = { bodyBytesMax: config.bodyBytesMax, jsonDepthMax };
   const metrics = createMetrics(engine, journal);
   const digest = new StateDigestCache(() => engine.stateMachine);
-  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
-    if (reasonOf(error) === 'internal_error') logger.error({ err: error, path }, 'internal error');
+  const declared = declaredReasons(appRouter);
+  const onError = ({
+    error,
+    path,
+    req,
+  }: {
+    error: TRPCError;
+    path?: string | undefined;
+    req: IncomingMessage;
+  }) => {
+    const reason = reasonOf(error);
+    const log = requestLogger(logger, requestIdOf(req) ?? 'none');
+    if (reason === 'internal_error') log.error({ err: error, path }, 'internal error');
+    // A refusal the procedure does not declare is missing from the OpenAPI document: noted for
+    // the tests, logged for operators, answered as it is.
+    const allowed = path === undefined ? undefined : declared.get(path);
+    if (path !== undefined && allowed !== undefined && !allowed.has(reason)) {
+      noteUndeclaredRefusal(path, reason);
+      log.warn({ path, reason }, 'refusal reason not declared by the procedure');
+    }
   };
 
   const app = express();
@@ -145,10 +182,20 @@ export function createApp({
     };
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Thin adapters over the framework-independent request id and CORS functions; both come first,
+  // so every answer (refusals of the layers below included) carries their headers.
+  const cors = { origins: config.corsOrigins };
+  app.use((req, res, next) => {
+    assignRequestId(req, res);
+    if (!applyCors(req, res, cors)) next();
+  });
   if (config.logRequests) {
     app.use(
       pinoHttp({
         logger,
+        // The request's id, also at the top of the line under the key the service's own lines use.
+        genReqId: (req, res) => assignRequestId(req, res),
+        customProps: (req) => ({ requestId: requestIdOf(req) }),
         customLogLevel: (_req, res, error) =>
           error !== undefined || res.statusCode >= 500
             ? 'error'
@@ -183,7 +230,7 @@ export function createApp({
       const stopping = drain.isDraining || engine.isClosed;
       const failed = engine.failure !== undefined;
       if (stopping) res.setHeader('Retry-After', String(retryAfterSeconds));
-      res.status(stopping || failed ? 503 : 200).json({
+      sendJson(res, stopping || failed ? 503 : 200, {
         status: failed ? 'storage_failed' : stopping ? 'shutting_down' : 'ok',
         version: serviceVersion,
         queueLength: stats.queueLength,
@@ -213,7 +260,7 @@ export function createApp({
   app
     .route('/openapi.json')
     .get((_req, res) => {
-      res.json(openApiDocument);
+      sendJson(res, 200, openApiDocument);
     })
     .all(getOnly);
   app.use(
@@ -254,12 +301,12 @@ export function createApp({
     sendError(res, 'route_not_found', `No operation answers ${req.method} ${req.path}.`);
   });
 
-  const handleError: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  const handleError: ErrorRequestHandler = (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    logger.error({ err: error }, 'unhandled error');
+    requestLogger(logger, assignRequestId(req, res)).error({ err: error }, 'unhandled error');
     sendError(
       res,
       'internal_error',

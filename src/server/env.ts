@@ -42,6 +42,43 @@ import {
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/**
+ * `CORS_ORIGINS`: a comma list of origins (`scheme://host[:port]`, as a browser sends them in
+ * `Origin`), or `*` for any; empty (the default) allows none.
+ */
+const corsOriginsSchema = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .superRefine((origins, context) => {
+    for (const origin of origins) {
+      if (origin === '*') continue;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        context.addIssue({
+          code: 'custom',
+          message: `'${origin}' is not an origin: write scheme://host[:port], no path or trailing slash`,
+        });
+      }
+    }
+    if (origins.includes('*') && origins.length > 1) {
+      context.addIssue({
+        code: 'custom',
+        message: '`*` allows every origin: list nothing beside it',
+      });
+    }
+  });
+
 /** `ETCD_ENDPOINTS`: a comma list of etcd client URLs. */
 const etcdEndpointsSchema = z
   .string()
@@ -133,6 +170,7 @@ export const envSchema = z.object({
   MANAGER_TOKEN: managerTokenSchema,
   TRUST_PROXY: trustProxySchema,
   SECRET_KEY: secretKeySchema,
+  CORS_ORIGINS: corsOriginsSchema,
 });
 
 export interface Config {
@@ -174,6 +212,8 @@ export interface Config {
   logRequests: boolean;
   /** Addresses and CIDRs whose clients are operators (`MANAGER_IPS`), in canonical form. */
   managerIps: readonly string[];
+  /** Origins whose browsers may call the API (`CORS_ORIGINS`), or `['*']`; none by default. */
+  corsOrigins: readonly string[];
   /** The operators' bearer token (`MANAGER_TOKEN`), if set. A secret: never log it. */
   managerToken: string | undefined;
   /** Express's `trust proxy` setting (`TRUST_PROXY`): which hops may name the client address. */
@@ -226,6 +266,7 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     idempotencyAnswerBytesMax: e.IDEMPOTENCY_ANSWER_BYTES_MAX,
     logRequests: e.LOG_REQUESTS,
     managerIps: e.MANAGER_IPS,
+    corsOrigins: e.CORS_ORIGINS,
     managerToken: e.MANAGER_TOKEN,
     trustProxy: e.TRUST_PROXY,
     secretKey: e.SECRET_KEY,

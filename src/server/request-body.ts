@@ -199,6 +199,31 @@ function collect(
 }
 
 /**
+ * A REST body's value: a JSON object, `{}` when there is no body. Every REST operation that reads
+ * a body declares an object, and the adapter would otherwise take `null`, `5`, `"x"` or `[]` as
+ * "no fields" and run the operation anyway.
+ */
+export function parseRestBody(
+  text: string | undefined,
+): { ok: true; value: Record<string, unknown> } | Refusal {
+  if (text === undefined) return { ok: true, value: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return refuse('malformed_json', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return refuse(
+      'invalid_input',
+      `The request body must be a JSON object ({…}), not ${kind}; leave it out when no field is needed.`,
+    );
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/**
  * The REST body parser: the parsed JSON in `req.body` (`{}` for a request without a body, so that
  * operations whose input lives in the path need neither body nor content type), or the refusal.
  */
@@ -214,12 +239,12 @@ export function restBodyParser(limits: BodyLimits): RequestHandler {
         sendError(res, body.reason, body.message);
         return;
       }
-      try {
-        req.body = body.text === undefined ? {} : (JSON.parse(body.text) as unknown);
-      } catch {
-        sendError(res, 'malformed_json', 'The request body is not valid JSON.');
+      const parsed = parseRestBody(body.text);
+      if (!parsed.ok) {
+        sendError(res, parsed.reason, parsed.message);
         return;
       }
+      req.body = parsed.value;
       // The REST adapter matches the content type by exact text; it has been checked above.
       req.headers['content-type'] = 'application/json';
       next();

@@ -40,6 +40,7 @@ export function createRequestContext(
       exposeInternalErrors: config.exposeInternalErrors,
       idempotencyKeyHeader: transport === 'rest' ? req.header('idempotency-key') : undefined,
       secretKeys,
+      answer: {},
       ...access.callerOf(req),
     });
 }

@@ -40,7 +40,7 @@ function codeOnly(text: string): string {
 
 describe('k6 scripts: static checks', () => {
   it('k6: the scripts are there', () => {
-    expect(scripts.sort()).toEqual(['lib.js', 'rest.js', 'trpc.js', 'workload.js']);
+    expect(scripts.sort()).toEqual(['lib.js', 'options.js', 'rest.js', 'trpc.js', 'workload.js']);
   });
 
   it.each(scripts)('k6: %s uses no optional chaining, nullish coalescing or classes', (name) => {
@@ -51,7 +51,7 @@ describe('k6 scripts: static checks', () => {
   });
 
   it('k6: the shared options define thresholds on errors, checks, latency and invariants', () => {
-    const code = codeOnly(source('lib.js'));
+    const code = codeOnly(source('options.js'));
     expect(code).toMatch(/thresholds:\s*{/);
     for (const metric of [
       'http_req_failed',
@@ -61,8 +61,8 @@ describe('k6 scripts: static checks', () => {
     ]) {
       expect(code).toContain(`${metric}:`);
     }
-    expect(source('lib.js')).toContain("'p(95)<'");
-    expect(source('lib.js')).toContain("'p(99)<'");
+    expect(source('options.js')).toContain("'p(95)<'");
+    expect(source('options.js')).toContain("'p(99)<'");
   });
 
   it.each(['rest.js', 'trpc.js'])(

@@ -101,6 +101,7 @@ export function campaignsRouter() {
   return router({
     create: operatorProcedure
       .meta({
+        refuses: ['probabilities_exceed_one', 'campaign_id_taken', 'raffle_limit_reached'],
         openapi: {
           method: 'POST',
           path: '/campaigns',
@@ -137,6 +138,7 @@ export function campaignsRouter() {
 
     list: publicProcedure
       .meta({
+        refuses: ['invalid_cursor'],
         openapi: {
           method: 'GET',
           path: '/campaigns',
@@ -163,6 +165,7 @@ export function campaignsRouter() {
 
     get: publicProcedure
       .meta({
+        refuses: ['campaign_not_found'],
         openapi: {
           method: 'GET',
           path: '/campaigns/{campaignId}',
@@ -184,6 +187,13 @@ export function campaignsRouter() {
 
     draw: publicProcedure
       .meta({
+        refuses: [
+          'invalid_phone',
+          'campaign_not_found',
+          'campaign_not_active',
+          'already_drawn_today',
+          'participant_limit_reached',
+        ],
         openapi: {
           method: 'POST',
           path: '/campaigns/{campaignId}/draws',
@@ -210,6 +220,7 @@ export function campaignsRouter() {
 
     phoneDraws: operatorProcedure
       .meta({
+        refuses: ['invalid_phone', 'campaign_not_found'],
         openapi: {
           method: 'GET',
           path: '/campaigns/{campaignId}/draws',
@@ -232,6 +243,7 @@ export function campaignsRouter() {
 
     redeem: operatorProcedure
       .meta({
+        refuses: ['campaign_not_found', 'coupon_not_found', 'coupon_already_redeemed'],
         openapi: {
           method: 'POST',
           path: '/campaigns/{campaignId}/redemptions',

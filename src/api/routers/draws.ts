@@ -23,6 +23,7 @@ export function drawsRouter(schemas: Schemas) {
   return router({
     create: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'raffle_empty'],
         openapi: {
           method: 'POST',
           path: '/raffles/{raffleId}/draws',
@@ -45,6 +46,7 @@ export function drawsRouter(schemas: Schemas) {
 
     list: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'invalid_cursor'],
         openapi: {
           method: 'GET',
           path: '/raffles/{raffleId}/draws',

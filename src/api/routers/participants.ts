@@ -11,6 +11,7 @@ export function participantsRouter(schemas: Schemas) {
   return router({
     list: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'invalid_cursor'],
         openapi: {
           method: 'GET',
           path: '/raffles/{raffleId}/participants',
@@ -38,11 +39,14 @@ export function participantsRouter(schemas: Schemas) {
 
     get: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'participant_not_found'],
         openapi: {
           method: 'GET',
           path: '/raffles/{raffleId}/participants/{username}',
           tags: ['participants'],
           summary: 'One participant',
+          description:
+            'How many tickets one participant holds; 404 `participant_not_found` once they hold none.',
         },
       })
       .input(schemas.participantRef)

@@ -75,6 +75,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
   return router({
     create: operatorProcedure
       .meta({
+        refuses: ['too_many_prizes', 'raffle_id_taken', 'raffle_limit_reached'],
         openapi: {
           method: 'POST',
           path: '/prize-raffles',
@@ -100,6 +101,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
 
     list: publicProcedure
       .meta({
+        refuses: ['invalid_cursor'],
         openapi: {
           method: 'GET',
           path: '/prize-raffles',
@@ -125,6 +127,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
 
     get: publicProcedure
       .meta({
+        refuses: ['raffle_not_found'],
         openapi: {
           method: 'GET',
           path: '/prize-raffles/{id}',
@@ -142,6 +145,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
 
     claim: publicProcedure
       .meta({
+        refuses: ['client_address_unknown', 'raffle_not_found', 'already_participated', 'sold_out'],
         openapi: {
           method: 'POST',
           path: '/prize-raffles/{id}/entries',
@@ -194,6 +198,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
 
     draw: operatorProcedure
       .meta({
+        refuses: ['raffle_not_found', 'tickets_remaining', 'already_drawn'],
         openapi: {
           method: 'POST',
           path: '/prize-raffles/{id}/draws',
@@ -216,6 +221,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
 
     winners: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'not_drawn'],
         openapi: {
           method: 'GET',
           path: '/prize-raffles/{id}/winners',
@@ -233,6 +239,7 @@ export function prizeRafflesRouter(schemas: PrizeSchemas) {
 
     verify: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'not_drawn', 'verification_failed'],
         openapi: {
           method: 'POST',
           path: '/prize-raffles/{id}/verifications',

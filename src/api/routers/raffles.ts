@@ -1,10 +1,11 @@
 /**
  * Raffles as resources: create one, list them, read one's figures.
  */
-import { z } from 'zod';
+import { pageLimitDefault } from '../../config/limits.js';
 import type { RaffleStats } from '../../kinds/ledger/ledger.js';
 import { ledgerKind } from '../../kinds/ledger/kind.js';
 import { unwrap } from '../errors.js';
+import { cursorAfter, positionAfter } from '../paging.js';
 import type { Schemas } from '../schemas.js';
 import { idempotencyKeyOf, publicProcedure, router } from '../trpc.js';
 
@@ -23,6 +24,7 @@ export function rafflesRouter(schemas: Schemas) {
   return router({
     create: publicProcedure
       .meta({
+        refuses: ['raffle_id_taken', 'raffle_limit_reached'],
         openapi: {
           method: 'POST',
           path: '/raffles',
@@ -46,22 +48,34 @@ export function rafflesRouter(schemas: Schemas) {
 
     list: publicProcedure
       .meta({
+        refuses: ['invalid_cursor'],
         openapi: {
           method: 'GET',
           path: '/raffles',
           tags: ['raffles'],
           summary: 'List raffles',
+          description:
+            'Raffles in creation order (the default raffle first), one page at a time; pass `nextCursor` back as `cursor`.',
         },
       })
-      .input(z.void())
+      .input(schemas.rafflePageInput.optional())
       .output(schemas.listRafflesOutput)
-      .query(async ({ ctx }) => {
-        const raffles = unwrap(await ctx.engine.query(ledgerKind.queries.listRaffles, {}));
-        return { raffles: raffles.map(raffleView) };
+      .query(async ({ ctx, input }) => {
+        const page = unwrap(
+          await ctx.engine.query(ledgerKind.queries.listRaffles, {
+            afterOrdinal: positionAfter(input?.cursor, 'raffles', ''),
+            limit: input?.limit ?? pageLimitDefault,
+          }),
+        );
+        return {
+          raffles: page.raffles.map(raffleView),
+          nextCursor: cursorAfter(page.nextAfterOrdinal, 'raffles', ''),
+        };
       }),
 
     get: publicProcedure
       .meta({
+        refuses: ['raffle_not_found'],
         openapi: {
           method: 'GET',
           path: '/raffles/{raffleId}',

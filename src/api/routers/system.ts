@@ -14,6 +14,8 @@ export function systemRouter(schemas: Schemas) {
   return router({
     noop: publicProcedure
       .meta({
+        refuses: [],
+        queued: false,
         openapi: {
           method: 'POST',
           path: '/noop',

@@ -10,6 +10,7 @@ export function ticketsRouter(schemas: Schemas) {
   return router({
     issue: publicProcedure
       .meta({
+        refuses: ['raffle_not_found', 'ticket_total_overflow', 'participant_limit_reached'],
         openapi: {
           method: 'POST',
           path: '/raffles/{raffleId}/tickets',
@@ -34,6 +35,7 @@ export function ticketsRouter(schemas: Schemas) {
 
     issueBulk: publicProcedure
       .meta({
+        refuses: ['raffle_not_found'],
         openapi: {
           method: 'POST',
           path: '/raffles/{raffleId}/tickets/bulk',

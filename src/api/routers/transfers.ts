@@ -10,6 +10,13 @@ export function transfersRouter(schemas: Schemas) {
   return router({
     create: publicProcedure
       .meta({
+        refuses: [
+          'transfer_to_self',
+          'raffle_not_found',
+          'participant_not_found',
+          'insufficient_tickets',
+          'participant_limit_reached',
+        ],
         openapi: {
           method: 'POST',
           path: '/raffles/{raffleId}/transfers',
@@ -35,6 +42,7 @@ export function transfersRouter(schemas: Schemas) {
 
     createBulk: publicProcedure
       .meta({
+        refuses: ['raffle_not_found'],
         openapi: {
           method: 'POST',
           path: '/raffles/{raffleId}/transfers/bulk',

@@ -180,9 +180,27 @@ export const ledgerKind = defineKind({
     },
   },
   queries: {
+    /**
+     * Raffles in creation order (the map's order: raffles are never removed), after the
+     * `afterOrdinal`-th (1-based; 0 from the start). A position past the last raffle was never
+     * handed out as a cursor, so it is refused rather than answered with an empty page.
+     */
     listRaffles: {
-      run: (raffles: LedgerRaffles, _fields: Record<string, never>) =>
-        ok([...raffles.values()].map((ledger) => ledger.stats())),
+      run: (raffles: LedgerRaffles, f: { afterOrdinal: number; limit: number }) => {
+        if (f.afterOrdinal > raffles.size) {
+          return refuse('invalid_cursor', `No raffle list position ${f.afterOrdinal} was issued.`);
+        }
+        const page = [];
+        let ordinal = 0;
+        for (const ledger of raffles.values()) {
+          ordinal += 1;
+          if (ordinal <= f.afterOrdinal) continue;
+          if (page.length === f.limit) break;
+          page.push(ledger.stats());
+        }
+        const next = f.afterOrdinal + page.length;
+        return ok({ raffles: page, nextAfterOrdinal: next < raffles.size ? next : undefined });
+      },
     },
     getRaffle: {
       run: (raffles: LedgerRaffles, f: { raffleId: string }) =>
@@ -190,7 +208,13 @@ export const ledgerKind = defineKind({
     },
     listParticipants: {
       run: (raffles: LedgerRaffles, f: { raffleId: string; afterSeq: number; limit: number }) =>
-        withLedger(raffles, f.raffleId, (ledger) => ok(ledger.participants(f.afterSeq, f.limit))),
+        withLedger(raffles, f.raffleId, (ledger) =>
+          // Seqs are handed out in order, so one at or past the next seq was never admitted and
+          // never named by a cursor; a participant who left keeps naming a valid position.
+          f.afterSeq >= ledger.nextAdmissionSeq
+            ? refuse('invalid_cursor', `No participant list position ${f.afterSeq} was issued.`)
+            : ok(ledger.participants(f.afterSeq, f.limit)),
+        ),
     },
     getParticipant: {
       run: (raffles: LedgerRaffles, f: { raffleId: string; username: string }) =>

@@ -241,6 +241,11 @@ export class Ledger {
     return ok({ username, tickets });
   }
 
+  /** The admission seq the next newcomer gets: every seq below it was handed out. */
+  get nextAdmissionSeq(): number {
+    return this.balances.counters().nextSeq;
+  }
+
   /** Participants admitted after `afterSeq` (0: from the start), in admission order. */
   participants(afterSeq: number, limit: number): ParticipantPage {
     assert(limit >= 1, 'page limit is positive');

@@ -16,6 +16,7 @@ import {
   dashboardRafflesShown,
   dashboardSamplesKept,
   dashboardTickMs,
+  pageLimitMax,
 } from '../../config/limits.js';
 import { cursorAfter } from '../../api/paging.js';
 import type { AppRouter } from '../../api/routers/_app.js';
@@ -134,7 +135,7 @@ export class DashboardFeed {
     const seq = this.options.appliedSeq();
     const shown = dashboardRafflesShown;
     const [ledger, prize, campaigns] = await Promise.all([
-      this.caller.raffles.list(),
+      this.allLedgerRaffles(),
       this.caller.prizeRaffles.list({ limit: shown }),
       this.caller.campaigns.list({ limit: shown }),
     ]);
@@ -174,6 +175,21 @@ export class DashboardFeed {
       for (const listener of this.listeners) listener.draw(draw);
     }
     return overview;
+  }
+
+  /**
+   * Every ledger raffle (the listing pages, in creation order): their draw counts are how new
+   * draws are found. At most `RAFFLES_MAX` (10^4 by default), so at most ten pages.
+   */
+  private async allLedgerRaffles(): Promise<{ raffles: LedgerRaffle[] }> {
+    const raffles: LedgerRaffle[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.caller.raffles.list({ limit: pageLimitMax, cursor });
+      raffles.push(...page.raffles);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return { raffles };
   }
 
   /** The draws of a ledger raffle after the `before`-th (the last few of a burst). */
