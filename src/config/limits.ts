@@ -334,3 +334,18 @@ export function assertLimitsConsistent(limits: {
   );
   check(campaignCouponsMax <= 2 ** 24, 'the coupons of a campaign fit in one Map');
 }
+
+/** How often the dashboard's feed samples the metrics and looks for changes, while watched. */
+export const dashboardTickMs = 500;
+
+/** Raffles of each kind the dashboard's overview carries (the newest); the API pages the rest. */
+export const dashboardRafflesShown = 100;
+
+/** Metric samples the dashboard keeps for its charts (at `dashboardTickMs`: one minute). */
+export const dashboardSamplesKept = 120;
+
+/** Recent draws the dashboard keeps to show a page that has just opened. */
+export const dashboardDrawsKept = 20;
+
+/** New draws of one raffle the dashboard reports in one tick; a burst past it is summed. */
+export const dashboardDrawsPerTickMax = 20;

@@ -1,6 +1,6 @@
 /**
  * The express application: tRPC under `/trpc`, the same procedures as REST under `/api`, the
- * OpenAPI document, interactive docs, health and metrics.
+ * OpenAPI document, interactive docs, health, metrics and the dashboard (`src/server/dashboard/`).
  *
  * The app is built by a factory around an engine, so tests run it on port 0 with their own engine
  * and configuration. Request bodies are read here (`request-body.ts`), not by the adapters, so
@@ -31,6 +31,7 @@ import type { SecretKeys } from '../api/secret-keys.js';
 import type { Context } from '../api/trpc.js';
 import { auditInitialLimits } from '../audit/export.js';
 import { auditLogHandler, type AuditSource } from './audit-log.js';
+import { createDashboard } from './dashboard/dashboard.js';
 import { Drain } from './drain.js';
 import type { Config } from './env.js';
 import { applyCors } from './cors.js';
@@ -43,7 +44,7 @@ import { createFastTrpc } from './fast-trpc.js';
 import { createRequestListener, edgeHandled, type EdgeStep } from './fast-path.js';
 import { createMetrics } from './metrics.js';
 import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
-import { createRequestContext } from './request-context.js';
+import { createRequestContext, operatorCheckFor } from './request-context.js';
 import { restMethodGate, restPathsOf } from './rest-methods.js';
 import { StateDigestCache } from './state-digest.js';
 import { serviceVersion } from './version.js';
@@ -250,6 +251,21 @@ export function createService({
     }
     for (const step of edgeSteps) if (!step(req, res)) return;
     next();
+  });
+
+  // The dashboard (`/dashboard`): its own module, plain node:http inside, mounted by this hook.
+  const isOperator = operatorCheckFor(config);
+  const dashboard = createDashboard({
+    engine,
+    router: appRouter,
+    registry: metrics.registry,
+    secretKeys,
+    isOperator,
+    isStopping: () => drain.isDraining || engine.isClosed,
+    logger,
+  });
+  app.use((req, res, next) => {
+    if (!dashboard(req, res)) next();
   });
 
   app

@@ -56,6 +56,18 @@ export function clientAddressOf(
   return address === undefined ? undefined : normaliseAddress(address);
 }
 
+/**
+ * Whether a request comes from an operator, decided exactly as the API's guard decides it (the
+ * same address under the same proxy trust, the same token): for pages served beside the API.
+ */
+export function operatorCheckFor(
+  config: Pick<Config, 'managerIps' | 'managerToken' | 'trustProxy'>,
+): (req: IncomingMessage) => boolean {
+  const trust = compileTrust(config.trustProxy);
+  const access = new OperatorAccess(config);
+  return (req) => access.isOperator(clientAddressOf(req, trust), req.headers.authorization);
+}
+
 export function createRequestContext(
   app: express.Express | undefined,
   {
