@@ -167,7 +167,7 @@ export function createFastRest(options: FastRestOptions): FastRest {
       }
       const parsed = parseRestBody(read.text);
       if (!parsed.ok) {
-        sendError(res, parsed.reason, parsed.message);
+        sendError(res, parsed.reason, parsed.message, parsed.issues);
         return;
       }
       body = parsed.value;
