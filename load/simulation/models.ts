@@ -64,6 +64,11 @@ export class SimulationModels {
         outcome = this.prize.claim(command, seed) as Outcome<unknown>;
       } else if (command.type === 'draw') {
         outcome = this.prize.draw(command.raffleId, seed, stamped.atMs) as Outcome<unknown>;
+        // A draw answer also names its randomness: the command number and the seed link.
+        if (outcome.ok) {
+          const randomness = { seq: stamped.seq, link: Buffer.from(seed).toString('hex') };
+          outcome = { ...outcome, value: { ...(outcome.value as object), randomness } };
+        }
       } else {
         throw new Error(`a read was logged: ${command.type}`);
       }
