@@ -10,8 +10,7 @@
  * campaign's id. The recorder has no campaign client yet: the kind is being built on its own
  * branch; until it lands, this law runs on histories written by other tools or by hand.
  */
-import type { ConservationLaw, LawSink } from './conservation.js';
-import type { CompleteEvent, InvokeEvent } from './events.js';
+import { boundCheck, type ConservationLaw, type LawSink } from './conservation.js';
 
 interface Quota {
   total: number;
@@ -49,29 +48,7 @@ export function campaignLaw(sink: LawSink): ConservationLaw {
       c.quotas.set(prize.id, { total: num(prize.quotaTotal), daily: num(prize.quotaDaily) });
     }
   };
-  const check = (
-    invoked: InvokeEvent,
-    done: CompleteEvent,
-    quantity: string,
-    observed: number,
-    lower: number,
-    upper: number,
-  ): void => {
-    sink.read();
-    if (observed >= lower && observed <= upper) return;
-    sink.anomaly({
-      kind: 'campaign',
-      raffle: invoked.raffle,
-      op: invoked.op,
-      client: invoked.client,
-      f: invoked.f,
-      quantity,
-      observed,
-      lower,
-      upper,
-      time: done.time,
-    });
-  };
+  const check = boundCheck(sink, 'campaign');
   return {
     invoke(event) {
       if (event.f === 'get') winsAtInvoke.set(event.op, new Map(countersOf(event.raffle).wins));

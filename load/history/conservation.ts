@@ -40,6 +40,37 @@ export interface LawSink {
   anomaly(anomaly: Omit<ConservationAnomaly, 'deviation'>): void;
 }
 
+/**
+ * The check every law makes on a whole-raffle read: counts the read, and reports an anomaly when
+ * the observed quantity lies outside the bounds the history allows at that moment.
+ */
+export function boundCheck(sink: LawSink, kind: string) {
+  return (
+    invoked: InvokeEvent,
+    done: CompleteEvent,
+    quantity: string,
+    observed: number,
+    lower: number,
+    upper: number,
+  ): void => {
+    sink.read();
+    if (observed >= lower && observed <= upper) return;
+    const { raffle, op, client, f } = invoked;
+    sink.anomaly({
+      kind,
+      raffle,
+      op,
+      client,
+      f,
+      quantity,
+      observed,
+      lower,
+      upper,
+      time: done.time,
+    });
+  };
+}
+
 /** One kind's conservation law, fed the history's events in order. */
 export interface ConservationLaw {
   invoke(event: InvokeEvent): void;

@@ -25,7 +25,7 @@
  *
  * The counters are running sums, so each event costs O(1): the checker is linear in the history.
  */
-import type { ConservationLaw, LawSink } from './conservation.js';
+import { boundCheck, type ConservationLaw, type LawSink } from './conservation.js';
 import type { CompleteEvent, InvokeEvent } from './events.js';
 
 interface RaffleCounters {
@@ -77,30 +77,7 @@ export function ledgerLaw(sink: LawSink): ConservationLaw {
     return counters;
   };
 
-  const check = (
-    invoked: InvokeEvent,
-    done: CompleteEvent,
-    quantity: string,
-    observed: number,
-    lower: number,
-    upper: number,
-  ): void => {
-    sink.read();
-    if (!(observed >= lower && observed <= upper)) {
-      sink.anomaly({
-        kind: 'ledger',
-        raffle: invoked.raffle,
-        op: invoked.op,
-        client: invoked.client,
-        f: invoked.f,
-        quantity,
-        observed,
-        lower,
-        upper,
-        time: done.time,
-      });
-    }
-  };
+  const check = boundCheck(sink, 'ledger');
 
   /** Bounds of the total at a read: `extra` corrects for the reading operation itself. */
   const totalBounds = (

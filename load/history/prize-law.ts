@@ -10,8 +10,7 @@
  * the kind is being built on its own branch; until it lands, this law runs on histories written
  * by other tools or by hand.
  */
-import type { ConservationLaw, LawSink } from './conservation.js';
-import type { CompleteEvent, InvokeEvent } from './events.js';
+import { boundCheck, type ConservationLaw, type LawSink } from './conservation.js';
 
 interface PrizeCounters {
   ticketCount: number | undefined;
@@ -35,29 +34,7 @@ export function prizeLaw(sink: LawSink): ConservationLaw {
     }
     return c;
   };
-  const check = (
-    invoked: InvokeEvent,
-    done: CompleteEvent,
-    quantity: string,
-    observed: number,
-    lower: number,
-    upper: number,
-  ): void => {
-    sink.read();
-    if (observed >= lower && observed <= upper) return;
-    sink.anomaly({
-      kind: 'prize',
-      raffle: invoked.raffle,
-      op: invoked.op,
-      client: invoked.client,
-      f: invoked.f,
-      quantity,
-      observed,
-      lower,
-      upper,
-      time: done.time,
-    });
-  };
+  const check = boundCheck(sink, 'prize');
   return {
     invoke(event) {
       const c = countersOf(event.raffle);
