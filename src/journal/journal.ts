@@ -45,6 +45,12 @@ export interface JournalOptions extends RecoveryOptions {
    * can replay the log from its first command. @default false
    */
   keepSegments?: boolean | undefined;
+  /**
+   * Bytes of commands packed into one record; a batch past it takes several records. Small values
+   * are for tests and the simulation, which need batches of several records.
+   * @default journalRecordFillBytes
+   */
+  recordFillBytes?: number | undefined;
 }
 
 export interface JournalStats {
@@ -145,7 +151,7 @@ export class Journal implements CommandLog {
       // The last record of commands and the batch's end record go in one write, so a batch of
       // one record costs one write, as before the end record existed.
       const held: Buffer[] = [];
-      for (const payload of encodeBatch(batch)) {
+      for (const payload of encodeBatch(batch, this.options.recordFillBytes)) {
         const record = encodeRecord(payload);
         held.push(record);
         bytes += record.length;
