@@ -38,9 +38,10 @@ function copyOfFixture(): string {
   return dir;
 }
 
-function open(dataDir: string): Promise<Journal> {
+function open(dataDir: string, keepSegments = false): Promise<Journal> {
   return Journal.open({
     dataDir,
+    keepSegments,
     snapshotEveryCommands: 1_000_000,
     snapshotEveryBytes: 2 ** 40,
     logger: pino({ level: 'silent' }),
@@ -95,7 +96,8 @@ describe('a data directory of format 2', () => {
 
   it('format 2: keyed requests retried get their first answers; format 3 goes on after it', async () => {
     const dir = copyOfFixture();
-    const journal = await open(dir);
+    // Segments kept past the closing snapshot, so the log can be replayed from its first command.
+    const journal = await open(dir, true);
     const engine = await startRaffleEngine({
       ...limits,
       defaultRaffleId: 'main',
