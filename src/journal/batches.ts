@@ -106,8 +106,8 @@ export function* readBatches(
 ): Generator<JournalBatch, BatchesEnd> {
   let nextSeq = options.nextSeq;
   let validEnd = 0;
-  let pending: JournalBatch & { batch: number } = { offset: 0, end: 0, commands: [], batch: 0 };
-  let open = false;
+  /** The batch being read: where its first record starts, its name, its commands so far. */
+  let pending: { offset: number; batch: number; commands: StampedCommand[] } | undefined;
   const corrupt = (offset: number, detail: string): BatchesEnd => ({
     validEnd,
     problem: { offset, torn: false, detail },
@@ -124,49 +124,45 @@ export function* readBatches(
       if (error instanceof JournalFormatError) throw error;
       return corrupt(offset, (error as Error).message);
     }
-    if (record.type !== 'whole' && open && record.batch !== pending.batch) {
-      return corrupt(
-        offset,
-        `batch ${pending.batch} has no end record before batch ${record.batch}`,
-      );
+    if (pending !== undefined && (record.type === 'whole' || record.batch !== pending.batch)) {
+      const other = record.type === 'whole' ? 'an older format' : `batch ${record.batch}`;
+      return corrupt(offset, `batch ${pending.batch} has no end record before ${other}`);
     }
-    let done: StampedCommand[];
-    if (record.type === 'whole') {
-      if (open) return corrupt(offset, `batch ${pending.batch} has no end record`);
-      done = record.commands;
-      yield { offset, end, commands: done };
-    } else if (record.type === 'part') {
-      if (!open) {
+    let batch: JournalBatch;
+    if (record.type === 'part') {
+      if (pending === undefined) {
         if (record.commands[0]?.seq !== record.batch) {
           return corrupt(offset, `batch ${record.batch} starts with another command`);
         }
-        pending = { offset, end, commands: [], batch: record.batch };
-        open = true;
+        pending = { offset, batch: record.batch, commands: [] };
       }
       for (const stamped of record.commands) pending.commands.push(stamped);
       continue;
-    } else {
-      if (!open) return corrupt(offset, `an end of batch ${record.batch} without its commands`);
-      done = pending.commands;
-      if (done.at(-1)?.seq !== record.last) {
+    } else if (record.type === 'end') {
+      if (pending === undefined) {
+        return corrupt(offset, `an end of batch ${record.batch} without its commands`);
+      }
+      if (pending.commands.at(-1)?.seq !== record.last) {
         return corrupt(offset, `batch ${record.batch} ends at ${record.last}, not as its commands`);
       }
-      open = false;
-      yield { offset: pending.offset, end, commands: done };
+      batch = { offset: pending.offset, end, commands: pending.commands };
+      pending = undefined;
+    } else {
+      batch = { offset, end, commands: record.commands };
     }
+    yield batch;
     validEnd = end;
-    nextSeq = Math.max(nextSeq, (done.at(-1)?.seq ?? 0) + 1);
+    nextSeq = Math.max(nextSeq, (batch.commands.at(-1)?.seq ?? 0) + 1);
   }
   const { problem } = next.value;
-  const current = open ? pending.batch : nextSeq;
   if (problem === undefined) {
-    if (!open) return { validEnd };
+    if (pending === undefined) return { validEnd };
     const detail = `batch ${pending.batch} has no end record`;
     if (!options.last) return corrupt(pending.offset, detail);
     return { validEnd, problem: { offset: pending.offset, torn: true, detail } };
   }
   if (!options.last) return corrupt(problem.offset, problem.detail);
-  const later = laterBatchAfter(source, problem.offset, current);
+  const later = laterBatchAfter(source, problem.offset, pending?.batch ?? nextSeq);
   if (later !== undefined) {
     return corrupt(
       problem.offset,
@@ -174,5 +170,6 @@ export function* readBatches(
         'batch was made durable before the damage',
     );
   }
+  // Damage confined to the last batch: a torn write, cut where the batch starts.
   return { validEnd, problem: { ...problem, torn: true } };
 }
