@@ -13,7 +13,6 @@
  * acknowledged commands.
  */
 import type { Logger } from 'pino';
-import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
 import { readBatches, type BatchesEnd, type JournalBatch } from './batches.js';

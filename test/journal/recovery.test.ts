@@ -256,7 +256,9 @@ describe('journal recovery', () => {
 
   it('a journal in another format refuses to start, saying so rather than calling it damage', async () => {
     const dataDir = tempDir();
-    const record = encodeRecord(Buffer.from(JSON.stringify({ journal: 4, batch: 1, commands: [] })));
+    const record = encodeRecord(
+      Buffer.from(JSON.stringify({ journal: 4, batch: 1, commands: [] })),
+    );
     writeFileSync(join(dataDir, segmentName(1)), Buffer.concat([record, record]));
     const error = await openJournal(dataDir).then(
       () => undefined,
