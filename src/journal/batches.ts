@@ -121,7 +121,7 @@ export function* readBatches(
     try {
       record = decodeRecord(payload);
     } catch (error) {
-      if (error instanceof JournalFormatError) throw error;
+      if (error instanceof JournalFormatError) throw new JournalFormatError(error.format, offset);
       return corrupt(offset, (error as Error).message);
     }
     if (pending !== undefined && (record.type === 'whole' || record.batch !== pending.batch)) {

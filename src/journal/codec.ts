@@ -29,7 +29,11 @@ function kindOfFormatOne(type: unknown): string {
 
 /** A record that is intact but written in a journal format this version does not read. */
 export class JournalFormatError extends Error {
-  constructor(readonly format: unknown) {
+  constructor(
+    readonly format: unknown,
+    /** Where the record is in its file, once a reader knows it. */
+    readonly offset?: number,
+  ) {
     super(`journal format ${String(format)}, but this version reads format ${journalFormat}`);
     this.name = 'JournalFormatError';
   }

@@ -111,7 +111,8 @@ function* batchesOf(
   } catch (error) {
     if (error instanceof JournalFormatError) {
       throw new Error(
-        `journal ${path}: ${error.message}; start the version of the service that wrote it`,
+        `journal ${path} at byte offset ${error.offset ?? 0}: ${error.message}; ` +
+          'start the version of the service that wrote it',
         { cause: error },
       );
     }

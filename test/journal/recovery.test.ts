@@ -267,7 +267,7 @@ describe('journal recovery', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(JournalCorruptionError);
     expect(error?.message).toMatch(/journal format 4, but this version reads format 3/);
-    expect(error?.message).toContain(segmentName(1));
+    expect(error?.message).toContain(`${segmentName(1)} at byte offset 0`);
   });
 
   it('a LOCK file naming a live process but held by none is no obstacle', async () => {
