@@ -73,9 +73,10 @@ describe('callProcedure', () => {
         ),
         async (name, user, input) => {
           const procedure = procedures[name] as AnyTRPCProcedure;
+          const type: 'query' | 'mutation' = name === 'bad' ? 'mutation' : 'query';
           const call = (ctx: Ctx) => ({
             path: name,
-            type: (name === 'bad' ? 'mutation' : 'query'),
+            type,
             ctx,
             getRawInput: () => Promise.resolve(input),
             signal: undefined,
