@@ -6,19 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalCommands } from '../../src/audit/export.js';
 import { readBatches, type JournalBatch } from '../../src/journal/batches.js';
 import { listSegments } from '../../src/journal/files.js';
 import { bufferSource } from '../../src/journal/framing.js';
-import { Journal } from '../../src/journal/journal.js';
-import { createKindRegistry } from '../../src/kinds/registry.js';
-import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { mutations, TeeLog } from '../support/journal-workload.js';
+import { engineOver, mutations, openTestJournal, TeeLog } from '../support/journal-workload.js';
 import { submitTo } from '../support/ledger-commands.js';
 
-const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
 let dataDir: string;
 let segmentPath: string;
 let bytes: Buffer;
@@ -27,25 +22,9 @@ let seqs: number[];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'raffle-export-batches-'));
-  const journal = await Journal.open({
-    dataDir,
-    snapshotEveryCommands: 1_000_000,
-    snapshotEveryBytes: 2 ** 40,
-    logger: pino({ level: 'silent' }),
-    initialLimits: limits,
-    registry: createKindRegistry(),
-    recordFillBytes: 150,
-  });
+  const journal = await openTestJournal(dataDir, { recordFillBytes: 150 });
   const tee = new TeeLog(journal);
-  const engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000,
-    batchSizeMax: 1_000,
-    log: tee,
-    stateMachine: journal.stateMachine,
-  });
+  const engine = await engineOver(journal, tee);
   const all = mutations(23, 31);
   for (let i = 0; i < all.length; i += 6) {
     await Promise.all(all.slice(i, i + 6).map((mutation) => submitTo(engine, mutation)));

@@ -15,9 +15,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CommandLog } from '../../src/engine/command-log.js';
 import type { Outcome, StampedCommand } from '../../src/engine/commands.js';
-import { Journal } from '../../src/journal/journal.js';
-import { createKindRegistry } from '../../src/kinds/registry.js';
-import { startRaffleEngine } from '../../src/kinds/start-engine.js';
+import type { Journal } from '../../src/journal/journal.js';
 import {
   faultAt,
   FaultyFileSystem,
@@ -25,11 +23,16 @@ import {
   type FaultCall,
   type FaultPlan,
 } from '../support/faulty-file-system.js';
-import { mutations } from '../support/journal-workload.js';
+import {
+  engineOver,
+  journalTestLimits,
+  mutations,
+  openTestJournal,
+} from '../support/journal-workload.js';
 import { newStateMachine, submitTo } from '../support/ledger-commands.js';
 import { SimulatedDisk, type DirectoryVariant } from '../support/simulated-disk.js';
 
-const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
+const limits = journalTestLimits;
 const dataDir = '/disk/service/data';
 
 /** Keeps every batch handed to the journal (applied, durable or not) and the last acknowledged. */
@@ -55,15 +58,7 @@ function openJournal(
   fileSystem: SimulatedDisk | FaultyFileSystem,
   logger = pino({ level: 'silent' }),
 ): Promise<Journal> {
-  return Journal.open({
-    dataDir,
-    snapshotEveryCommands: 6,
-    snapshotEveryBytes: 2 ** 40,
-    logger,
-    initialLimits: limits,
-    registry: createKindRegistry(),
-    fileSystem,
-  });
+  return openTestJournal(dataDir, { snapshotEveryCommands: 6, logger, fileSystem });
 }
 
 interface Run {
@@ -85,15 +80,7 @@ async function run(plan: FaultPlan): Promise<Run> {
   const journal = await openJournal(faulty, logger);
   // The start-up commands (limits, default raffle) go through before the plan starts counting.
   const log = new WatchingLog(journal, disk);
-  const engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000,
-    batchSizeMax: 1_000,
-    log,
-    stateMachine: journal.stateMachine,
-  });
+  const engine = await engineOver(journal, log);
   faulty.calls = 0;
   faulty.plan = plan;
   const all = mutations(24, 77);
@@ -133,15 +120,7 @@ async function recoverAndCheck(
   expect(journal.stateMachine.digestText(), where).toBe(digestAfter(result.log.applied, seq));
   journal.stateMachine.checkInvariants();
   // The restarted service takes commands again, on the disk that failed before.
-  const engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 10,
-    batchSizeMax: 10,
-    log: journal,
-    stateMachine: journal.stateMachine,
-  });
+  const engine = await engineOver(journal);
   const issued = await submitTo(engine, {
     type: 'issue',
     raffleId: 'main',

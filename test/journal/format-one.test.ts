@@ -5,35 +5,17 @@
  * (`expected.json`, written by that version beside the directory), and retried keyed requests
  * still get their first answers.
  */
-import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeyDigest } from '../../src/engine/idempotency.js';
-import { listSnapshots } from '../../src/journal/files.js';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import { fixtureLimits, formatFixture } from '../support/format-fixture.js';
 
-const { expected, copyOfFixture, open, expectExpectedState } = formatFixture('format-1');
+const { expected, copyOfFixture, open, itLoadsAsWritten } = formatFixture('format-1');
 const limits = fixtureLimits;
 
 describe('a data directory of format 1', () => {
-  it('format 1: loads from its snapshot and the journal after it', async () => {
-    const dir = copyOfFixture();
-    const journal = await open(dir);
-    expect(journal.recovery.snapshotSeq).toBe(10);
-    expect(journal.recovery.replayed).toBe(expected.appliedSeq - 10);
-    expectExpectedState(journal);
-    await journal.abandon();
-  });
-
-  it('format 1: loads from the journal alone, to the same state', async () => {
-    const dir = copyOfFixture();
-    for (const snapshot of listSnapshots(dir)) rmSync(snapshot.path);
-    const journal = await open(dir);
-    expect(journal.recovery.snapshotSeq).toBe(0);
-    expectExpectedState(journal);
-    await journal.abandon();
-  });
+  itLoadsAsWritten('format 1', 10);
 
   it('format 1: keyed requests retried after the upgrade get their first answers', async () => {
     const dir = copyOfFixture();

@@ -19,14 +19,18 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { listSegments, listSnapshots } from '../../src/journal/files.js';
-import { Journal } from '../../src/journal/journal.js';
-import { createKindRegistry } from '../../src/kinds/registry.js';
-import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { mutations, TeeLog } from '../support/journal-workload.js';
+import type { Journal } from '../../src/journal/journal.js';
+import {
+  engineOver,
+  journalTestLimits,
+  mutations,
+  openTestJournal,
+  TeeLog,
+} from '../support/journal-workload.js';
 import { newStateMachine, submitTo } from '../support/ledger-commands.js';
 import { SimulatedDisk, type DirectoryVariant } from '../support/simulated-disk.js';
 
-const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
+const limits = journalTestLimits;
 const variants: DirectoryVariant[] = ['durable-entries', 'all-entries', 'removals-only'];
 const dataDir = '/disk/service/data';
 
@@ -35,29 +39,13 @@ function openJournal(
   snapshotEveryCommands = 1_000_000,
   logger = pino({ level: 'silent' }),
 ): Promise<Journal> {
-  return Journal.open({
-    dataDir,
-    snapshotEveryCommands,
-    snapshotEveryBytes: 2 ** 40,
-    logger,
-    initialLimits: limits,
-    registry: createKindRegistry(),
-    fileSystem: disk,
-  });
+  return openTestJournal(dataDir, { snapshotEveryCommands, logger, fileSystem: disk });
 }
 
 async function startEngine(journal: Journal, disk: SimulatedDisk): Promise<[Engine, TeeLog]> {
   const tee = new TeeLog(journal);
   tee.onAcknowledged = (seq) => disk.acknowledge(seq);
-  const engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000,
-    batchSizeMax: 1_000,
-    log: tee,
-    stateMachine: journal.stateMachine,
-  });
+  const engine = await engineOver(journal, tee);
   return [engine, tee];
 }
 

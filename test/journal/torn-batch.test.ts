@@ -6,34 +6,28 @@
  * the same hole in the batch before it, which a later batch follows, refuses to start and names
  * the damaged record's offset, leaving the file as it was.
  */
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/engine.js';
 import { readBatches, type JournalBatch } from '../../src/journal/batches.js';
 import { listSegments } from '../../src/journal/files.js';
 import { bufferSource, readRecords } from '../../src/journal/framing.js';
-import { Journal, JournalCorruptionError } from '../../src/journal/journal.js';
-import { createKindRegistry } from '../../src/kinds/registry.js';
-import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { mutations, TeeLog } from '../support/journal-workload.js';
+import type { Journal } from '../../src/journal/journal.js';
+import { JournalCorruptionError } from '../../src/journal/journal.js';
+import {
+  engineOver,
+  journalTestLimits,
+  mutations,
+  openTestJournal,
+  TeeLog,
+} from '../support/journal-workload.js';
 import { newStateMachine, submitTo } from '../support/ledger-commands.js';
 import { SimulatedDisk } from '../support/simulated-disk.js';
 
-const limits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
+const limits = journalTestLimits;
 const dataDir = '/disk/data';
 
 function openJournal(disk: SimulatedDisk): Promise<Journal> {
-  return Journal.open({
-    dataDir,
-    snapshotEveryCommands: 1_000_000,
-    snapshotEveryBytes: 2 ** 40,
-    logger: pino({ level: 'silent' }),
-    initialLimits: limits,
-    registry: createKindRegistry(),
-    fileSystem: disk,
-    // Records of a command or two, so that a batch of a burst spans several records.
-    recordFillBytes: 150,
-  });
+  // Records of a command or two, so that a batch of a burst spans several records.
+  return openTestJournal(dataDir, { fileSystem: disk, recordFillBytes: 150 });
 }
 
 /** A journal of bursts, its segment's bytes, its batches, and the state after each command. */
@@ -41,15 +35,7 @@ async function written() {
   const disk = new SimulatedDisk();
   const journal = await openJournal(disk);
   const tee = new TeeLog(journal);
-  const engine: Engine = await startRaffleEngine({
-    ...limits,
-    defaultRaffleId: 'main',
-    defaultRaffleName: 'Main',
-    queueLengthMax: 1_000,
-    batchSizeMax: 1_000,
-    log: tee,
-    stateMachine: journal.stateMachine,
-  });
+  const engine = await engineOver(journal, tee);
   const all = mutations(23, 13);
   for (let i = 0; i < all.length; i += 6) {
     await Promise.all(all.slice(i, i + 6).map((mutation) => submitTo(engine, mutation)));

@@ -8,7 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import { listSnapshots } from '../../src/journal/files.js';
 import { Journal } from '../../src/journal/journal.js';
 import { createKindRegistry } from '../../src/kinds/registry.js';
 import { ledgerOf } from './ledger-commands.js';
@@ -64,5 +65,29 @@ export function formatFixture(name: string) {
     machine.checkInvariants();
   };
 
-  return { expected, copyOfFixture, open, expectExpectedState };
+  /**
+   * The two loads every older format must pass: from its snapshot (taken at command
+   * `snapshotSeq`) plus the journal after it, and from the journal alone.
+   */
+  const itLoadsAsWritten = (label: string, snapshotSeq: number): void => {
+    it(`${label}: loads from its snapshot and the journal after it`, async () => {
+      const journal = await open(copyOfFixture());
+      expect(journal.recovery.snapshotSeq).toBe(snapshotSeq);
+      expect(journal.recovery.replayed).toBe(expected.appliedSeq - snapshotSeq);
+      expect(journal.recovery.tornBytesCut).toBe(0);
+      expectExpectedState(journal);
+      await journal.abandon();
+    });
+
+    it(`${label}: loads from the journal alone, to the same state`, async () => {
+      const dir = copyOfFixture();
+      for (const snapshot of listSnapshots(dir)) rmSync(snapshot.path);
+      const journal = await open(dir);
+      expect(journal.recovery.snapshotSeq).toBe(0);
+      expectExpectedState(journal);
+      await journal.abandon();
+    });
+  };
+
+  return { expected, copyOfFixture, open, itLoadsAsWritten };
 }

@@ -1,10 +1,47 @@
 /**
- * What the journal tests drive: a deterministic mix of ledger mutations from a seed, and a log
+ * What the journal tests drive: a journal opened with the tests' settings (snapshots far off,
+ * silent), an engine over it, a deterministic mix of ledger mutations from a seed, and a log
  * that passes batches on and keeps a copy of every command once its batch is acknowledged.
  */
+import { pino } from 'pino';
 import type { CommandLog } from '../../src/engine/command-log.js';
 import type { StampedCommand } from '../../src/engine/commands.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { Journal, type JournalOptions } from '../../src/journal/journal.js';
+import { createKindRegistry } from '../../src/kinds/registry.js';
+import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import type { LedgerMutation } from './ledger-commands.js';
+
+export const journalTestLimits = { rafflesMax: 10, participantsPerRaffleMax: 1_000 };
+
+/** A journal on `dataDir` that snapshots only when told to, unless `options` say otherwise. */
+export function openTestJournal(
+  dataDir: string,
+  options: Partial<JournalOptions> = {},
+): Promise<Journal> {
+  return Journal.open({
+    dataDir,
+    snapshotEveryCommands: 1_000_000,
+    snapshotEveryBytes: 2 ** 40,
+    logger: pino({ level: 'silent' }),
+    initialLimits: journalTestLimits,
+    registry: createKindRegistry(),
+    ...options,
+  });
+}
+
+/** An engine on the journal's recovered state, writing through `log` (the journal or a tee). */
+export function engineOver(journal: Journal, log: CommandLog = journal): Promise<Engine> {
+  return startRaffleEngine({
+    ...journalTestLimits,
+    defaultRaffleId: 'main',
+    defaultRaffleName: 'Main',
+    queueLengthMax: 1_000,
+    batchSizeMax: 1_000,
+    log,
+    stateMachine: journal.stateMachine,
+  });
+}
 
 /** Passes batches to the journal and keeps a copy of every stamped command. */
 export class TeeLog implements CommandLog {
