@@ -11,7 +11,7 @@
  * Exit codes: 0 every seed valid, 1 a seed failed, 2 bad arguments.
  */
 import { parseArgs } from 'node:util';
-import { simulate, type SimulationResult } from './world.js';
+import { simulate, zeroCounts, type SimulationResult } from './world.js';
 
 const usage = `usage: npm run simulate -- [options]
   --seeds <n>     how many seeds to run (default 100)
@@ -62,16 +62,7 @@ async function main(): Promise<void> {
     values['lying-disk'] ? ' --lying-disk' : '',
   ].join('');
   const started = performance.now();
-  const totals = {
-    answers: 0,
-    commands: 0,
-    powerCuts: 0,
-    stops: 0,
-    faults: 0,
-    tornWrites: 0,
-    holes: 0,
-    holesMidBatch: 0,
-  };
+  const totals = zeroCounts();
   const failed: SimulationResult[] = [];
   for (let seed = first; seed < first + count; seed += 1) {
     const result = await simulate({

@@ -56,6 +56,20 @@ export interface SimulationOptions {
   lyingDisk?: boolean;
 }
 
+/** The counts a run adds up, all zero: what a seed starts from and what a soak sums into. */
+export function zeroCounts() {
+  return {
+    answers: 0,
+    commands: 0,
+    powerCuts: 0,
+    stops: 0,
+    faults: 0,
+    tornWrites: 0,
+    holes: 0,
+    holesMidBatch: 0,
+  };
+}
+
 export interface SimulationResult {
   seed: number;
   valid: boolean;
@@ -145,15 +159,8 @@ export class Simulation {
     this.result = {
       seed: options.seed,
       valid: true,
-      answers: 0,
-      commands: 0,
+      ...zeroCounts(),
       rounds: 0,
-      powerCuts: 0,
-      stops: 0,
-      faults: 0,
-      tornWrites: 0,
-      holes: 0,
-      holesMidBatch: 0,
       fingerprint: '',
     };
   }
