@@ -37,6 +37,11 @@ export abstract class CellModelState extends CellState implements SearchState<Ce
 
   abstract observes(op: CellOp): boolean;
 
+  /** Operations with the same code, result, cells and checked numbers are interchangeable. */
+  classOf(op: CellOp): string {
+    return `${op.code}|${op.result}|${op.cells.join(',')}|${op.outs.join(',')}`;
+  }
+
   interacts(a: CellOp, b: CellOp): boolean {
     return a.cells.some((cell) => cell !== ignoredCell && b.cells.includes(cell));
   }

@@ -86,15 +86,22 @@ export class WindowFinder {
     return result.outcome === 'not-linearizable';
   }
 
-  /** Cores of growing width around `anchor`, until one fails; undefined if none does. */
-  probe(anchor: number): { a: number; b: number } | undefined {
+  /**
+   * Cores of growing width around `anchor`, until one fails; undefined if none does up to
+   * `radiusMax` operations on either side.
+   */
+  probe(
+    anchor: number,
+    radiusMax = Number.POSITIVE_INFINITY,
+  ): { a: number; b: number } | undefined {
     const last = this.projection.ops.length - 1;
-    for (let radius = 4; ; radius *= 2) {
-      const a = Math.max(0, anchor - radius);
-      const b = Math.min(last, anchor + radius);
+    for (let radius = 4; radius <= radiusMax * 2; radius *= 2) {
+      const a = Math.max(0, anchor - Math.min(radius, radiusMax));
+      const b = Math.min(last, anchor + Math.min(radius, radiusMax));
       if (this.fails(this.window(a, b))) return { a, b };
-      if (a === 0 && b === last) return undefined;
+      if ((a === 0 && b === last) || radius >= radiusMax) return undefined;
     }
+    return undefined;
   }
 
   /** Shrinks a failing core (see the file's opening paragraph). */

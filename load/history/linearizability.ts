@@ -64,6 +64,8 @@ export interface LinearizabilityOptions {
 
 const defaultStepsMax = 20_000_000;
 const defaultWindowStepsMax = 2_000_000;
+/** How far around the operation an undecided projection got stuck on its windows are tried. */
+const undecidedRadius = 32;
 
 export interface PartitionReport {
   kind: string;
@@ -112,7 +114,11 @@ function searchProjection(
   return searchLinearization(projection.ops, partition.state(projection, fresh), { stepsMax });
 }
 
-/** Proves the violation on a window around `blocked` (a position in the projection). */
+/**
+ * Proves the violation on a window around `blocked` (a position in the projection). With
+ * `radiusMax`, only windows up to that many operations on either side are tried, and false is
+ * returned when none fails (the report is then left as it was).
+ */
 function explain(
   partition: CompiledPartition,
   projection: ModelProjection<SearchOperation>,
@@ -120,27 +126,37 @@ function explain(
   report: PartitionReport,
   fresh: boolean,
   options: LinearizabilityOptions,
-): void {
-  report.provenOn = projection.name;
-  report.seenAs =
-    projection.name === 'raffle' ? 'the whole raffle' : partition.describe(projection.name);
-  if (blocked === undefined) return;
+  radiusMax?: number,
+): boolean {
+  if (blocked === undefined) {
+    report.provenOn = projection.name;
+    report.seenAs = seenAs(partition, projection);
+    return true;
+  }
   const operationAt = (p: number): Operation =>
     partition.operations[projection.indexes[p] as number] as Operation;
-  report.blocked = operationAt(blocked);
   const finder = new WindowFinder(
     partition,
     projection,
     fresh,
     options.windowStepsMax ?? defaultWindowStepsMax,
   );
-  const found = finder.probe(blocked);
-  if (found === undefined) return;
+  const found = finder.probe(blocked, radiusMax);
+  if (radiusMax !== undefined && found === undefined) return false;
+  report.provenOn = projection.name;
+  report.seenAs = seenAs(partition, projection);
+  report.blocked = operationAt(blocked);
+  if (found === undefined) return true;
   const window =
     (options.minimiseWindow ?? true) ? finder.minimise(found) : finder.window(found.a, found.b);
   report.window = window.core.map(operationAt);
   report.fringe = window.fringe.map(operationAt);
   report.windowFromStart = fresh && window.fromStart;
+  return true;
+}
+
+function seenAs(partition: CompiledPartition, projection: ModelProjection<SearchOperation>) {
+  return projection.name === 'raffle' ? 'the whole raffle' : partition.describe(projection.name);
 }
 
 function checkRaffle(
@@ -169,8 +185,12 @@ function checkRaffle(
     blocked: number | undefined;
     atMs: number;
   }[] = [];
+  const undecided: { projection: ModelProjection<SearchOperation>; blocked: number }[] = [];
   for (const projection of partition.projections()) {
     const result = searchProjection(partition, projection, fresh, windowSteps);
+    if (result.outcome === 'gave-up' && result.deepest.blocked !== undefined) {
+      undecided.push({ projection, blocked: result.deepest.blocked });
+    }
     if (result.outcome !== 'not-linearizable') continue;
     const blocked = result.deepest.blocked;
     const atMs =
@@ -184,6 +204,16 @@ function checkRaffle(
     explain(partition, first.projection, first.blocked, report, fresh, options);
     report.durationMs = performance.now() - started;
     return report;
+  }
+  // A projection whose search reached its bound still points at the operation it got stuck on:
+  // a small window around it that fails is a proof of its own, found without the whole search.
+  for (const { projection, blocked } of undecided) {
+    if (explain(partition, projection, blocked, report, fresh, options, undecidedRadius)) {
+      report.outcome = 'not-linearizable';
+      report.failedProjections = [projection.name];
+      report.durationMs = performance.now() - started;
+      return report;
+    }
   }
   const whole = partition.whole();
   const result = searchProjection(partition, whole, fresh, options.stepsMax ?? defaultStepsMax);
@@ -252,7 +282,8 @@ export function formatViolation(report: PartitionReport): string {
   const core = report.window ?? [];
   const fringe = report.fringe ?? [];
   const seenAs = report.seenAs ?? 'the whole raffle';
-  const noun = report.kind === 'ledger' ? 'raffle' : `${report.kind} raffle`;
+  const noun =
+    report.kind === 'ledger' ? 'raffle' : report.kind === 'prize' ? 'prize raffle' : report.kind;
   const lines = [`${noun} ${report.raffle}: not linearizable, seen through ${seenAs}.`];
   if (core.length === 0) {
     if (report.blocked !== undefined) {

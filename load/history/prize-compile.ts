@@ -97,7 +97,8 @@ export const prizePartitionModel: PartitionModel = {
               known && inRange ? ticketCell(ticket) : ignoredCell,
               addressCell(input.address),
             ],
-            outs: [ticket],
+            // The number is the ticket cell's: outputs alike make claims interchangeable.
+            outs: [],
           };
           break;
         }

@@ -109,7 +109,8 @@ export function recordCampaignHistory(options: RecordCampaignOptions): Promise<R
           prizes: historyCampaignPrizes,
         },
       );
-      if (created.type !== 'ok') {
+      // A creation whose answer was lost may well have been applied: the run goes on.
+      if (created.type === 'fail') {
         throw new Error(`could not create a campaign: ${JSON.stringify(created.value)}`);
       }
       campaigns.push(id);
