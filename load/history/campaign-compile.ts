@@ -70,9 +70,12 @@ export const campaignPartitionModel: PartitionModel = {
     // What each coupon's winning draw answered, for the redemptions.
     const wonBy = new Map<string, { drawId: unknown; prize: unknown }>();
     let unknownDrawMs = Number.POSITIVE_INFINITY;
+    /** Phones with a draw of unknown outcome, and when the first was invoked. */
+    const uncertainSince = new Map<unknown, number>();
     for (const op of ordered) {
       if (op.f === 'draw' && op.completion === 'info') {
         unknownDrawMs = Math.min(unknownDrawMs, op.invokeMs);
+        if (!uncertainSince.has(op.input.phone)) uncertainSince.set(op.input.phone, op.invokeMs);
       }
       if (op.completion !== 'ok') continue;
       if (op.f === 'create' || op.f === 'get') learn(op.output.prizes);
@@ -98,11 +101,27 @@ export const campaignPartitionModel: PartitionModel = {
       switch (operation.f) {
         case 'draw': {
           const phone = input.phone;
+          if (result === CampaignResult.Unknown) {
+            // Which phone's draw it was, and whether it counted, is left open: lost draws are
+            // then interchangeable, and the search tries one of them wherever a number is missing.
+            op = {
+              ...base,
+              code: CampaignOpCode.Draw,
+              cells: [drawCountCell, counterDayCell, phoneCountCell, ...Array(5).fill(ignoredCell)],
+              outs: [Number.NaN, Number.NaN, 0, 0],
+            };
+            break;
+          }
+          // After a lost draw of the same phone, its refusals say nothing the model can follow,
+          // and whether it is the phone's first draw (a new phone) is unknown.
+          const uncertain =
+            operation.completeMs > (uncertainSince.get(phone) ?? Number.POSITIVE_INFINITY);
+          if (result !== CampaignResult.Ok && uncertain) break;
           const cells = [
             drawCountCell,
             counterDayCell,
             phoneCountCell,
-            phoneDraws(phone),
+            uncertain ? ignoredCell : phoneDraws(phone),
             phoneDay(phone),
             ignoredCell,
             ignoredCell,
@@ -140,6 +159,12 @@ export const campaignPartitionModel: PartitionModel = {
         }
         case 'phoneDraws':
           if (result !== CampaignResult.Ok) break;
+          // Nor its draw count, which a lost draw may or may not have moved.
+          if (
+            operation.completeMs > (uncertainSince.get(input.phone) ?? Number.POSITIVE_INFINITY)
+          ) {
+            break;
+          }
           op = {
             ...base,
             code: CampaignOpCode.PhoneDraws,

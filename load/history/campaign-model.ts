@@ -11,10 +11,11 @@
  * count, each prize's wins in total and today) and of a phone's draw count agree with the state.
  * Which prize a draw selects is random: the model takes the answer as given and checks the state
  * it implies. A draw of unknown outcome counts and moves its phone, but the day it fell on is
- * unknown (its phone's latest day and the counter day are forgotten) and whether it won is unknown
- * (the compiler stops comparing prize counters after it): lenient, never wrongly strict.
+ * unknown (the counter day and the phone count are forgotten) and so are its phone and whether it
+ * won (the compiler stops comparing what they would move): lenient, never wrongly strict.
  */
 import { CellModelState, CellResult, type CellOp } from './cell-ops.js';
+import { ignoredCell } from './cell-state.js';
 
 export const CampaignOpCode = { Draw: 0, Get: 1, PhoneDraws: 2, Redeem: 3 } as const;
 
@@ -40,6 +41,17 @@ export const firstCampaignKeyCell = 3;
  * and wonToday of each]`; phoneDraws `[phone draws]` with `[drawCount]`; redeem `[coupon]`.
  */
 export class CampaignModelState extends CellModelState {
+  /**
+   * Every draw touches the counter day, which says little about which draw a waiting operation
+   * needs: a phone's refusal waits for that phone's draw, not for any draw. Leaving the counter day
+   * out of the hint keeps the search from trying every lost draw in front of such a refusal.
+   */
+  override interacts(a: CellOp, b: CellOp): boolean {
+    return a.cells.some(
+      (cell) => cell !== ignoredCell && cell !== counterDayCell && b.cells.includes(cell),
+    );
+  }
+
   observes(op: CellOp): boolean {
     return (
       op.code === CampaignOpCode.Get ||

@@ -196,8 +196,11 @@ export function searchLinearization<O extends SearchOperation>(
   //   before anything else can be), pass 2 the others: placing an unrelated operation with a
   //   later deadline early is the mistake that a read waiting behind it would undo only much
   //   later, after a long detour.
-  // - Pass 3 tries the operations of unknown outcome, last, so that they are placed only where
-  //   something needs their effect.
+  // - Passes 3 and 4 try the operations of unknown outcome, so that they are placed only where
+  //   something needs their effect: pass 3 those that interact with the first pending
+  //   completion's operation, right after pass 1 (what that operation waits for is likelier to be
+  //   a lost write of the same state than an unrelated operation of known outcome), pass 4 the
+  //   others, last. The order is 0, 1, 3, 2, 4.
   let pass = 0;
   let entry = next[head] as number;
   /** Passes 1 and 2: the first pending completion's time and operation, the latest deadline. */
@@ -211,10 +214,9 @@ export function searchLinearization<O extends SearchOperation>(
     e >= n &&
     (operations[e - n] as O).invokeMs <= firstCompletionMs &&
     related(e - n) === (pass === 1);
-  /** Starts (or, from an entry, resumes) pass 1 or 2, marking the classes tried before `from`. */
-  const startDeadlinePass = (which: 1 | 2, from: number | undefined): void => {
-    pass = which;
-    serial += 1;
+  const unknownCandidate = (e: number): boolean => !definite(e) && related(e) === (pass === 3);
+  /** The first pending completion's time and operation, and the latest deadline before it. */
+  const findUrgent = (): number => {
     let e = next[head] as number;
     lastDeadlineMs = Number.NEGATIVE_INFINITY;
     while (e >= 0 && e < n) {
@@ -224,6 +226,13 @@ export function searchLinearization<O extends SearchOperation>(
     }
     firstCompletionMs = e >= 0 ? timeOf(e) : Number.POSITIVE_INFINITY;
     urgent = e >= 0 ? e - n : -1;
+    return e;
+  };
+  /** Starts (or, from an entry, resumes) pass 1 or 2, marking the classes tried before `from`. */
+  const startDeadlinePass = (which: 1 | 2, from: number | undefined): void => {
+    pass = which;
+    serial += 1;
+    const e = findUrgent();
     if (from !== undefined && classNames.size > 0) {
       for (let x = e; x >= 0 && x !== from; x = next[x] as number) {
         if (deadlineCandidate(x)) firstOfClass(x - n);
@@ -231,13 +240,14 @@ export function searchLinearization<O extends SearchOperation>(
     }
     entry = from ?? e;
   };
-  /** Starts (or resumes) pass 3, marking the classes tried before `from`. */
-  const startUnknownPass = (from: number | undefined): void => {
-    pass = 3;
+  /** Starts (or resumes) pass 3 or 4, marking the classes tried before `from`. */
+  const startUnknownPass = (which: 3 | 4, from: number | undefined): void => {
+    pass = which;
     serial += 1;
+    findUrgent();
     if (from !== undefined && classNames.size > 0) {
       for (let x = next[head] as number; x >= 0 && x < n && x !== from; x = next[x] as number) {
-        if (!definite(x)) firstOfClass(x);
+        if (unknownCandidate(x)) firstOfClass(x);
       }
     }
     entry = from ?? (next[head] as number);
@@ -263,8 +273,8 @@ export function searchLinearization<O extends SearchOperation>(
         startDeadlinePass(placedIn, next[n + i]);
         return true;
       }
-      if (placedIn === 3) {
-        startUnknownPass(next[i] as number);
+      if (placedIn === 3 || placedIn === 4) {
+        startUnknownPass(placedIn, next[i] as number);
         return true;
       }
     }
@@ -279,20 +289,18 @@ export function searchLinearization<O extends SearchOperation>(
     let candidate = -1;
     if (pass === 1 || pass === 2) {
       if (entry < 0 || timeOf(entry) > lastDeadlineMs) {
-        if (pass === 1) {
-          startDeadlinePass(2, undefined);
-        } else {
-          startUnknownPass(undefined);
-        }
+        if (pass === 1) startUnknownPass(3, undefined);
+        else startUnknownPass(4, undefined);
         continue;
       }
       if (deadlineCandidate(entry) && firstOfClass(entry - n)) candidate = entry - n;
     } else if (entry < 0 || entry >= n) {
-      if (pass === 0) {
-        startDeadlinePass(1, undefined);
+      if (pass === 0 || pass === 3) {
+        if (pass === 0) startDeadlinePass(1, undefined);
+        else startDeadlinePass(2, undefined);
         continue;
       }
-      // Pass 3 is over: the first pending completion's operation cannot be placed here.
+      // Pass 4 is over: the first pending completion's operation cannot be placed here.
       if (placed.length > deepest.placed && entry >= n) {
         deepest = { placed: placed.length, blocked: entry - n };
       }
@@ -301,7 +309,7 @@ export function searchLinearization<O extends SearchOperation>(
     } else if (
       pass === 0
         ? (state.observes?.(operations[entry] as O) ?? false)
-        : !definite(entry) && firstOfClass(entry)
+        : unknownCandidate(entry) && firstOfClass(entry)
     ) {
       candidate = entry;
     }

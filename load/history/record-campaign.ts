@@ -45,8 +45,8 @@ export const defaultCampaignMix: Record<Exclude<CampaignOperationName, 'create'>
 
 /** A prize that runs out in total, one that runs out each day, and one that rarely runs out. */
 export const historyCampaignPrizes = [
-  { id: 'gold', name: 'Gold coupon', probability: 0.05, quotaTotal: 60, quotaDaily: 1000 },
-  { id: 'silver', name: 'Silver coupon', probability: 0.15, quotaTotal: 100_000, quotaDaily: 120 },
+  { id: 'gold', name: 'Gold coupon', probability: 0.1, quotaTotal: 40, quotaDaily: 1000 },
+  { id: 'silver', name: 'Silver coupon', probability: 0.15, quotaTotal: 100_000, quotaDaily: 80 },
   { id: 'bronze', name: 'Bronze coupon', probability: 0.3, quotaTotal: 100_000 },
 ];
 
