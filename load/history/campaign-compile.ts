@@ -107,7 +107,12 @@ export const campaignPartitionModel: PartitionModel = {
             op = {
               ...base,
               code: CampaignOpCode.Draw,
-              cells: [drawCountCell, counterDayCell, phoneCountCell, ...Array(5).fill(ignoredCell)],
+              cells: [
+                drawCountCell,
+                counterDayCell,
+                phoneCountCell,
+                ...Array.from({ length: 5 }, () => ignoredCell),
+              ],
               outs: [Number.NaN, Number.NaN, 0, 0],
             };
             break;

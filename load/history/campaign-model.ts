@@ -93,9 +93,8 @@ export class CampaignModelState extends CellModelState {
   }
 
   private draw(op: CellOp): boolean {
-    const [draws, counterDay, phones, phoneDraws, phoneDay, total, today, coupon] =
-      op.cells as number[];
-    const [drawId, day, quotaTotal, quotaDaily] = op.outs as number[];
+    const [draws, counterDay, phones, phoneDraws, phoneDay, total, today, coupon] = op.cells;
+    const [drawId, day, quotaTotal, quotaDaily] = op.outs;
     if (op.result === CampaignResult.AlreadyDrawnToday) {
       // The phone drew on the campaign's current day: compared when both are known here.
       const last = this.knownValue(phoneDay as number);

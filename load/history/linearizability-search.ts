@@ -274,7 +274,7 @@ export function searchLinearization<O extends SearchOperation>(
         return true;
       }
       if (placedIn === 3 || placedIn === 4) {
-        startUnknownPass(placedIn, next[i] as number);
+        startUnknownPass(placedIn, next[i]);
         return true;
       }
     }
