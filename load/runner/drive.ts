@@ -27,6 +27,11 @@ export interface DriveOptions {
   /** The next request to send; called once per request. */
   next(): PlannedCall;
   /**
+   * Requests per second over all connections (autocannon's `overallRate`); as fast as the
+   * answers come back when absent.
+   */
+  ratePerS?: number | undefined;
+  /**
    * Longest wait for the answers still in flight at the deadline.
    * @default 12000
    */
@@ -95,6 +100,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       url: options.url,
       connections: options.connections,
       pipelining: 1,
+      ...(options.ratePerS === undefined ? {} : { overallRate: options.ratePerS }),
       // A safety bound only: the run is stopped below, once drained.
       duration: options.durationS + drainTimeoutMs / 1000 + 5,
       timeout: 10,

@@ -25,6 +25,9 @@ const usage = `usage: npm run load -- [options]
   --duration <s>                   measured seconds (default 10)
   --connections <n>                concurrent connections, split between operations (default 50)
   --items <n>                      bulk: items per request (default 1000)
+  --rate <n>                       mixed: hold the run to n requests/s over all operations
+  --peak-fraction <f>              mixed: run unbounded first, then again at f × its total rate
+                                   (e.g. 0.8: the latency at 80 % of the peak)
   --rounds <n>, --round <s>        overhead: alternating rounds and seconds per round (default 3 × 5)
   --url <base>                     use a running service instead of starting one
   --json <file>                    also write the results as JSON
@@ -55,6 +58,24 @@ function writeJson(file: string, data: unknown): void {
   console.log(`results written to ${path}`);
 }
 
+/**
+ * The mixed scenario at a held rate, or at a fraction of the peak it reaches unbounded: the peak
+ * run is printed first, then the held run is the one reported.
+ */
+async function runMixedAt(
+  options: Parameters<typeof runMixed>[0],
+  rate: number | undefined,
+  peakFraction: number | undefined,
+): Promise<RunReport> {
+  if (peakFraction === undefined) return runMixed({ ...options, ratePerS: rate });
+  const peak = await runMixed(options);
+  console.log(`peak run (unbounded):\n${formatRun(peak)}\n`);
+  const total = peak.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
+  const held = await runMixed({ ...options, ratePerS: total * peakFraction });
+  if (peak.failures.length > 0) held.failures.push(...peak.failures.map((f) => `peak run: ${f}`));
+  return held;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -63,6 +84,8 @@ async function main(): Promise<number> {
       duration: { type: 'string' },
       connections: { type: 'string' },
       items: { type: 'string' },
+      rate: { type: 'string' },
+      'peak-fraction': { type: 'string' },
       rounds: { type: 'string' },
       round: { type: 'string' },
       url: { type: 'string' },
@@ -132,7 +155,13 @@ async function main(): Promise<number> {
             connections,
             itemsPerRequest: Math.round(positive('items', values.items, 1000)),
           })
-        : await runMixed({ baseUrl, surface, durationS, connections });
+        : await runMixedAt(
+            { baseUrl, surface, durationS, connections },
+            values.rate === undefined ? undefined : positive('rate', values.rate, 1),
+            values['peak-fraction'] === undefined
+              ? undefined
+              : positive('peak-fraction', values['peak-fraction'], 1),
+          );
   } catch (error) {
     const status = server?.status();
     if (status !== undefined && status.exitCode !== null) {

@@ -33,6 +33,8 @@ export interface MixedOptions {
   surface: Surface;
   durationS: number;
   connections: number;
+  /** Requests per second over all operations, shared by the mix; unbounded when absent. */
+  ratePerS?: number | undefined;
 }
 
 /** Connections per operation: the mix's share of the total, at least one each. */
@@ -78,6 +80,10 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
       url: options.baseUrl,
       connections: split[operation],
       durationS: options.durationS,
+      ratePerS:
+        options.ratePerS === undefined
+          ? undefined
+          : Math.max(1, (options.ratePerS * operationMix[operation]) / 100),
       next: () => {
         const input = inputFor(operation, raffleId);
         return {
@@ -114,6 +120,7 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
     baseUrl: options.baseUrl,
     raffleId,
     durationS: options.durationS,
+    ...(options.ratePerS === undefined ? {} : { ratePerS: options.ratePerS }),
     connections: Object.values(split).reduce((a, b) => a + b, 0),
     startedAt,
     operations,

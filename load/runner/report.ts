@@ -27,6 +27,8 @@ export interface RunReport {
   raffleId: string;
   durationS: number;
   connections: number;
+  /** The rate the run was held to (mixed `--rate`), over all operations. */
+  ratePerS?: number;
   startedAt: string;
   operations: OperationReport[];
   /** What the runner's own answers say the raffle must hold. */
@@ -110,7 +112,12 @@ export function formatRun(report: RunReport): string {
   });
   const total = report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
   lines.push(formatTable(header, rows));
-  lines.push(`total: ${fixed(total, 0)} req/s`);
+  const worstP99 = Math.max(...report.operations.map((op) => op.latencyMs.p99));
+  lines.push(
+    `total: ${fixed(total, 0)} req/s` +
+      (report.ratePerS === undefined ? '' : ` (held to ${fixed(report.ratePerS, 0)} req/s)`) +
+      `; worst p99 of any operation ${fixed(worstP99, 2)} ms`,
+  );
   if (bulk) {
     const items = report.operations.reduce((sum, op) => sum + (op.items?.perS ?? 0), 0);
     lines.push(`ticket operations: ${fixed(items, 0)} items/s`);

@@ -132,37 +132,60 @@ const t = initTRPC
 
 const pathParameterPattern = /\{(.+?)\}/g;
 
+/** The names of a path template's parameters, by template (there are a few dozen). */
+const pathParameterNames = new Map<string, readonly string[]>();
+
+function pathParameterNamesOf(template: string | undefined): readonly string[] {
+  if (template === undefined || !template.includes('{')) return [];
+  let names = pathParameterNames.get(template);
+  if (names === undefined) {
+    names = [...template.matchAll(pathParameterPattern)].map((match) => match[1] as string);
+    pathParameterNames.set(template, names);
+  }
+  return names;
+}
+
 /**
  * Decodes, for REST calls, exactly the input fields that come from the path template (such as
  * `{username}` in `/raffles/{raffleId}/participants/{username}`), so `zo%C3%AB` reaches validation
  * as `zoë`. Body and query fields are already decoded and are left alone; so are tRPC calls.
  */
-const decodePathParameters = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
-  const template = meta?.openapi?.path;
-  if (ctx.transport !== 'rest' || template === undefined || !template.includes('{')) {
-    return next();
+function decodedPathParameters(raw: unknown, names: readonly string[]): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const decoded: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const name of names) {
+    const value = decoded[name];
+    if (typeof value !== 'string') continue;
+    try {
+      decoded[name] = decodeURIComponent(value);
+    } catch {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `The path parameter '${name}' is not valid percent-encoding.`,
+      });
+    }
   }
-  const names = [...template.matchAll(pathParameterPattern)].map((match) => match[1] as string);
-  return next({
-    getRawInput: async () => {
-      const raw = await getRawInput();
-      if (typeof raw !== 'object' || raw === null) return raw;
-      const decoded: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
-      for (const name of names) {
-        const value = decoded[name];
-        if (typeof value !== 'string') continue;
-        try {
-          decoded[name] = decodeURIComponent(value);
-        } catch {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: `The path parameter '${name}' is not valid percent-encoding.`,
-          });
-        }
-      }
-      return decoded;
-    },
-  });
+  return decoded;
+}
+
+/**
+ * What every procedure does around its own work, in one middleware (each level of tRPC's
+ * middleware chain copies its options, so one level instead of several is cheaper on every call):
+ * REST path parameters are decoded before validation, and the `Location` of a creation's answer
+ * is noted for the HTTP layer (`locations.ts`) from the input as received.
+ */
+const aroundEveryProcedure = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  const names = ctx.transport === 'rest' ? pathParameterNamesOf(meta?.openapi?.path) : [];
+  const result =
+    names.length === 0
+      ? await next()
+      : await next({
+          getRawInput: async () => decodedPathParameters(await getRawInput(), names),
+        });
+  if (result.ok && ctx.answer !== undefined && createdProcedurePaths.has(path)) {
+    ctx.answer.location = locationOf(path, await getRawInput(), result.data);
+  }
+  return result;
 });
 
 /**
@@ -200,24 +223,17 @@ export function callerIdempotencyKeyOf(
   return header;
 }
 
-/** Notes the `Location` of a creation's answer (`locations.ts`) for the HTTP layer. */
-const locateCreation = t.middleware(async ({ ctx, path, getRawInput, next }) => {
-  const result = await next();
-  if (result.ok && ctx.answer !== undefined && createdProcedurePaths.has(path)) {
-    ctx.answer.location = locationOf(path, await getRawInput(), result.data);
-  }
-  return result;
-});
-
 /**
- * Notes when a mutation's answer came from an idempotency record, by watching the outcomes of the
- * commands it submits; queries and internal calls pass untouched.
+ * The engine as a request's procedures see it: it notes in the answer's facts when a mutation's
+ * answer came from an idempotency record (`Idempotent-Replayed`), by watching the outcomes of the
+ * commands submitted. Made by the request's context, so no middleware has to replace the engine
+ * in the context (which tRPC does by copying the whole context).
  */
-const noteReplays = t.middleware(({ ctx, type, next }) => {
-  const answer = ctx.answer;
-  if (type !== 'mutation' || answer === undefined) return next();
-  const engine = ctx.engine;
-  const watched: CommandSubmitter = {
+export function replayNotingEngine(
+  engine: CommandSubmitter,
+  answer: AnswerFacts,
+): CommandSubmitter {
+  return {
     async submit(spec, fields) {
       const outcome = await engine.submit(spec, fields);
       if (isReplayed(outcome)) answer.replayed = true;
@@ -225,14 +241,10 @@ const noteReplays = t.middleware(({ ctx, type, next }) => {
     },
     query: (spec, fields) => engine.query(spec, fields),
   };
-  return next({ ctx: { engine: watched } });
-});
+}
 
 export const router = t.router;
-export const publicProcedure = t.procedure
-  .use(locateCreation)
-  .use(noteReplays)
-  .use(decodePathParameters);
+export const publicProcedure = t.procedure.use(aroundEveryProcedure);
 export const createCallerFactory = t.createCallerFactory;
 
 /**

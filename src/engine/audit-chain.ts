@@ -11,7 +11,7 @@
  * auditor's replay all reach the same head; the trade-off is one hash and one sorted encoding per
  * command on the write path (a few microseconds).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { StampedCommand } from './commands.js';
 
 /** The hash before the first command: SHA-256 of a fixed label. */
@@ -36,14 +36,24 @@ export function canonicalJson(value: unknown): string {
     const text = JSON.stringify(value);
     return text === undefined ? 'null' : text;
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const parts: string[] = [];
+  // Built by appending to one string (no array of parts per object): it runs for every command.
+  let text: string;
+  if (Array.isArray(value)) {
+    text = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    }
+    return `${text}]`;
+  }
+  text = '{';
+  let first = true;
   for (const key of Object.keys(value).sort()) {
     const field = (value as Record<string, unknown>)[key];
     if (field === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(field)}`);
+    text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(field)}`;
+    first = false;
   }
-  return `{${parts.join(',')}}`;
+  return `${text}}`;
 }
 
 export function auditEntryOf(stamped: StampedCommand, outcome?: unknown): AuditEntry {
@@ -62,7 +72,16 @@ export function chainHash(previous: string, entry: AuditEntry): string {
   return chainHashOfText(previous, canonicalJson(entry));
 }
 
+/** Bytes hashed in one call: the previous hash and an entry's text, for entries that fit. */
+const scratch = Buffer.allocUnsafe(16_384);
+
 /** The hash after an entry already in canonical text. */
 export function chainHashOfText(previous: string, entryText: string): string {
+  // One-shot hashing over a reused buffer: no hash object and no buffers per command.
+  if (entryText.length * 3 <= scratch.length - 32) {
+    scratch.write(previous, 0, 32, 'hex');
+    const length = scratch.write(entryText, 32, 'utf8');
+    return hash('sha256', scratch.subarray(0, 32 + length), 'hex');
+  }
   return createHash('sha256').update(Buffer.from(previous, 'hex')).update(entryText).digest('hex');
 }

@@ -34,6 +34,7 @@ import {
 import { ZodArray, type ZodObject } from 'zod';
 import type { Context } from '../api/trpc.js';
 import { sendError } from './error-response.js';
+import { callProcedure } from './procedure-call.js';
 import { parseRestBody, readBodyText, type BodyLimits } from './request-body.js';
 
 /** What the adapter's responseMeta is asked for (a subset of its options). */
@@ -188,7 +189,7 @@ export function createFastRest(options: FastRestOptions): FastRest {
           arrayQueryFields(shape.objectSchema, input);
       }
       ctx = createContext(req);
-      const data: unknown = await entry.procedure({
+      const data: unknown = await callProcedure(entry.procedure, {
         path: entry.path,
         getRawInput: () => Promise.resolve(input),
         ctx,

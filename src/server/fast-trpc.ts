@@ -27,6 +27,7 @@ import type { Refusal } from '../domain/reasons.js';
 import { refusalError } from '../api/errors.js';
 import type { Context } from '../api/trpc.js';
 import type { OnError, ResponseMetaFor } from './fast-rest.js';
+import { callProcedure } from './procedure-call.js';
 import { hasBody, readBodyText, type BodyLimits } from './request-body.js';
 
 export interface FastTrpcOptions {
@@ -123,7 +124,7 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
     try {
       if (refusal !== undefined) throw refusalError(refusal);
       ctx = createContext(req);
-      const data: unknown = await call.procedure({
+      const data: unknown = await callProcedure(call.procedure, {
         path: call.path,
         getRawInput,
         ctx,

@@ -13,7 +13,12 @@ import type { IncomingMessage } from 'node:http';
 import type express from 'express';
 import proxyaddr from 'proxy-addr';
 import type { SecretKeys } from '../api/secret-keys.js';
-import type { CommandSubmitter, Context } from '../api/trpc.js';
+import {
+  replayNotingEngine,
+  type AnswerFacts,
+  type CommandSubmitter,
+  type Context,
+} from '../api/trpc.js';
 import type { Config } from './env.js';
 import { normaliseAddress, type NormalisedAddress } from './ip-address.js';
 import { OperatorAccess } from './operator-access.js';
@@ -93,16 +98,17 @@ export function createRequestContext(
       const address = clientAddressOf(req, trustFunction);
       const header = transport === 'rest' ? req.headers['idempotency-key'] : undefined;
       let isOperator: boolean | undefined;
+      // Filled by the procedure for the answer's headers (Location, Idempotent-Replayed).
+      const answer: AnswerFacts = {};
       return {
-        engine,
+        engine: replayNotingEngine(engine, answer),
         transport,
         exposeInternalErrors: config.exposeInternalErrors,
         // express's `req.header()` gave the first of repeated headers; Node joins most of them.
         idempotencyKeyHeader: Array.isArray(header) ? header[0] : header,
         secretKeys,
         audit,
-        // Filled by the procedure for the answer's headers (Location, Idempotent-Replayed).
-        answer: {},
+        answer,
         clientAddress: address?.text,
         // Decided when a guard first asks (the token check hashes), not for every request.
         get isOperator() {
