@@ -12,15 +12,20 @@
  * requests come from 127.0.0.1, an operator address by default.
  */
 import { randomBytes } from 'node:crypto';
-import { httpCallFor, type CampaignOperation } from '../runner/surfaces.js';
+import type { CampaignOperation } from '../runner/surfaces.js';
 import {
   condenseCampaignOutput,
   couponHashOf,
   type CampaignOperationName,
 } from './campaign-operations.js';
 import { pickWeighted, randomInt, seededRandom } from './random.js';
-import { performRecordedCall, type CallOutcome } from './recorded-call.js';
-import { recordKindHistory, type RecordingOptions, type RecordingResult } from './recording.js';
+
+import {
+  kindCaller,
+  recordKindHistory,
+  type RecordingOptions,
+  type RecordingResult,
+} from './recording.js';
 
 export interface CampaignWorkloadOptions {
   /**
@@ -72,23 +77,14 @@ interface Coupon {
 export function recordCampaignHistory(options: RecordCampaignOptions): Promise<RecordingResult> {
   const phones = options.workload?.phones ?? 3000;
   const mix = { ...defaultCampaignMix, ...options.workload?.mix };
-  return recordKindHistory(options, async ({ transport, recorder, seed }) => {
-    const call = (
-      client: number,
-      surface: 'rest' | 'trpc',
-      campaign: string,
-      f: CampaignOperationName,
-      input: Record<string, unknown>,
-      wire: Record<string, unknown>,
-    ): Promise<CallOutcome> =>
-      performRecordedCall(recorder, transport, client, surface, {
-        kind: 'campaign',
-        raffle: campaign,
-        f,
-        input,
-        wire: httpCallFor(surface, routeOf[f], { campaignId: campaign, ...wire }),
-        condense: (answer) => condenseCampaignOutput(f, answer),
-      });
+  return recordKindHistory(options, async (context) => {
+    const { seed } = context;
+    const call = kindCaller(context, {
+      kind: 'campaign',
+      routeOf,
+      raffleField: 'campaignId',
+      condense: condenseCampaignOutput,
+    });
     const run = randomBytes(4).toString('hex');
     const campaigns: string[] = [];
     const now = Date.now();

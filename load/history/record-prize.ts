@@ -13,11 +13,16 @@
  * client's memory, to verify its tickets after the draw; no history holds one.
  */
 import { randomBytes } from 'node:crypto';
-import { httpCallFor, type PrizeOperation } from '../runner/surfaces.js';
+import type { PrizeOperation } from '../runner/surfaces.js';
 import { condensePrizeOutput, type PrizeOperationName } from './prize-operations.js';
 import { pickWeighted, randomInt, seededRandom } from './random.js';
-import { performRecordedCall, type CallOutcome } from './recorded-call.js';
-import { recordKindHistory, type RecordingOptions, type RecordingResult } from './recording.js';
+
+import {
+  kindCaller,
+  recordKindHistory,
+  type RecordingOptions,
+  type RecordingResult,
+} from './recording.js';
 
 export interface PrizeWorkloadOptions {
   /**
@@ -66,25 +71,14 @@ export function recordPrizeHistory(options: RecordPrizeOptions): Promise<Recordi
   const prizes = options.workload?.prizes ?? 3;
   const mix = { ...defaultPrizeMix, ...options.workload?.mix };
   const addresses = Math.ceil(ticketCount * 1.25);
-  return recordKindHistory(options, async ({ transport, recorder, seed }) => {
-    const call = (
-      client: number,
-      surface: 'rest' | 'trpc',
-      raffle: string,
-      f: PrizeOperationName,
-      input: Record<string, unknown>,
-      wire: Record<string, unknown>,
-      headers?: Record<string, string>,
-    ): Promise<CallOutcome> =>
-      performRecordedCall(recorder, transport, client, surface, {
-        kind: 'prize',
-        raffle,
-        f,
-        input,
-        wire: httpCallFor(surface, routeOf[f], { id: raffle, ...wire }),
-        headers,
-        condense: (answer) => condensePrizeOutput(f, answer),
-      });
+  return recordKindHistory(options, async (context) => {
+    const { seed } = context;
+    const call = kindCaller(context, {
+      kind: 'prize',
+      routeOf,
+      raffleField: 'id',
+      condense: condensePrizeOutput,
+    });
     // Ids of our own making (the creation is recorded, so its invocation must name the raffle).
     const run = randomBytes(4).toString('hex');
     const raffles: string[] = [];

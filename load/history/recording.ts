@@ -12,8 +12,8 @@
  * effect, which the history would have to describe.
  */
 import { performance } from 'node:perf_hooks';
-import type { Surface } from '../runner/surfaces.js';
-import type { CallOutcome } from './recorded-call.js';
+import { httpCallFor, type RoutedOperation, type Surface } from '../runner/surfaces.js';
+import { performRecordedCall, type CallOutcome } from './recorded-call.js';
 import { HistoryRecorder } from './recorder.js';
 import { httpTransport, type Transport } from './transport.js';
 
@@ -122,4 +122,45 @@ export async function recordKindHistory(
   } finally {
     ownTransport?.close();
   }
+}
+
+/** How a kind's recorder describes its operations to `kindCaller`. */
+export interface KindOperations<F extends string> {
+  kind: string;
+  /** The route of each operation. */
+  routeOf: Record<F, RoutedOperation>;
+  /** The input field that names the raffle on the wire (`id`, `campaignId`). */
+  raffleField: string;
+  condense(f: F, answer: unknown): Record<string, unknown>;
+}
+
+/** One operation of a kind as its clients make it: the history's input, the wire's, headers. */
+export type KindCall<F extends string> = (
+  client: number,
+  surface: Surface,
+  raffle: string,
+  f: F,
+  input: Record<string, unknown>,
+  wire: Record<string, unknown>,
+  headers?: Record<string, string>,
+) => Promise<CallOutcome>;
+
+/** Performs and records operations of one kind through the recording's transport. */
+export function kindCaller<F extends string>(
+  { transport, recorder }: RecordingContext,
+  operations: KindOperations<F>,
+): KindCall<F> {
+  return (client, surface, raffle, f, input, wire, headers) =>
+    performRecordedCall(recorder, transport, client, surface, {
+      kind: operations.kind,
+      raffle,
+      f,
+      input,
+      wire: httpCallFor(surface, operations.routeOf[f], {
+        [operations.raffleField]: raffle,
+        ...wire,
+      }),
+      headers,
+      condense: (answer) => operations.condense(f, answer),
+    });
 }
