@@ -62,7 +62,16 @@ async function main(): Promise<void> {
     values['lying-disk'] ? ' --lying-disk' : '',
   ].join('');
   const started = performance.now();
-  const totals = { answers: 0, commands: 0, powerCuts: 0, stops: 0, faults: 0, tornWrites: 0 };
+  const totals = {
+    answers: 0,
+    commands: 0,
+    powerCuts: 0,
+    stops: 0,
+    faults: 0,
+    tornWrites: 0,
+    holes: 0,
+    holesMidBatch: 0,
+  };
   const failed: SimulationResult[] = [];
   for (let seed = first; seed < first + count; seed += 1) {
     const result = await simulate({
@@ -92,7 +101,7 @@ async function main(): Promise<void> {
       `${count} seed${count === 1 ? '' : 's'} (${range})`,
       `${failed.length} failed${failed.length > 0 ? ` (${failed.map((r) => r.seed).join(', ')})` : ''}`,
       `${totals.answers} answers and ${totals.commands} commands checked against the model`,
-      `${totals.powerCuts} power cuts (${totals.tornWrites} inside a write), ${totals.stops} stops, ${totals.faults} disk faults survived`,
+      `${totals.powerCuts} power cuts (${totals.tornWrites} inside a write${values.holes ? `, ${totals.holes} with a hole, ${totals.holesMidBatch} of them in an earlier record of the batch` : ''}), ${totals.stops} stops, ${totals.faults} disk faults survived`,
       `${seconds} s`,
     ].join(' · '),
   );

@@ -11,7 +11,8 @@
  * models'. A life ends with a
  * graceful stop, or a power cut at any step it took (directory entries as synced, all of them, or
  * removals only; the last write cut at any byte; optionally a hole in its unsynced bytes, a later
- * part reaching the disk before an earlier one). Recovery must then give exactly the state after
+ * part reaching the disk before an earlier one). Records are often filled with a few commands
+ * only, so that a batch spans several records and is torn or holed in its middle. Recovery must then give exactly the state after
  * a prefix of the applied commands that holds every acknowledged one, and the next life goes on
  * from there.
  *
@@ -72,6 +73,8 @@ export interface SimulationResult {
   /** Crash images whose last write was cut inside. */
   tornWrites: number;
   holes: number;
+  /** Holes that start in an earlier write of the batch than the one cut (records of it follow). */
+  holesMidBatch: number;
   /** Hash of every answer, disk operation and recovery: equal runs, equal fingerprints. */
   fingerprint: string;
 }
@@ -150,6 +153,7 @@ export class Simulation {
       faults: 0,
       tornWrites: 0,
       holes: 0,
+      holesMidBatch: 0,
       fingerprint: '',
     };
   }
@@ -188,6 +192,9 @@ export class Simulation {
       dataDir,
       snapshotEveryCommands: this.int(2, 12),
       snapshotEveryBytes: 2 ** 40,
+      // Mostly records of a few commands or one, so batches span several records and a power
+      // cut can tear or hole a batch in its middle; sometimes the service's default.
+      recordFillBytes: this.random() < 0.25 ? undefined : this.int(64, 600),
       logger: pino({ level: 'silent' }),
       initialLimits: limits,
       registry: createKindRegistry(),
@@ -374,7 +381,7 @@ export class Simulation {
     if (tail > 0 && tail < (tails.at(-1) ?? 0)) this.result.tornWrites += 1;
     const file = SimulatedDisk.wroteTo(checkpoint);
     if (this.options.holes === true && file !== undefined && tail > 1 && this.random() < 0.5) {
-      this.punchHole(image, `${dataDir}/${file}`, tail);
+      this.punchHole(image, `${dataDir}/${file}`, tail, tails[0] ?? 0);
     }
     image.ackedSeq = checkpoint.ackedSeq;
     this.hash.update(`cut ${index} ${variant} ${tail}\n`);
@@ -382,8 +389,11 @@ export class Simulation {
     this.result.powerCuts += 1;
   }
 
-  /** Zeros a range of the last `tail` bytes of a file, keeping what follows it. */
-  private punchHole(image: SimulatedDisk, path: string, tail: number): void {
+  /**
+   * Zeros a range of the last `tail` bytes of a file, keeping what follows it. The first
+   * `earlier` of those bytes are the batch's earlier writes, whole.
+   */
+  private punchHole(image: SimulatedDisk, path: string, tail: number, earlier: number): void {
     if (!image.exists(path)) return;
     const file = image.openExisting(path);
     const size = file.size();
@@ -396,6 +406,7 @@ export class Simulation {
     file.close();
     this.where += `, hole at ${start}..${end}`;
     this.result.holes += 1;
+    if (start < size - tail + earlier) this.result.holesMidBatch += 1;
   }
 }
 

@@ -152,7 +152,12 @@ function pathParameterNamesOf(template: string | undefined): readonly string[] {
  */
 function decodedPathParameters(raw: unknown, names: readonly string[]): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
-  const decoded: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const fields = raw as Record<string, unknown>;
+  // Most path parameters hold no escape at all: then the input is passed on as it is.
+  if (!names.some((name) => typeof fields[name] === 'string' && fields[name].includes('%'))) {
+    return raw;
+  }
+  const decoded: Record<string, unknown> = { ...fields };
   for (const name of names) {
     const value = decoded[name];
     if (typeof value !== 'string') continue;

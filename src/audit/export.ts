@@ -13,15 +13,15 @@
  * secret: commands carry only digests, keyed pseudonyms, keyed hashes and sealed values made at
  * the edge, and answers pass through each command's `publicOutcome`.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { participantsPerRaffleMaxDefault, rafflesMaxDefault } from '../config/limits.js';
 import { genesisHash } from '../engine/audit-chain.js';
 import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
-import { decodeBatch } from '../journal/codec.js';
+import { readBatches } from '../journal/batches.js';
 import { listSegments } from '../journal/files.js';
-import { scanRecords } from '../journal/framing.js';
+import type { ByteSource } from '../journal/framing.js';
 
 export const auditFormat = 2;
 
@@ -43,25 +43,50 @@ export class AuditLogPrunedError extends Error {
   }
 }
 
-/** The stamped commands of a data directory's journal, oldest first (a torn tail is left out). */
+/** A segment read through its own read-only descriptor (the service may be appending to it). */
+function readOnlySource(fd: number): ByteSource {
+  return {
+    size: fstatSync(fd).size,
+    read: (position, length) => {
+      const buffer = Buffer.allocUnsafe(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
+    },
+  };
+}
+
+/**
+ * The stamped commands of a data directory's journal, oldest first, read one batch at a time
+ * with the reader recovery uses: a torn last batch (or one being written) is left out.
+ */
 export function* journalCommands(dataDir: string): Generator<StampedCommand> {
   let last = 0;
-  for (const segment of listSegments(dataDir)) {
-    const scan = scanRecords(readFileSync(segment.path));
-    for (const payload of scan.payloads) {
-      for (const stamped of decodeBatch(payload)) {
-        // A batch retried after a failed write may appear twice; the first copy counts.
-        if (stamped.seq <= last) continue;
-        if (stamped.seq !== last + 1) {
-          if (last === 0) throw new AuditLogPrunedError(stamped.seq);
-          throw new Error(`${segment.path}: command ${stamped.seq} follows ${last}`);
+  const segments = listSegments(dataDir);
+  for (const [index, segment] of segments.entries()) {
+    const fd = openSync(segment.path, 'r');
+    try {
+      const batches = readBatches(readOnlySource(fd), {
+        nextSeq: last + 1,
+        last: index === segments.length - 1,
+      });
+      let next = batches.next();
+      for (; next.done !== true; next = batches.next()) {
+        for (const stamped of next.value.commands) {
+          // A batch retried after a failed write may appear twice; the first copy counts.
+          if (stamped.seq <= last) continue;
+          if (stamped.seq !== last + 1) {
+            if (last === 0) throw new AuditLogPrunedError(stamped.seq);
+            throw new Error(`${segment.path}: command ${stamped.seq} follows ${last}`);
+          }
+          last = stamped.seq;
+          yield stamped;
         }
-        last = stamped.seq;
-        yield stamped;
       }
-    }
-    if (scan.problem !== undefined && !scan.problem.torn) {
-      throw new Error(`${segment.path} at byte ${scan.problem.offset}: ${scan.problem.detail}`);
+      const { problem } = next.value;
+      if (problem !== undefined && !problem.torn) {
+        throw new Error(`${segment.path} at byte ${problem.offset}: ${problem.detail}`);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 }

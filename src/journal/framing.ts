@@ -11,7 +11,9 @@
  * The header has its own checksum so that a flipped bit in a length is caught as corruption
  * instead of being taken for a record running past the end of the file. Scanning tells a torn
  * tail (what a crash in the middle of a write leaves: a short header, a payload cut short, a last
- * record whose checksum fails, or zeros) from corruption (a bad record with more data after it).
+ * record whose checksum fails, or zeros) from corruption (a bad record with more data after it);
+ * snapshots rely on that, while journal segments are judged batch by batch in `batches.ts`, since
+ * a crash can leave a hole inside the last batch with valid records of it after the hole.
  * Records are read one at a time from a byte source (a file, or a buffer in tests), so reading a
  * journal segment or a snapshot holds one record in memory, whatever the size of the file.
  */

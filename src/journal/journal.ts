@@ -2,9 +2,9 @@
  * The journal: the durable command log behind the command queue.
  *
  * Group commit: the queue hands over each batch of applied mutations; the journal encodes them
- * record by record into the current segment and makes them durable with one fdatasync, and only
- * then does the queue answer the batch's callers. Commands arriving meanwhile gather into the next
- * batch, so under load one fsync serves many operations.
+ * record by record into the current segment, closes the batch with an end record, and makes them
+ * durable with one fdatasync; only then does the queue answer the batch's callers. Commands
+ * arriving meanwhile gather into the next batch, so under load one fsync serves many operations.
  *
  * Snapshots: once the journal has grown by `snapshotEveryCommands` commands or
  * `snapshotEveryBytes` bytes since the last snapshot (and at graceful shutdown), the state is
@@ -45,6 +45,12 @@ export interface JournalOptions extends RecoveryOptions {
    * can replay the log from its first command. @default false
    */
   keepSegments?: boolean | undefined;
+  /**
+   * Bytes of commands packed into one record; a batch past it takes several records. Small values
+   * are for tests and the simulation, which need batches of several records.
+   * @default journalRecordFillBytes
+   */
+  recordFillBytes?: number | undefined;
 }
 
 export interface JournalStats {
@@ -142,11 +148,16 @@ export class Journal implements CommandLog {
     try {
       // Writes only copy into the page cache, so they are synchronous (no thread-pool round
       // trip); the fdatasync, which waits for the disk, runs off the event loop.
-      for (const payload of encodeBatch(batch)) {
+      // The last record of commands and the batch's end record go in one write, so a batch of
+      // one record costs one write, as before the end record existed.
+      const held: Buffer[] = [];
+      for (const payload of encodeBatch(batch, this.options.recordFillBytes)) {
         const record = encodeRecord(payload);
-        this.segment.append(record);
+        held.push(record);
         bytes += record.length;
+        if (held.length > 2) this.segment.append(held.shift() as Buffer);
       }
+      this.segment.append(Buffer.concat(held));
       await this.segment.datasync();
     } catch (error) {
       throw this.fail(error, `commands ${(batch[0] as StampedCommand).seq} to ${lastSeq}`);

@@ -2,21 +2,24 @@
  * Recovery at start: the newest valid snapshot, then every journaled command after it, replayed
  * through the same deterministic `apply`.
  *
- * Files are read one record at a time through the file-system seam, so recovery holds one record
- * in memory besides the state, whatever the size of a segment or a snapshot. A torn record at the
- * tail of the last segment (a crash in the middle of a write: that batch was never acknowledged)
- * is cut and the cut made durable, with a warning giving the bytes cut. A bad record anywhere else
- * is corruption: the service refuses to start and names the file and offset, rather than drop
+ * Files are read through the file-system seam one batch at a time (`batches.ts`), so recovery
+ * holds one batch in memory besides the state, whatever the size of a segment or a snapshot. A
+ * torn last batch in the last segment (a crash in the middle of its writes: it was never
+ * acknowledged) is cut at its first record and the cut made durable, with a warning giving the
+ * bytes cut. Damage is read as a torn last batch when no valid record of a later batch follows
+ * it; so, as with a bad last record before journal format 3, damage confined to the last batch is
+ * taken for a torn write even if that batch had been made durable. A bad record anywhere else is
+ * corruption: the service refuses to start and names the file and offset, rather than drop
  * acknowledged commands.
  */
 import type { Logger } from 'pino';
-import type { StampedCommand } from '../engine/commands.js';
 import type { KindRegistry } from '../engine/kind.js';
 import { StateMachine, type StateMachineLimits } from '../engine/state-machine.js';
-import { decodeBatch, JournalFormatError } from './codec.js';
+import { readBatches, type BatchesEnd, type JournalBatch } from './batches.js';
+import { JournalFormatError } from './codec.js';
 import type { JournalFile, JournalFileSystem } from './file-system.js';
 import { listSegments, listSnapshots, type NumberedFile } from './files.js';
-import { readRecords, type ByteSource } from './framing.js';
+import type { ByteSource } from './framing.js';
 import { decodeSnapshot } from './snapshot.js';
 
 export interface RecoveryOptions {
@@ -96,19 +99,24 @@ function loadSnapshot(
   return undefined;
 }
 
-/** The stamped commands of one record, or the reason the service must not start. */
-function decodeAt(payload: Buffer, path: string, offset: number): StampedCommand[] {
+/** The batches of one segment, or the reason the service must not start (another format). */
+function* batchesOf(
+  source: ByteSource,
+  path: string,
+  nextSeq: number,
+  last: boolean,
+): Generator<JournalBatch, BatchesEnd> {
   try {
-    return decodeBatch(payload);
+    return yield* readBatches(source, { nextSeq, last });
   } catch (error) {
     if (error instanceof JournalFormatError) {
       throw new Error(
-        `journal ${path} at byte offset ${offset}: ${error.message}; ` +
+        `journal ${path} at byte offset ${error.offset ?? 0}: ${error.message}; ` +
           'start the version of the service that wrote it',
         { cause: error },
       );
     }
-    throw new JournalCorruptionError(path, offset, (error as Error).message);
+    throw error;
   }
 }
 
@@ -151,11 +159,12 @@ export async function recover(
     const progressEveryMs = options.progressEveryMs ?? progressEveryMsDefault;
     for (const [index, file] of files.entries()) {
       const source = sourceOf(file);
-      const records = readRecords(source);
-      let next = records.next();
-      for (; next.done !== true; next = records.next()) {
-        const { offset, payload } = next.value;
-        for (const stamped of decodeAt(payload, file.path, offset)) {
+      const last = index === files.length - 1;
+      const batches = batchesOf(source, file.path, machine.appliedSeq + 1, last);
+      let next = batches.next();
+      for (; next.done !== true; next = batches.next()) {
+        const { offset, commands } = next.value;
+        for (const stamped of commands) {
           if (stamped.seq <= machine.appliedSeq) continue;
           if (stamped.seq !== machine.appliedSeq + 1) {
             throw new JournalCorruptionError(
@@ -183,7 +192,7 @@ export async function recover(
       bytesDone += source.size;
       const { problem, validEnd } = next.value;
       if (problem === undefined) continue;
-      if (!problem.torn || index !== files.length - 1) {
+      if (!problem.torn) {
         throw new JournalCorruptionError(file.path, problem.offset, problem.detail);
       }
       tornBytesCut = source.size - validEnd;

@@ -48,13 +48,17 @@ export class Drain {
       return false;
     }
     this.admitted.add(res);
-    // 'close' follows both a finished answer and a connection lost before it.
-    res.once('close', () => {
-      this.admitted.delete(res);
-      if (this.admitted.size === 0) this.allAnswered?.();
-    });
+    // 'close' follows both a finished answer and a connection lost before it, once. One listener
+    // serves every request (it is called on the answer), so admitting allocates nothing.
+    res.on('close', this.answered);
     return true;
   }
+
+  private readonly answered = ((drain: Drain) =>
+    function answered(this: ServerResponse): void {
+      drain.admitted.delete(this);
+      if (drain.admitted.size === 0) drain.allAnswered?.();
+    })(this);
 
   /** `admit` as express middleware, for the app when it serves requests on its own. */
   readonly middleware: RequestHandler = (req, res, next) => {

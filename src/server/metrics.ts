@@ -17,7 +17,14 @@ export interface Metrics {
   middleware: RequestHandler;
 }
 
-function surfaceOf(url = ''): string {
+const surfaceKey = Symbol('raffle.metricsSurface');
+const startedAtKey = Symbol('raffle.metricsStartedAt');
+interface Observed {
+  [surfaceKey]?: 'api' | 'trpc' | 'other';
+  [startedAtKey]?: number;
+}
+
+function surfaceOf(url = ''): 'api' | 'trpc' | 'other' {
   if (url.startsWith('/api/')) return 'api';
   if (url.startsWith('/trpc/')) return 'trpc';
   return 'other';
@@ -94,13 +101,28 @@ export function createMetrics(engine: Engine, journal?: { stats: JournalStats })
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
+  // One listener for every answer and label objects made once: observing a request allocates
+  // nothing but the start time it keeps on the answer.
+  const surfaces = ['api', 'trpc', 'other'] as const;
+  const surfaceLabels = Object.fromEntries(surfaces.map((surface) => [surface, { surface }]));
+  const statusLabels = Object.fromEntries(
+    surfaces.map((surface) => [
+      surface,
+      ['1xx', '2xx', '3xx', '4xx', '5xx'].map((status) => ({ surface, status })),
+    ]),
+  );
+  function finished(this: ServerResponse & Observed): void {
+    const surface = this[surfaceKey] ?? 'other';
+    const startedAtMs = this[startedAtKey] ?? performance.now();
+    durations.observe(surfaceLabels[surface]!, (performance.now() - startedAtMs) / 1000);
+    const labels = statusLabels[surface]![Math.floor(this.statusCode / 100) - 1];
+    requests.inc(labels ?? { surface, status: `${Math.floor(this.statusCode / 100)}xx` });
+  }
   const observe = (req: IncomingMessage, res: ServerResponse): void => {
-    const surface = surfaceOf(req.url);
-    const stop = durations.startTimer({ surface });
-    res.on('finish', () => {
-      stop();
-      requests.inc({ surface, status: `${Math.floor(res.statusCode / 100)}xx` });
-    });
+    const observed = res as ServerResponse & Observed;
+    observed[surfaceKey] = surfaceOf(req.url);
+    observed[startedAtKey] = performance.now();
+    res.on('finish', finished);
   };
   const middleware: RequestHandler = (req, res, next) => {
     observe(req, res);

@@ -5,60 +5,16 @@
  * (`expected.json`, written by that version beside the directory), and retried keyed requests
  * still get their first answers.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { idempotencyKeyDigest } from '../../src/engine/idempotency.js';
 import { listSnapshots } from '../../src/journal/files.js';
-import { Journal } from '../../src/journal/journal.js';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
-import { createKindRegistry } from '../../src/kinds/registry.js';
 import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { ledgerOf } from '../support/ledger-commands.js';
+import { fixtureLimits, formatFixture } from '../support/format-fixture.js';
 
-const fixture = join(import.meta.dirname, '../fixtures/format-1');
-const expected = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8')) as {
-  appliedSeq: number;
-  raffles: Record<string, { stats: unknown; balances: unknown[]; draws: unknown[] }>;
-  answers: Record<string, unknown>;
-};
-const limits = { rafflesMax: 10, participantsPerRaffleMax: 1000 };
-const directories: string[] = [];
-afterEach(() => {
-  for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'raffle-format-1-'));
-  directories.push(dir);
-  cpSync(join(fixture, 'data'), dir, { recursive: true });
-  return dir;
-}
-
-function open(dataDir: string): Promise<Journal> {
-  return Journal.open({
-    dataDir,
-    snapshotEveryCommands: 1_000_000,
-    snapshotEveryBytes: 2 ** 40,
-    logger: pino({ level: 'silent' }),
-    initialLimits: limits,
-    registry: createKindRegistry(),
-  });
-}
-
-function expectExpectedState(journal: Journal): void {
-  const machine = journal.stateMachine;
-  expect(machine.appliedSeq).toBe(expected.appliedSeq);
-  for (const [id, raffle] of Object.entries(expected.raffles)) {
-    const ledger = ledgerOf(machine, id);
-    expect(ledger?.stats()).toEqual(raffle.stats);
-    expect([...(ledger?.balancesInOrder() ?? [])]).toEqual(raffle.balances);
-    expect(ledger?.draws(0, 100).draws).toEqual(raffle.draws);
-  }
-  machine.checkInvariants();
-}
+const { expected, copyOfFixture, open, expectExpectedState } = formatFixture('format-1');
+const limits = fixtureLimits;
 
 describe('a data directory of format 1', () => {
   it('format 1: loads from its snapshot and the journal after it', async () => {

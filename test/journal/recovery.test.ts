@@ -256,7 +256,9 @@ describe('journal recovery', () => {
 
   it('a journal in another format refuses to start, saying so rather than calling it damage', async () => {
     const dataDir = tempDir();
-    const record = encodeRecord(Buffer.from(JSON.stringify({ journal: 3, commands: [] })));
+    const record = encodeRecord(
+      Buffer.from(JSON.stringify({ journal: 4, batch: 1, commands: [] })),
+    );
     writeFileSync(join(dataDir, segmentName(1)), Buffer.concat([record, record]));
     const error = await openJournal(dataDir).then(
       () => undefined,
@@ -264,8 +266,8 @@ describe('journal recovery', () => {
     );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(JournalCorruptionError);
-    expect(error?.message).toMatch(/journal format 3, but this version reads format 2/);
-    expect(error?.message).toContain(segmentName(1));
+    expect(error?.message).toMatch(/journal format 4, but this version reads format 3/);
+    expect(error?.message).toContain(`${segmentName(1)} at byte offset 0`);
   });
 
   it('a LOCK file naming a live process but held by none is no obstacle', async () => {
