@@ -1,14 +1,13 @@
 /**
- * Hook for the campaign kind's conservation law (kind `campaign`, docs in docs/DESIGN.md's
- * "Instant-win campaigns"): no prize is won more often than its total quota, nor on one day more
- * often than its daily quota, and a figures read's `wonTotal` of each prize lies between the wins
- * answered before it started and the quota.
+ * The campaign kind's conservation law (kind `campaign`, docs in docs/DESIGN.md's "Instant-win
+ * campaigns"): no prize is won more often than its total quota, nor on one day more often than its
+ * daily quota, and a figures read's `wonTotal` of each prize lies between the wins answered before
+ * it started and the quota, its `wonToday` within the daily quota.
  *
- * It reads events named as a campaign recorder would write them — `create` (ok output `prizes`
- * with `id`, `quotaTotal`, `quotaDaily`), `draw` (ok output `won`, `prize: { id } | null`, `day`),
- * `get` (ok output `prizes` with `id`, `quotaTotal`, `quotaDaily`, `wonTotal`) — with `raffle` the
- * campaign's id. The recorder has no campaign client yet: the kind is being built on its own
- * branch; until it lands, this law runs on histories written by other tools or by hand.
+ * It reads the events the campaign recorder writes (record-campaign.ts, shapes in
+ * campaign-operations.ts) — `create` (ok output `prizes` with `id`, `quotaTotal`, `quotaDaily`),
+ * `draw` (ok output `won`, `prize: { id } | null`, `day`), `get` (ok output `prizes` with `id`,
+ * `quotaTotal`, `quotaDaily`, `wonTotal`, `wonToday`) — with `raffle` the campaign's id.
  */
 import { boundCheck, type ConservationLaw, type LawSink } from './conservation.js';
 
@@ -91,6 +90,14 @@ export function campaignLaw(sink: LawSink): ConservationLaw {
             num(prize.wonTotal),
             before?.get(prize.id) ?? 0,
             quota?.total ?? Number.POSITIVE_INFINITY,
+          );
+          check(
+            invoked,
+            event,
+            `wonToday of prize ${prize.id}`,
+            num(prize.wonToday ?? 0),
+            0,
+            quota?.daily ?? Number.POSITIVE_INFINITY,
           );
         }
       }

@@ -5,6 +5,7 @@
  *   npm run check:history -- history.jsonl
  *   npm run check:history -- history.jsonl --no-linearizability   # conservation only (any length)
  *   npm run check:history -- history.jsonl --any-start            # raffles not fresh at the start
+ *   npm run check:history -- history.jsonl --kind prize           # one kind's operations only
  *
  * Conservation streams the file; linearizability holds the operations of the file in memory.
  * Exit codes: 0 valid, 1 an anomaly, 2 bad arguments or an unreadable history, 3 undecided (the
@@ -21,6 +22,7 @@ const usage = `usage: npm run check:history -- <history.jsonl> [options]
   --no-linearizability   skip the linearizability check (conservation streams any length)
   --no-conservation      skip the conservation check
   --any-start            raffles may hold tickets when the history starts
+  --kind <kind>          ledger, prize, campaign or all (default all): the kinds checked
   --steps-max <n>        bound of the whole-raffle linearizability search (default 20000000)
   --help`;
 
@@ -31,6 +33,7 @@ async function main(): Promise<number> {
       'no-linearizability': { type: 'boolean', default: false },
       'no-conservation': { type: 'boolean', default: false },
       'any-start': { type: 'boolean', default: false },
+      kind: { type: 'string', default: 'all' },
       'steps-max': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -49,6 +52,11 @@ async function main(): Promise<number> {
     console.error(`--steps-max must be a positive number\n\n${usage}`);
     return 2;
   }
+  const kind = values.kind;
+  if (kind !== 'all' && !['ledger', 'prize', 'campaign'].includes(kind)) {
+    console.error(`--kind must be ledger, prize, campaign or all: ${kind}\n\n${usage}`);
+    return 2;
+  }
   const linearize = !values['no-linearizability'];
   const conserve = !values['no-conservation'];
   const events: HistoryEvent[] = [];
@@ -56,7 +64,14 @@ async function main(): Promise<number> {
   let operations = 0;
   const started = performance.now();
   try {
+    // Operations of the kinds left out are skipped, completions included (by operation number).
+    const kept = new Set<number>();
     for await (const event of readHistoryFile(file)) {
+      if (kind !== 'all') {
+        if (event.type === 'invoke' && event.kind === kind) kept.add(event.op);
+        if (!kept.has(event.op)) continue;
+        if (event.type !== 'invoke') kept.delete(event.op);
+      }
       if (event.type === 'invoke') operations += 1;
       if (conserve) checker.consume(event);
       if (linearize) events.push(event);

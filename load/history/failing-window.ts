@@ -5,7 +5,7 @@
  * A window is a core — the operations of one projection with indexes a..b in invocation order —
  * judged with what overlaps it. Operations that completed before the core's first invocation took
  * effect before all of it: they are folded into the starting state, which is unknown (any value
- * for every balance, the total and the draw count). Operations invoked after the core's last
+ * for every cell of the kind's model: balances, counters, ticket numbers). Operations invoked after the core's last
  * completion come after all of it and are left out. Operations that overlap the core's span but
  * are not in it (the fringe) may have taken effect before, inside or after it, so they join as
  * optional operations whose answers are still checked wherever they are placed; fringe reads
@@ -18,14 +18,9 @@
  * strictly monotone in the window's bounds under these relaxations, so the result is minimal in
  * the sense that moving either bound inwards, as far as the binary searches probed, lets it pass.
  */
-import type { Projection } from './ledger-compile.js';
-import {
-  LedgerModelState,
-  LedgerOpCode,
-  LedgerResult,
-  type LedgerModelOp,
-} from './ledger-model.js';
+import type { SearchOperation } from './linearizability-search.js';
 import { searchLinearization } from './linearizability-search.js';
+import type { CompiledPartition, ModelProjection } from './partition-model.js';
 
 /** A window over a projection, as positions in it. */
 export interface FailingWindow {
@@ -37,24 +32,13 @@ export interface FailingWindow {
   fromStart: boolean;
 }
 
-/** Operations that change nothing, so dropping them from a failing window keeps it failing. */
-export function observesOnly(op: LedgerModelOp): boolean {
-  return (
-    op.code === LedgerOpCode.GetParticipant ||
-    op.code === LedgerOpCode.GetRaffle ||
-    op.result === LedgerResult.NotFound ||
-    op.result === LedgerResult.Insufficient ||
-    op.result === LedgerResult.Empty
-  );
-}
-
 export class WindowFinder {
   /** Searches run so far (for reports). */
   searches = 0;
 
   constructor(
-    private readonly projection: Projection,
-    private readonly cells: number,
+    private readonly partition: CompiledPartition,
+    private readonly projection: ModelProjection<SearchOperation>,
     /** The raffle was empty when the history started. */
     private readonly fresh: boolean,
     private readonly stepsMax: number,
@@ -66,17 +50,21 @@ export class WindowFinder {
     let startMs = Number.POSITIVE_INFINITY;
     let endMs = Number.NEGATIVE_INFINITY;
     for (let p = a; p <= b; p += 1) {
-      const op = ops[p] as LedgerModelOp;
+      const op = ops[p] as SearchOperation;
       startMs = Math.min(startMs, op.invokeMs);
       endMs = Math.max(endMs, Number.isFinite(op.completeMs) ? op.completeMs : op.invokeMs);
     }
     const core: number[] = [];
     const fringe: number[] = [];
     for (let p = 0; p < ops.length; p += 1) {
-      const op = ops[p] as LedgerModelOp;
+      const op = ops[p] as SearchOperation;
       if (p >= a && p <= b) {
         if (!dropped.has(p)) core.push(p);
-      } else if (op.completeMs >= startMs && op.invokeMs <= endMs && !observesOnly(op)) {
+      } else if (
+        op.completeMs >= startMs &&
+        op.invokeMs <= endMs &&
+        !this.partition.observesOnly(op)
+      ) {
         fringe.push(p);
       }
     }
@@ -90,27 +78,30 @@ export class WindowFinder {
     const positions = [...window.core, ...window.fringe].sort((x, y) => x - y);
     const fringe = new Set(window.fringe);
     const searched = positions.map((p) => {
-      const op = ops[p] as LedgerModelOp;
+      const op = ops[p] as SearchOperation;
       return fringe.has(p) ? { ...op, completeMs: Number.POSITIVE_INFINITY } : op;
     });
-    const state = new LedgerModelState(
-      this.cells,
-      this.fresh && window.fromStart,
-      this.projection.tracksTotals,
-    );
+    const state = this.partition.state(this.projection, this.fresh && window.fromStart);
     const result = searchLinearization(searched, state, { stepsMax: this.stepsMax });
     return result.outcome === 'not-linearizable';
   }
 
-  /** Cores of growing width around `anchor`, until one fails; undefined if none does. */
-  probe(anchor: number): { a: number; b: number } | undefined {
+  /**
+   * Cores of growing width around `anchor`, until one fails; undefined if none does up to
+   * `radiusMax` operations on either side.
+   */
+  probe(
+    anchor: number,
+    radiusMax = Number.POSITIVE_INFINITY,
+  ): { a: number; b: number } | undefined {
     const last = this.projection.ops.length - 1;
-    for (let radius = 4; ; radius *= 2) {
-      const a = Math.max(0, anchor - radius);
-      const b = Math.min(last, anchor + radius);
+    for (let radius = 4; radius <= radiusMax * 2; radius *= 2) {
+      const a = Math.max(0, anchor - Math.min(radius, radiusMax));
+      const b = Math.min(last, anchor + Math.min(radius, radiusMax));
       if (this.fails(this.window(a, b))) return { a, b };
-      if (a === 0 && b === last) return undefined;
+      if ((a === 0 && b === last) || radius >= radiusMax) return undefined;
     }
+    return undefined;
   }
 
   /** Shrinks a failing core (see the file's opening paragraph). */
@@ -134,7 +125,7 @@ export class WindowFinder {
     const start = low;
     const dropped = new Set<number>();
     for (let p = start; p <= b; p += 1) {
-      if (!observesOnly(this.projection.ops[p] as LedgerModelOp)) continue;
+      if (!this.partition.observesOnly(this.projection.ops[p] as SearchOperation)) continue;
       dropped.add(p);
       if (!this.fails(this.window(start, b, dropped))) dropped.delete(p);
     }

@@ -1,30 +1,26 @@
 /**
- * One ledger operation over REST or tRPC, recorded: the invocation before the request leaves, the
- * completion once the answer is read, classified as `ok`, `fail` or `info`.
- *
- * Classification follows what each answer proves. A 2xx answer is `ok`, condensed to the fields
- * of ledger-operations.ts. A 4xx, and a 503 (the queue refused the command before applying it),
- * is `fail`: the operation certainly did not take effect, and its reason is kept because some
- * refusals describe the state. Any other 5xx, an answer that cannot be read, a timeout or a broken
- * connection is `info`: the service may have applied the operation, so a checker must allow both.
- * So is a 503 `storage_failed`: the batch whose fdatasync failed was written, and may be on disk
- * and recovered after the restart, though it was never acknowledged.
+ * One ledger operation over REST or tRPC, recorded (recorded-call.ts says how answers are
+ * classified): the route of each ledger operation and how its answer is condensed to the fields
+ * of ledger-operations.ts.
  */
-import { answerOf, httpCallFor, type RoutedOperation, type Surface } from '../runner/surfaces.js';
+import { httpCallFor, type RoutedOperation, type Surface } from '../runner/surfaces.js';
 import type { LedgerOperationName } from './ledger-operations.js';
+import {
+  object,
+  performRecordedCall,
+  wholeNumber,
+  type RecordedCompletion,
+} from './recorded-call.js';
 import type { HistoryRecorder } from './recorder.js';
 import type { Transport } from './transport.js';
+
+export type { RecordedCompletion };
 
 export interface LedgerCall {
   raffle: string;
   f: LedgerOperationName;
   input: Record<string, unknown>;
 }
-
-export type RecordedCompletion =
-  | { type: 'ok'; value: Record<string, unknown> }
-  | { type: 'fail'; value: { reason: string; status: number } }
-  | { type: 'info'; value: { error: string } };
 
 const routeOf: Record<LedgerOperationName, RoutedOperation> = {
   issue: 'issue',
@@ -34,15 +30,6 @@ const routeOf: Record<LedgerOperationName, RoutedOperation> = {
   getRaffle: 'getRaffle',
   listParticipants: 'listParticipants',
 };
-
-function object(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function wholeNumber(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error('not a number');
-  return value;
-}
 
 /** Condenses a successful answer to the history's output; throws when it lacks a field. */
 export function condenseOutput(f: LedgerOperationName, answer: unknown): Record<string, unknown> {
@@ -88,30 +75,6 @@ export function condenseOutput(f: LedgerOperationName, answer: unknown): Record<
   }
 }
 
-/** What an HTTP answer proves about the operation (see the file's opening paragraph). */
-export function classifyAnswer(
-  f: LedgerOperationName,
-  surface: Surface,
-  status: number,
-  body: string,
-): RecordedCompletion {
-  const answer = answerOf(surface, status, body);
-  if (status >= 200 && status < 300) {
-    try {
-      return { type: 'ok', value: condenseOutput(f, answer.value) };
-    } catch (error) {
-      return { type: 'info', value: { error: `unreadable ${status} answer: ${String(error)}` } };
-    }
-  }
-  if (status === 503 && answer.reason === 'storage_failed') {
-    return { type: 'info', value: { error: 'status 503 storage_failed' } };
-  }
-  if ((status >= 400 && status < 500) || status === 503) {
-    return { type: 'fail', value: { reason: answer.reason ?? `status_${status}`, status } };
-  }
-  return { type: 'info', value: { error: `status ${status} ${answer.reason ?? ''}`.trim() } };
-}
-
 /** Runs one operation through `transport` and records it; resolves with how it completed. */
 export async function performLedgerCall(
   recorder: HistoryRecorder,
@@ -125,25 +88,12 @@ export async function performLedgerCall(
     // The walk and page numbers are the history's bookkeeping, not the service's input.
     if (key !== 'walk' && key !== 'page' && value !== undefined) wireInput[key] = value;
   }
-  const httpCall = httpCallFor(surface, routeOf[call.f], wireInput);
-  const op = recorder.invoke({
-    client,
+  return performRecordedCall(recorder, transport, client, surface, {
     kind: 'ledger',
     raffle: call.raffle,
     f: call.f,
-    value: call.input,
-    surface,
+    input: call.input,
+    wire: httpCallFor(surface, routeOf[call.f], wireInput),
+    condense: (answer) => condenseOutput(call.f, answer),
   });
-  let completion: RecordedCompletion;
-  try {
-    const answer = await transport({ op, client, call: httpCall });
-    completion = classifyAnswer(call.f, surface, answer.status, answer.body);
-  } catch (error) {
-    completion = {
-      type: 'info',
-      value: { error: error instanceof Error ? error.message : String(error) },
-    };
-  }
-  recorder.complete(op, client, completion.type, completion.value);
-  return completion;
 }

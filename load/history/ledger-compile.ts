@@ -15,10 +15,12 @@ import { isInformativeRefusal } from './ledger-operations.js';
 import {
   firstParticipantCell,
   ignoredCell,
+  LedgerModelState,
   LedgerOpCode,
   LedgerResult,
   type LedgerModelOp,
 } from './ledger-model.js';
+import type { CompiledPartition, ModelProjection, PartitionModel } from './partition-model.js';
 
 export interface CompiledRaffle {
   /** The operations kept (those that constrain something), in invocation order. */
@@ -32,13 +34,9 @@ export interface CompiledRaffle {
 }
 
 /** The operations a checker looks at through some of the state. */
-export interface Projection {
+export interface Projection extends ModelProjection<LedgerModelOp> {
   /** `raffle` (everything), `totals` (total and draw count), or a participant's name. */
   name: string;
-  /** Indexes into the compiled raffle, in invocation order. */
-  indexes: number[];
-  /** The projected operations, index for index. */
-  ops: LedgerModelOp[];
   /** Whether the total and draw count are part of the state (see `LedgerModelState`). */
   tracksTotals: boolean;
 }
@@ -221,3 +219,32 @@ export function participantProjections(raffle: CompiledRaffle): Projection[] {
   }
   return projections;
 }
+
+/** Operations that change nothing, so dropping them from a failing window keeps it failing. */
+export function observesOnly(op: LedgerModelOp): boolean {
+  return (
+    op.code === LedgerOpCode.GetParticipant ||
+    op.code === LedgerOpCode.GetRaffle ||
+    op.result === LedgerResult.NotFound ||
+    op.result === LedgerResult.Insufficient ||
+    op.result === LedgerResult.Empty
+  );
+}
+
+/** The ledger kind as the linearizability checker takes it. */
+export const ledgerPartitionModel: PartitionModel = {
+  kind: 'ledger',
+  compile(operations): CompiledPartition<LedgerModelOp> {
+    const raffle = compileRaffle(operations);
+    return {
+      operations: raffle.operations,
+      model: raffle.model,
+      projections: () => [totalsProjection(raffle), ...participantProjections(raffle)],
+      whole: () => wholeRaffle(raffle),
+      state: (projection, knownStart) =>
+        new LedgerModelState(raffle.cells, knownStart, (projection as Projection).tracksTotals),
+      observesOnly,
+      describe: (name) => (name === 'totals' ? 'the totals alone' : `participant ${name} alone`),
+    };
+  },
+};

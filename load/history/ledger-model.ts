@@ -1,13 +1,7 @@
 /**
  * The ledger kind's model for the linearizability search: per-participant balances, the total and
- * the draw count of one raffle, applied in place with a trail of changes to undo, and hashed
- * incrementally (Zobrist: the XOR of one hash per value that differs from the initial state), so a
- * step and its undo cost O(1) however many participants the raffle holds.
- *
- * Each value is a cell `x + delta` with an unknown starting point `x` in [lo, hi]. Checking a
- * whole history, every cell starts known at 0 (an empty raffle). Checking a window cut out of a
- * history, the state at its start is unknown: cells start with `x` in [0, ∞) and each observation
- * narrows them, so the window is judged "not linearizable" only if no starting state explains it.
+ * the draw count of one raffle, as cells of `cell-state.ts` (applied in place, undone from a
+ * trail, hashed incrementally; known at 0 for a whole history, unknown for a window).
  *
  * Outputs are checked as the service states them: an issue's balance and total after it, a
  * transfer's two balances after it, a draw's total before it, number and winner's remaining
@@ -18,6 +12,7 @@
  * branching over every participant, at the price of accepting, after such a draw, an order in
  * which the winner's balance drops a little later than the total — lenient, never wrongly strict.
  */
+import { CellState, ignoredCell } from './cell-state.js';
 import type { SearchOperation, SearchState } from './linearizability-search.js';
 
 export const LedgerOpCode = {
@@ -63,39 +58,7 @@ export interface LedgerModelOp extends SearchOperation {
 export const totalCell = 0;
 export const drawsCell = 1;
 export const firstParticipantCell = 2;
-/**
- * A cell the model does not track: changes to it are dropped and observations of it accepted.
- * Projections of a history onto some cells map the others here.
- */
-export const ignoredCell = -2;
-
-const words = new Float64Array(1);
-const wordsView = new Int32Array(words.buffer);
-
-function mix(h: number, w: number): number {
-  h = Math.imul(h ^ w, 0x85ebca6b);
-  return h ^ (h >>> 13);
-}
-
-function finish(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-function mixNumber(h: number, value: number): number {
-  words[0] = value;
-  return mix(mix(h, wordsView[0] as number), wordsView[1] as number);
-}
-
-function cellHash(seed: number, cell: number, lo: number, hi: number, delta: number): number {
-  return finish(mixNumber(mixNumber(mixNumber(mix(seed, cell), lo), hi), delta));
-}
-
-const seedA = 0x243f6a88;
-const seedB = 0x13198a2e;
+export { ignoredCell };
 
 /** The cells an operation reads or writes; undefined when it may touch any (an unknown draw). */
 function touched(op: LedgerModelOp): number[] | undefined {
@@ -114,18 +77,7 @@ function touched(op: LedgerModelOp): number[] | undefined {
   }
 }
 
-export class LedgerModelState implements SearchState<LedgerModelOp> {
-  private readonly lo: Float64Array;
-  private readonly hi: Float64Array;
-  private readonly delta: Float64Array;
-  private readonly initialHi: number;
-  /** Tickets removed by draws of unknown outcome and not yet attributed to a participant. */
-  private slack = 0;
-  private hA = 0;
-  private hB = 0;
-  /** Changes: cell (or -1 for the slack), old lo, old hi, old delta. */
-  private trail: number[] = [];
-
+export class LedgerModelState extends CellState implements SearchState<LedgerModelOp> {
   /**
    * @param cells total, draw count and participant cells (`firstParticipantCell` + participants)
    * @param knownStart every cell starts at 0 (a whole history of a fresh raffle); otherwise the
@@ -138,138 +90,11 @@ export class LedgerModelState implements SearchState<LedgerModelOp> {
     knownStart: boolean,
     private readonly tracksTotals = true,
   ) {
-    this.initialHi = knownStart ? 0 : Number.POSITIVE_INFINITY;
-    this.lo = new Float64Array(cells);
-    this.hi = new Float64Array(cells).fill(this.initialHi);
-    this.delta = new Float64Array(cells);
+    super(cells, knownStart);
   }
 
-  hashA(): number {
-    return this.hA;
-  }
-
-  hashB(): number {
-    return this.hB;
-  }
-
-  mark(): number {
-    return this.trail.length;
-  }
-
-  undoTo(mark: number): void {
-    const trail = this.trail;
-    while (trail.length > mark) {
-      const delta = trail.pop() as number;
-      const hi = trail.pop() as number;
-      const lo = trail.pop() as number;
-      const cell = trail.pop() as number;
-      if (cell < 0) this.writeSlack(lo);
-      else this.write(cell, lo, hi, delta);
-    }
-  }
-
-  private hashOf(seed: number, cell: number, lo: number, hi: number, delta: number): number {
-    return lo === 0 && hi === this.initialHi && delta === 0
-      ? 0
-      : cellHash(seed, cell, lo, hi, delta);
-  }
-
-  private write(cell: number, lo: number, hi: number, delta: number): void {
-    const oldLo = this.lo[cell] as number;
-    const oldHi = this.hi[cell] as number;
-    const oldDelta = this.delta[cell] as number;
-    this.hA ^=
-      this.hashOf(seedA, cell, oldLo, oldHi, oldDelta) ^ this.hashOf(seedA, cell, lo, hi, delta);
-    this.hB ^=
-      this.hashOf(seedB, cell, oldLo, oldHi, oldDelta) ^ this.hashOf(seedB, cell, lo, hi, delta);
-    this.lo[cell] = lo;
-    this.hi[cell] = hi;
-    this.delta[cell] = delta;
-  }
-
-  private set(cell: number, lo: number, hi: number, delta: number): void {
-    this.trail.push(
-      cell,
-      this.lo[cell] as number,
-      this.hi[cell] as number,
-      this.delta[cell] as number,
-    );
-    this.write(cell, lo, hi, delta);
-  }
-
-  private writeSlack(slack: number): void {
-    const old = this.slack;
-    if (old !== 0) {
-      this.hA ^= cellHash(seedA, -1, old, 0, 0);
-      this.hB ^= cellHash(seedB, -1, old, 0, 0);
-    }
-    if (slack !== 0) {
-      this.hA ^= cellHash(seedA, -1, slack, 0, 0);
-      this.hB ^= cellHash(seedB, -1, slack, 0, 0);
-    }
-    this.slack = slack;
-  }
-
-  private setSlack(slack: number): void {
-    this.trail.push(-1, this.slack, 0, 0);
-    this.writeSlack(slack);
-  }
-
-  private ignores(cell: number): boolean {
+  protected override ignores(cell: number): boolean {
     return cell === ignoredCell || (cell < firstParticipantCell && !this.tracksTotals);
-  }
-
-  private add(cell: number, amount: number): void {
-    if (this.ignores(cell)) return;
-    this.set(
-      cell,
-      this.lo[cell] as number,
-      this.hi[cell] as number,
-      (this.delta[cell] as number) + amount,
-    );
-  }
-
-  /**
-   * The cell is seen holding `value`. Up to `slack` unattributed drawn tickets may explain a value
-   * below the model's: the fewest needed are attributed to this cell.
-   */
-  private observe(cell: number, value: number, slack: number): boolean {
-    if (this.ignores(cell)) return true;
-    const lo = this.lo[cell] as number;
-    const hi = this.hi[cell] as number;
-    const delta = this.delta[cell] as number;
-    const start = value - delta;
-    const attributed = Math.max(0, lo - start);
-    if (attributed > slack) return false;
-    const x = start + attributed;
-    if (x > hi) return false;
-    if (lo !== x || hi !== x || attributed !== 0) this.set(cell, x, x, delta - attributed);
-    if (attributed !== 0) this.setSlack(this.slack - attributed);
-    return true;
-  }
-
-  /** The cell holds at least `min` (its upper bound, when draws are unattributed). */
-  private atLeast(cell: number, min: number): boolean {
-    if (this.ignores(cell)) return true;
-    const lo = this.lo[cell] as number;
-    const hi = this.hi[cell] as number;
-    const delta = this.delta[cell] as number;
-    const newLo = Math.max(lo, min - delta);
-    if (newLo > hi) return false;
-    if (newLo !== lo) this.set(cell, newLo, hi, delta);
-    return true;
-  }
-
-  /** The cell may hold less than `bound`: its value less any unattributed draws. */
-  private below(cell: number, bound: number): boolean {
-    if (this.ignores(cell)) return true;
-    const lo = this.lo[cell] as number;
-    const hi = this.hi[cell] as number;
-    const delta = this.delta[cell] as number;
-    const newHi = Math.min(hi, bound - 1 - delta + this.slack);
-    if (lo > newHi) return false;
-    if (newHi !== hi) this.set(cell, lo, newHi, delta);
-    return true;
   }
 
   interacts(a: LedgerModelOp, b: LedgerModelOp): boolean {
@@ -290,10 +115,7 @@ export class LedgerModelState implements SearchState<LedgerModelOp> {
   }
 
   apply(op: LedgerModelOp): boolean {
-    const mark = this.trail.length;
-    if (this.step(op)) return true;
-    this.undoTo(mark);
-    return false;
+    return this.attempt(() => this.step(op));
   }
 
   private step(op: LedgerModelOp): boolean {

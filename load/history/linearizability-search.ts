@@ -56,6 +56,15 @@ export interface SearchState<O> {
    * the order of the tries. When absent, every pair interacts.
    */
   interacts?(a: O, b: O): boolean;
+  /**
+   * Operations of one class have the same effect and the same outputs wherever placed (they
+   * differ only in their times): a key naming the class, or undefined for an operation alone in
+   * its own. Among the candidates of one class the search tries only the one that must complete
+   * soonest: if a linearization placed another of the class first, swapping the two gives one
+   * too, so nothing is lost — and 64 concurrent claims of a ticket, seen through the count alone,
+   * no longer make the search enumerate their subsets.
+   */
+  classOf?(operation: O): string | undefined;
 }
 
 export type SearchOutcome = 'linearizable' | 'not-linearizable' | 'gave-up';
@@ -120,6 +129,30 @@ export function searchLinearization<O extends SearchOperation>(
     keyB[i] = (random() * 2 ** 32) | 0;
   }
 
+  // Class numbers (-1: alone), and the pass serial at which a class was last tried.
+  const classIds = new Int32Array(n).fill(-1);
+  const classNames = new Map<string, number>();
+  for (let i = 0; i < n; i += 1) {
+    const name = state.classOf?.(operations[i] as O);
+    if (name === undefined) continue;
+    let id = classNames.get(name);
+    if (id === undefined) {
+      id = classNames.size;
+      classNames.set(name, id);
+    }
+    classIds[i] = id;
+  }
+  const triedIn = new Int32Array(classNames.size).fill(-1);
+  let serial = 0;
+  /** Whether candidate `i` is the first of its class this pass (and marks its class tried). */
+  const firstOfClass = (i: number): boolean => {
+    const c = classIds[i] as number;
+    if (c < 0) return true;
+    if (triedIn[c] === serial) return false;
+    triedIn[c] = serial;
+    return true;
+  };
+
   const unlink = (e: number): void => {
     next[prev[e] as number] = next[e] as number;
     if ((next[e] as number) >= 0) prev[next[e] as number] = prev[e] as number;
@@ -163,8 +196,11 @@ export function searchLinearization<O extends SearchOperation>(
   //   before anything else can be), pass 2 the others: placing an unrelated operation with a
   //   later deadline early is the mistake that a read waiting behind it would undo only much
   //   later, after a long detour.
-  // - Pass 3 tries the operations of unknown outcome, last, so that they are placed only where
-  //   something needs their effect.
+  // - Passes 3 and 4 try the operations of unknown outcome, so that they are placed only where
+  //   something needs their effect: pass 3 those that interact with the first pending
+  //   completion's operation, right after pass 1 (what that operation waits for is likelier to be
+  //   a lost write of the same state than an unrelated operation of known outcome), pass 4 the
+  //   others, last. The order is 0, 1, 3, 2, 4.
   let pass = 0;
   let entry = next[head] as number;
   /** Passes 1 and 2: the first pending completion's time and operation, the latest deadline. */
@@ -172,8 +208,15 @@ export function searchLinearization<O extends SearchOperation>(
   let lastDeadlineMs = 0;
   let urgent = -1;
 
-  const startDeadlinePass = (which: 1 | 2, from: number | undefined): void => {
-    pass = which;
+  const related = (i: number): boolean =>
+    urgent < 0 || (state.interacts?.(operations[i] as O, operations[urgent] as O) ?? true);
+  const deadlineCandidate = (e: number): boolean =>
+    e >= n &&
+    (operations[e - n] as O).invokeMs <= firstCompletionMs &&
+    related(e - n) === (pass === 1);
+  const unknownCandidate = (e: number): boolean => !definite(e) && related(e) === (pass === 3);
+  /** The first pending completion's time and operation, and the latest deadline before it. */
+  const findUrgent = (): number => {
     let e = next[head] as number;
     lastDeadlineMs = Number.NEGATIVE_INFINITY;
     while (e >= 0 && e < n) {
@@ -183,10 +226,32 @@ export function searchLinearization<O extends SearchOperation>(
     }
     firstCompletionMs = e >= 0 ? timeOf(e) : Number.POSITIVE_INFINITY;
     urgent = e >= 0 ? e - n : -1;
+    return e;
+  };
+  /** Starts (or, from an entry, resumes) pass 1 or 2, marking the classes tried before `from`. */
+  const startDeadlinePass = (which: 1 | 2, from: number | undefined): void => {
+    pass = which;
+    serial += 1;
+    const e = findUrgent();
+    if (from !== undefined && classNames.size > 0) {
+      for (let x = e; x >= 0 && x !== from; x = next[x] as number) {
+        if (deadlineCandidate(x)) firstOfClass(x - n);
+      }
+    }
     entry = from ?? e;
   };
-  const related = (i: number): boolean =>
-    urgent < 0 || (state.interacts?.(operations[i] as O, operations[urgent] as O) ?? true);
+  /** Starts (or resumes) pass 3 or 4, marking the classes tried before `from`. */
+  const startUnknownPass = (which: 3 | 4, from: number | undefined): void => {
+    pass = which;
+    serial += 1;
+    findUrgent();
+    if (from !== undefined && classNames.size > 0) {
+      for (let x = next[head] as number; x >= 0 && x < n && x !== from; x = next[x] as number) {
+        if (unknownCandidate(x)) firstOfClass(x);
+      }
+    }
+    entry = from ?? (next[head] as number);
+  };
 
   /**
    * Undoes placements up to and including the last one that was a choice, and resumes that
@@ -208,9 +273,8 @@ export function searchLinearization<O extends SearchOperation>(
         startDeadlinePass(placedIn, next[n + i]);
         return true;
       }
-      if (placedIn === 3) {
-        pass = 3;
-        entry = next[i] as number;
+      if (placedIn === 3 || placedIn === 4) {
+        startUnknownPass(placedIn, next[i]);
         return true;
       }
     }
@@ -225,34 +289,27 @@ export function searchLinearization<O extends SearchOperation>(
     let candidate = -1;
     if (pass === 1 || pass === 2) {
       if (entry < 0 || timeOf(entry) > lastDeadlineMs) {
-        if (pass === 1) {
-          startDeadlinePass(2, undefined);
-        } else {
-          pass = 3;
-          entry = next[head] as number;
-        }
+        if (pass === 1) startUnknownPass(3, undefined);
+        else startUnknownPass(4, undefined);
         continue;
       }
-      if (
-        entry >= n &&
-        (operations[entry - n] as O).invokeMs <= firstCompletionMs &&
-        related(entry - n) === (pass === 1)
-      ) {
-        candidate = entry - n;
-      }
+      if (deadlineCandidate(entry) && firstOfClass(entry - n)) candidate = entry - n;
     } else if (entry < 0 || entry >= n) {
-      if (pass === 0) {
-        startDeadlinePass(1, undefined);
+      if (pass === 0 || pass === 3) {
+        if (pass === 0) startDeadlinePass(1, undefined);
+        else startDeadlinePass(2, undefined);
         continue;
       }
-      // Pass 3 is over: the first pending completion's operation cannot be placed here.
+      // Pass 4 is over: the first pending completion's operation cannot be placed here.
       if (placed.length > deepest.placed && entry >= n) {
         deepest = { placed: placed.length, blocked: entry - n };
       }
       if (!backtrack()) return { outcome: 'not-linearizable', steps, memoSize: memo.size, deepest };
       continue;
     } else if (
-      pass === 0 ? (state.observes?.(operations[entry] as O) ?? false) : !definite(entry)
+      pass === 0
+        ? (state.observes?.(operations[entry] as O) ?? false)
+        : unknownCandidate(entry) && firstOfClass(entry)
     ) {
       candidate = entry;
     }

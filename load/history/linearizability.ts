@@ -14,21 +14,29 @@
  *
  * Outcomes per raffle: linearizable, not linearizable (with where it was proven and the window),
  * or unknown when the whole-raffle search reached its step bound without a verdict and no
- * projection failed. Only the ledger kind has a model so far; other kinds are counted and skipped.
+ * projection failed. Each kind brings its model (`partition-model.ts`): the ledger's
+ * (ledger-compile.ts), the prize raffles' (prize-compile.ts) and the campaigns'
+ * (campaign-compile.ts); operations of a kind without one are counted and skipped.
  */
 import { performance } from 'node:perf_hooks';
 import type { Operation } from './events.js';
 import { WindowFinder } from './failing-window.js';
+import { ledgerPartitionModel } from './ledger-compile.js';
 import {
-  compileRaffle,
-  participantProjections,
-  totalsProjection,
-  wholeRaffle,
-  type CompiledRaffle,
-  type Projection,
-} from './ledger-compile.js';
-import { LedgerModelState, type LedgerModelOp } from './ledger-model.js';
-import { searchLinearization, type SearchOutcome } from './linearizability-search.js';
+  searchLinearization,
+  type SearchOperation,
+  type SearchOutcome,
+} from './linearizability-search.js';
+import type { CompiledPartition, ModelProjection, PartitionModel } from './partition-model.js';
+import { campaignPartitionModel } from './campaign-compile.js';
+import { prizePartitionModel } from './prize-compile.js';
+
+/** The model of each kind, by kind name: a new kind adds its own here. */
+export const partitionModels: Readonly<Record<string, PartitionModel>> = {
+  ledger: ledgerPartitionModel,
+  prize: prizePartitionModel,
+  campaign: campaignPartitionModel,
+};
 
 export interface LinearizabilityOptions {
   /**
@@ -56,6 +64,8 @@ export interface LinearizabilityOptions {
 
 const defaultStepsMax = 20_000_000;
 const defaultWindowStepsMax = 2_000_000;
+/** How far around the operation an undecided projection got stuck on its windows are tried. */
+const undecidedRadius = 32;
 
 export interface PartitionReport {
   kind: string;
@@ -67,8 +77,10 @@ export interface PartitionReport {
   steps: number;
   memoSize: number;
   durationMs: number;
-  /** What the violation was proven on: `raffle`, `totals` or a participant's name. */
+  /** What the violation was proven on: `raffle`, or the name of a projection of the kind. */
   provenOn?: string;
+  /** The same in words: `the whole raffle`, `participant u34 alone`, `ticket 17 alone`. */
+  seenAs?: string;
   /** Every projection that failed (`totals`, participants): each is a violation of its own. */
   failedProjections?: string[];
   /** The operation the failing search could not place. */
@@ -94,89 +106,122 @@ export interface LinearizabilityReport {
 }
 
 function searchProjection(
-  raffle: CompiledRaffle,
-  projection: Projection,
+  partition: CompiledPartition,
+  projection: ModelProjection<SearchOperation>,
   fresh: boolean,
   stepsMax: number,
 ) {
-  const state = new LedgerModelState(raffle.cells, fresh, projection.tracksTotals);
-  return searchLinearization(projection.ops, state, { stepsMax });
+  return searchLinearization(projection.ops, partition.state(projection, fresh), { stepsMax });
 }
 
-/** Proves the violation on a window around `blocked` (a position in the projection). */
+/**
+ * Proves the violation on a window around `blocked` (a position in the projection). With
+ * `radiusMax`, only windows up to that many operations on either side are tried, and false is
+ * returned when none fails (the report is then left as it was).
+ */
 function explain(
-  raffle: CompiledRaffle,
-  projection: Projection,
+  partition: CompiledPartition,
+  projection: ModelProjection<SearchOperation>,
   blocked: number | undefined,
   report: PartitionReport,
   fresh: boolean,
   options: LinearizabilityOptions,
-): void {
-  report.provenOn = projection.name;
-  if (blocked === undefined) return;
+  radiusMax?: number,
+): boolean {
+  if (blocked === undefined) {
+    report.provenOn = projection.name;
+    report.seenAs = seenAs(partition, projection);
+    return true;
+  }
   const operationAt = (p: number): Operation =>
-    raffle.operations[projection.indexes[p] as number] as Operation;
-  report.blocked = operationAt(blocked);
+    partition.operations[projection.indexes[p] as number] as Operation;
   const finder = new WindowFinder(
+    partition,
     projection,
-    raffle.cells,
     fresh,
     options.windowStepsMax ?? defaultWindowStepsMax,
   );
-  const found = finder.probe(blocked);
-  if (found === undefined) return;
+  const found = finder.probe(blocked, radiusMax);
+  if (radiusMax !== undefined && found === undefined) return false;
+  report.provenOn = projection.name;
+  report.seenAs = seenAs(partition, projection);
+  report.blocked = operationAt(blocked);
+  if (found === undefined) return true;
   const window =
     (options.minimiseWindow ?? true) ? finder.minimise(found) : finder.window(found.a, found.b);
   report.window = window.core.map(operationAt);
   report.fringe = window.fringe.map(operationAt);
   report.windowFromStart = fresh && window.fromStart;
+  return true;
+}
+
+function seenAs(partition: CompiledPartition, projection: ModelProjection<SearchOperation>) {
+  return projection.name === 'raffle' ? 'the whole raffle' : partition.describe(projection.name);
 }
 
 function checkRaffle(
+  model: PartitionModel,
   name: string,
   operations: readonly Operation[],
   options: LinearizabilityOptions,
 ): PartitionReport {
   const started = performance.now();
   const fresh = options.freshRaffles ?? true;
-  const raffle = compileRaffle(operations);
+  const partition = model.compile(operations);
   const report: PartitionReport = {
-    kind: 'ledger',
+    kind: model.kind,
     raffle: name,
-    checked: raffle.model.length,
+    checked: partition.model.length,
     outcome: 'linearizable',
     steps: 0,
     memoSize: 0,
     durationMs: 0,
   };
   const windowSteps = options.windowStepsMax ?? defaultWindowStepsMax;
-  const projections = participantProjections(raffle);
   // Every projection is searched, so that the report can count them; the window is cut from the
   // one whose unplaceable operation came first.
-  const failed: { projection: Projection; blocked: number | undefined; atMs: number }[] = [];
-  for (const projection of [totalsProjection(raffle), ...projections]) {
-    const result = searchProjection(raffle, projection, fresh, windowSteps);
+  const failed: {
+    projection: ModelProjection<SearchOperation>;
+    blocked: number | undefined;
+    atMs: number;
+  }[] = [];
+  const undecided: { projection: ModelProjection<SearchOperation>; blocked: number }[] = [];
+  for (const projection of partition.projections()) {
+    const result = searchProjection(partition, projection, fresh, windowSteps);
+    if (result.outcome === 'gave-up' && result.deepest.blocked !== undefined) {
+      undecided.push({ projection, blocked: result.deepest.blocked });
+    }
     if (result.outcome !== 'not-linearizable') continue;
     const blocked = result.deepest.blocked;
     const atMs =
-      blocked === undefined ? Infinity : (projection.ops[blocked] as LedgerModelOp).invokeMs;
+      blocked === undefined ? Infinity : (projection.ops[blocked] as SearchOperation).invokeMs;
     failed.push({ projection, blocked, atMs });
   }
   if (failed.length > 0) {
     const first = failed.reduce((x, y) => (y.atMs < x.atMs ? y : x));
     report.outcome = 'not-linearizable';
     report.failedProjections = failed.map((f) => f.projection.name);
-    explain(raffle, first.projection, first.blocked, report, fresh, options);
+    explain(partition, first.projection, first.blocked, report, fresh, options);
     report.durationMs = performance.now() - started;
     return report;
   }
-  const whole = wholeRaffle(raffle);
-  const result = searchProjection(raffle, whole, fresh, options.stepsMax ?? defaultStepsMax);
+  // A projection whose search reached its bound still points at the operation it got stuck on:
+  // a small window around it that fails is a proof of its own, found without the whole search.
+  for (const { projection, blocked } of undecided) {
+    if (explain(partition, projection, blocked, report, fresh, options, undecidedRadius)) {
+      report.outcome = 'not-linearizable';
+      report.failedProjections = [projection.name];
+      report.durationMs = performance.now() - started;
+      return report;
+    }
+  }
+  const whole = partition.whole();
+  const result = searchProjection(partition, whole, fresh, options.stepsMax ?? defaultStepsMax);
   report.outcome = result.outcome;
   report.steps = result.steps;
   report.memoSize = result.memoSize;
   if (result.outcome === 'not-linearizable') {
-    explain(raffle, whole, result.deepest.blocked, report, fresh, options);
+    explain(partition, whole, result.deepest.blocked, report, fresh, options);
   }
   report.durationMs = performance.now() - started;
   return report;
@@ -190,18 +235,23 @@ export function checkLinearizability(
   const parts = new Map<string, Operation[]>();
   let skipped = 0;
   for (const operation of operations) {
-    if (operation.kind !== 'ledger') {
+    if (partitionModels[operation.kind] === undefined) {
       skipped += 1;
       continue;
     }
-    let part = parts.get(operation.raffle);
+    // Raffles of different kinds never share an id in one service, but a file may mix sources.
+    const key = `${operation.kind}\u0000${operation.raffle}`;
+    let part = parts.get(key);
     if (part === undefined) {
       part = [];
-      parts.set(operation.raffle, part);
+      parts.set(key, part);
     }
     part.push(operation);
   }
-  const partitions = [...parts].map(([raffle, part]) => checkRaffle(raffle, part, options));
+  const partitions = [...parts.values()].map((part) => {
+    const first = part[0] as Operation;
+    return checkRaffle(partitionModels[first.kind] as PartitionModel, first.raffle, part, options);
+  });
   const violations = partitions.filter((p) => p.outcome === 'not-linearizable');
   const gaveUp = partitions.some((p) => p.outcome === 'gave-up');
   return {
@@ -231,13 +281,10 @@ function operationLine(op: Operation, originMs: number, mark: string): string {
 export function formatViolation(report: PartitionReport): string {
   const core = report.window ?? [];
   const fringe = report.fringe ?? [];
-  const seenAs =
-    report.provenOn === 'raffle'
-      ? 'the whole raffle'
-      : report.provenOn === 'totals'
-        ? 'the totals alone'
-        : `participant ${report.provenOn} alone`;
-  const lines = [`raffle ${report.raffle}: not linearizable, seen through ${seenAs}.`];
+  const seenAs = report.seenAs ?? 'the whole raffle';
+  const noun =
+    report.kind === 'ledger' ? 'raffle' : report.kind === 'prize' ? 'prize raffle' : report.kind;
+  const lines = [`${noun} ${report.raffle}: not linearizable, seen through ${seenAs}.`];
   if (core.length === 0) {
     if (report.blocked !== undefined) {
       lines.push(`no small window found; the search could not place:`);

@@ -1,14 +1,12 @@
 /**
- * Hook for the prize kind's conservation law (kind `prize`, docs in docs/DESIGN.md's
- * "Prize raffles"): no ticket number is claimed twice, every number claimed lies in 1..ticketCount,
- * and a figures read's `ticketsClaimed` lies between the claims answered before it started and the
- * claims invoked (not refused) before it ended.
+ * The prize kind's conservation law (kind `prize`, docs in docs/DESIGN.md's "Prize raffles"): no
+ * ticket number is claimed twice, every number claimed lies in 1..ticketCount, and a figures
+ * read's `ticketsClaimed` lies between the claims answered before it started and the claims
+ * invoked (not refused) before it ended; a `sold_out` refusal likewise sees every ticket claimed.
  *
- * It reads events named as a prize recorder would write them — `create` (input `ticketCount`),
- * `claim` (ok output `ticketNumber`; refusal `sold_out`), `get` (ok output `ticketCount`,
- * `ticketsClaimed`) — with `raffle` the prize raffle's id. The recorder has no prize client yet:
- * the kind is being built on its own branch; until it lands, this law runs on histories written
- * by other tools or by hand.
+ * It reads the events the prize recorder writes (record-prize.ts, shapes in prize-operations.ts) —
+ * `create` (input `ticketCount`), `claim` (ok output `ticketNumber`; refusal `sold_out`), `get`
+ * (ok output `ticketCount`, `ticketsClaimed`) — with `raffle` the prize raffle's id.
  */
 import { boundCheck, type ConservationLaw, type LawSink } from './conservation.js';
 

@@ -1,10 +1,11 @@
 /**
- * `npm run soak`: records ledger histories against the real service for as long as asked and
- * checks them: linearizability round by round (each round a fresh raffle and its own seed), the
- * conservation law over the whole run as it streams by. Prints each round's seed and outcome and
- * ends with the verdict line.
+ * `npm run soak`: records histories of every raffle kind (or of one, `--kind`) against the real
+ * service for as long as asked and checks them: linearizability round by round (each round records
+ * each kind in turn, with fresh raffles and its own seed), the conservation laws over the whole
+ * run as it streams by. Prints each round's seed and outcome and ends with the verdict line.
  *
  *   npm run soak                                          # 60 s, 64 clients, REST and tRPC
+ *   npm run soak -- --kind prize --operations 10000       # one kind
  *   npm run soak -- --duration 3600 --out soak.jsonl      # an hour, history kept in a file
  *   npm run soak -- --operations 1000000 --round-operations 50000
  *   npm run soak -- --seed 1234 --url http://127.0.0.1:3000
@@ -25,16 +26,21 @@ import {
   type PartitionReport,
 } from './linearizability.js';
 import { freshSeed } from './random.js';
+import { recordCampaignHistory } from './record-campaign.js';
 import { recordLedgerHistory } from './record-ledger.js';
+import { recordPrizeHistory } from './record-prize.js';
 import { HistoryRecorder } from './recorder.js';
+import type { RecordingOptions, RecordingResult } from './recording.js';
 import { verdict } from './verdict.js';
 
 const usage = `usage: npm run soak -- [options]
   --duration <s>            stop starting rounds after this many seconds (default 60)
   --operations <n>          or after this many operations in all
-  --round-operations <n>    operations per round, one fresh raffle each (default 20000)
+  --kind <kind>             ledger, prize, campaign or all (default all: each round records
+                            each kind in turn)
+  --round-operations <n>    operations per kind and round, fresh raffles each (default 20000)
   --clients <n>             concurrent clients (default 64)
-  --participants <n>        participants per raffle (default 40)
+  --participants <n>        participants per ledger raffle (default 40)
   --surface rest|trpc|both  wire of the clients (default both: half each)
   --seed <n>                seed of the first round (default: from the clock); round i uses seed + i
   --url <base>              use a running service instead of starting one
@@ -84,6 +90,7 @@ async function main(): Promise<number> {
     options: {
       duration: { type: 'string' },
       operations: { type: 'string' },
+      kind: { type: 'string', default: 'all' },
       'round-operations': { type: 'string' },
       clients: { type: 'string' },
       participants: { type: 'string' },
@@ -117,6 +124,17 @@ async function main(): Promise<number> {
         : values.surface === 'trpc'
           ? ['trpc']
           : fail(`unknown --surface ${values.surface}`);
+  const recorders: Record<string, (options: RecordingOptions) => Promise<RecordingResult>> = {
+    ledger: (options) => recordLedgerHistory({ ...options, workload: { participants } }),
+    prize: recordPrizeHistory,
+    campaign: recordCampaignHistory,
+  };
+  const kinds =
+    values.kind === 'all'
+      ? Object.keys(recorders)
+      : recorders[values.kind] !== undefined
+        ? [values.kind]
+        : fail(`unknown --kind ${values.kind}`);
   const firstSeed = values.seed === undefined ? freshSeed() : Number(values.seed);
   if (!Number.isSafeInteger(firstSeed)) fail(`--seed must be an integer: ${values.seed}`);
   const serverEnv: Record<string, string> = {};
@@ -147,12 +165,15 @@ async function main(): Promise<number> {
     ],
   });
   console.log(
-    `soak: ${clients} clients over ${surfaces.join(' and ')}, ${roundOperations} operations a round, ` +
+    `soak: ${kinds.join(', ')}; ${clients} clients over ${surfaces.join(' and ')}, ` +
+      `${roundOperations} operations a kind and round, ` +
       `first seed ${firstSeed}`,
   );
   const started = performance.now();
   const seeds: number[] = [];
+  /** Operations of the history, and those of the clients (what `--operations` bounds). */
   let operations = 0;
+  let clientOperations = 0;
   let checkedOperations = 0;
   let linearizabilityMs = 0;
   let undecided = 0;
@@ -160,42 +181,50 @@ async function main(): Promise<number> {
   try {
     for (
       let round = 0;
-      performance.now() - started < durationMs && operations < operationsMax;
+      performance.now() - started < durationMs && clientOperations < operationsMax;
       round += 1
     ) {
       const seed = firstSeed + round;
       seeds.push(seed);
-      const recorded = await recordLedgerHistory({
-        baseUrl,
-        clients,
-        operations: Math.min(roundOperations, operationsMax - operations),
-        seed,
-        surfaces,
-        recorder,
-        timeoutMs,
-        workload: { participants },
-      });
-      operations += recorded.operations;
-      const history = pairOperations(recorder.takeEvents());
-      const report = checkLinearizability(history);
-      linearizabilityMs += report.durationMs;
-      checkedOperations += report.checked;
-      partitions.push(...report.partitions);
-      if (report.valid === undefined) undecided += 1;
-      for (const violation of report.violations) console.log(formatViolation(violation));
-      const rate = (recorded.operations / recorded.durationMs) * 1000;
-      const outcome =
-        report.valid === true
-          ? 'linearizable'
-          : report.valid === false
-            ? 'NOT linearizable'
-            : 'undecided';
-      const infos = history.filter((op) => op.completion === 'info').length;
-      console.log(
-        `round ${round} seed ${seed}: ${recorded.operations} operations in ${(recorded.durationMs / 1000).toFixed(1)} s ` +
-          `(${rate.toFixed(0)}/s, ${infos} unknown outcomes), ${outcome} in ${(report.durationMs / 1000).toFixed(2)} s; ` +
-          `conservation so far: ${conservation.report().anomalies} anomalies`,
-      );
+      for (const [k, kind] of kinds.entries()) {
+        // With a bound on operations, the last round shares what is left among its kinds.
+        const left = operationsMax - clientOperations;
+        const share = Math.floor(left / (kinds.length - k));
+        if (share <= 0) break;
+        // Every operation of the history counts, the creations of prize raffles and campaigns too.
+        const invokedBefore = recorder.invoked;
+        const recorded = await (recorders[kind] as (typeof recorders)[string])({
+          baseUrl,
+          clients,
+          operations: Math.min(roundOperations, share),
+          seed,
+          surfaces,
+          recorder,
+          timeoutMs,
+        });
+        operations += recorder.invoked - invokedBefore;
+        clientOperations += recorded.operations;
+        const history = pairOperations(recorder.takeEvents());
+        const report = checkLinearizability(history);
+        linearizabilityMs += report.durationMs;
+        checkedOperations += report.checked;
+        partitions.push(...report.partitions);
+        if (report.valid === undefined) undecided += 1;
+        for (const violation of report.violations) console.log(formatViolation(violation));
+        const rate = (recorded.operations / recorded.durationMs) * 1000;
+        const outcome =
+          report.valid === true
+            ? 'linearizable'
+            : report.valid === false
+              ? 'NOT linearizable'
+              : 'undecided';
+        const infos = history.filter((op) => op.completion === 'info').length;
+        console.log(
+          `round ${round} ${kind} seed ${seed}: ${recorder.invoked - invokedBefore} operations in ${(recorded.durationMs / 1000).toFixed(1)} s ` +
+            `(${rate.toFixed(0)}/s, ${infos} unknown outcomes), ${outcome} in ${(report.durationMs / 1000).toFixed(2)} s; ` +
+            `conservation so far: ${conservation.report().anomalies} anomalies`,
+        );
+      }
     }
   } finally {
     await file?.close();
@@ -227,7 +256,9 @@ async function main(): Promise<number> {
     operations,
     linearizability,
     conservation: conserved,
-    notes: [`${seeds.length} round${seeds.length === 1 ? '' : 's'}, seeds ${seedList}`],
+    notes: [
+      `${seeds.length} round${seeds.length === 1 ? '' : 's'} of ${kinds.join(', ')}, seeds ${seedList}`,
+    ],
   });
   console.log(result.line);
   return result.valid === true ? 0 : result.valid === false ? 1 : 3;

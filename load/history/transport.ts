@@ -19,6 +19,8 @@ export interface TransportRequest {
   op: number;
   client: number;
   call: HttpCall;
+  /** Extra request headers (`X-Forwarded-For` for a client's address behind the trusted proxy). */
+  headers?: Record<string, string> | undefined;
 }
 
 export interface TransportAnswer {
@@ -58,9 +60,9 @@ export function httpTransport(options: HttpTransportOptions): HttpTransport {
     return agent;
   };
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const send: Transport = ({ client, call }) =>
+  const send: Transport = ({ client, call, headers: extra }) =>
     new Promise<TransportAnswer>((resolve, reject) => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...extra };
       if (call.body !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(Buffer.byteLength(call.body));

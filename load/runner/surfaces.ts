@@ -20,7 +20,17 @@ export type RoutedOperation =
   | 'getParticipant'
   | 'issueBulk'
   | 'transferBulk'
-  | 'noop';
+  | 'noop'
+  | PrizeOperation
+  | CampaignOperation;
+
+/** Operations of the prize kind (`/api/prize-raffles`), for the history recorder. */
+export type PrizeOperation =
+  'prizeCreate' | 'prizeGet' | 'prizeClaim' | 'prizeDraw' | 'prizeWinners' | 'prizeVerify';
+
+/** Operations of the campaign kind (`/api/campaigns`), for the history recorder. */
+export type CampaignOperation =
+  'campaignCreate' | 'campaignGet' | 'campaignDraw' | 'campaignPhoneDraws' | 'campaignRedeem';
 
 export interface HttpCall {
   method: 'GET' | 'POST';
@@ -39,6 +49,11 @@ interface Route {
 
 const segment = (value: unknown): string => encodeURIComponent(String(value));
 const rafflePath = (input: Input): string => `/api/raffles/${segment(input.raffleId)}`;
+const prizePath = (input: Input): string => `/api/prize-raffles/${segment(input.id)}`;
+const campaignPath = (input: Input): string => `/api/campaigns/${segment(input.campaignId)}`;
+/** The input without the fields that travel in the REST path. */
+const bodyWithout = (input: Input, ...keys: string[]): Input =>
+  Object.fromEntries(Object.entries(input).filter(([key]) => !keys.includes(key)));
 
 const routes: Record<RoutedOperation, Route> = {
   createRaffle: {
@@ -102,6 +117,70 @@ const routes: Record<RoutedOperation, Route> = {
     method: 'POST',
     procedure: 'system.noop',
     rest: (input) => ({ path: '/api/noop', body: input }),
+  },
+  prizeCreate: {
+    method: 'POST',
+    procedure: 'prizeRaffles.create',
+    rest: (input) => ({ path: '/api/prize-raffles', body: input }),
+  },
+  prizeGet: {
+    method: 'GET',
+    procedure: 'prizeRaffles.get',
+    rest: (input) => ({ path: prizePath(input) }),
+  },
+  prizeClaim: {
+    method: 'POST',
+    procedure: 'prizeRaffles.claim',
+    rest: (input) => ({ path: `${prizePath(input)}/entries`, body: bodyWithout(input, 'id') }),
+  },
+  prizeDraw: {
+    method: 'POST',
+    procedure: 'prizeRaffles.draw',
+    rest: (input) => ({ path: `${prizePath(input)}/draws`, body: bodyWithout(input, 'id') }),
+  },
+  prizeWinners: {
+    method: 'GET',
+    procedure: 'prizeRaffles.winners',
+    rest: (input) => ({ path: `${prizePath(input)}/winners` }),
+  },
+  prizeVerify: {
+    method: 'POST',
+    procedure: 'prizeRaffles.verify',
+    rest: (input) => ({
+      path: `${prizePath(input)}/verifications`,
+      body: bodyWithout(input, 'id'),
+    }),
+  },
+  campaignCreate: {
+    method: 'POST',
+    procedure: 'campaigns.create',
+    rest: (input) => ({ path: '/api/campaigns', body: input }),
+  },
+  campaignGet: {
+    method: 'GET',
+    procedure: 'campaigns.get',
+    rest: (input) => ({ path: campaignPath(input) }),
+  },
+  campaignDraw: {
+    method: 'POST',
+    procedure: 'campaigns.draw',
+    rest: (input) => ({
+      path: `${campaignPath(input)}/draws`,
+      body: bodyWithout(input, 'campaignId'),
+    }),
+  },
+  campaignPhoneDraws: {
+    method: 'GET',
+    procedure: 'campaigns.phoneDraws',
+    rest: (input) => ({ path: `${campaignPath(input)}/draws?phone=${segment(input.phone)}` }),
+  },
+  campaignRedeem: {
+    method: 'POST',
+    procedure: 'campaigns.redeem',
+    rest: (input) => ({
+      path: `${campaignPath(input)}/redemptions`,
+      body: bodyWithout(input, 'campaignId'),
+    }),
   },
 };
 

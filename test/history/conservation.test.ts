@@ -199,7 +199,7 @@ describe('conservation: a million operations', () => {
   });
 });
 
-describe('conservation: hooks for the other kinds', () => {
+describe('conservation: the laws of the prize and campaign kinds', () => {
   it('prize: no ticket number claimed twice, none out of range, claims counted', () => {
     const h = new HistoryBuilder();
     const prize = { kind: 'prize', raffle: 'p' };
@@ -251,6 +251,42 @@ describe('conservation: hooks for the other kinds', () => {
     expect(report.anomalies).toBe(3);
     expect(report.first?.quantity).toBe('wins of prize mug on 2026-01-02');
     expect(report.worst).toMatchObject({ quantity: 'wins of prize mug', observed: 5, upper: 3 });
+  });
+
+  it('campaign: a read of the counters past the daily quota, or behind the wins answered', () => {
+    const h = new HistoryBuilder();
+    const campaign = { kind: 'campaign', raffle: 'c' };
+    const quota = { id: 'mug', quotaTotal: 3, quotaDaily: 1 };
+    h.op({ ...campaign, client: 0, f: 'create', at: [0, 1], ok: { prizes: [quota] } });
+    for (const [at, day] of [
+      [2, '2026-01-01'],
+      [2.5, '2026-01-02'],
+      [3, '2026-01-03'],
+    ] as const) {
+      h.op({
+        ...campaign,
+        client: 1,
+        f: 'draw',
+        at: [at, at + 0.2],
+        ok: { won: true, prize: { id: 'mug' }, day },
+      });
+    }
+    const read = (at: number, wonTotal: number, wonToday: number) =>
+      h.op({
+        ...campaign,
+        client: 2,
+        f: 'get',
+        at: [at, at + 1],
+        ok: { prizes: [{ ...quota, wonTotal, wonToday }] },
+      });
+    read(4, 3, 1);
+    expect(check(h).valid).toBe(true);
+    const pastDaily = read(6, 3, 2);
+    const behind = read(8, 0, 0);
+    const report = check(h);
+    expect(report.anomalies).toBe(2);
+    expect(report.first).toMatchObject({ op: pastDaily, quantity: 'wonToday of prize mug' });
+    expect(report.worst).toMatchObject({ op: behind, quantity: 'wonTotal of prize mug', lower: 3 });
   });
 
   it('kinds without a law are counted and named', () => {

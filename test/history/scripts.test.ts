@@ -1,8 +1,9 @@
 /**
  * The two command-line entry points, run as a user runs them: `npm run check:history` on a
  * hand-written history with a planted stale read (exit 1, the window and the verdict printed),
- * and `npm run soak` for one short round against a service already running (seed and verdict
- * printed, exit 0, the history file readable by the checker).
+ * and `npm run soak` for one short round of every kind, and of one kind, against a service already
+ * running (seeds and verdict printed, exit 0, the history file readable by the checker, whole or
+ * one kind at a time).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,13 +69,13 @@ describe('history scripts', () => {
     expect(out).toMatch(/VERDICT INVALID · 3 operations · 1 anomaly · NOT linearizable/);
   }, 60_000);
 
-  it('soak: one short round against a running service, seed and verdict printed', async () => {
+  it('soak: one short round of every kind against a running service, seed and verdict printed', async () => {
     const file = join(dir, 'soak.jsonl');
     const { code, out } = await run('soak.ts', [
       '--url',
       running.url,
       '--operations',
-      '400',
+      '1200',
       '--clients',
       '16',
       '--seed',
@@ -83,14 +84,45 @@ describe('history scripts', () => {
       file,
     ]);
     expect(code, out).toBe(0);
-    expect(out).toMatch(/round 0 seed 314: 400 operations/);
+    // 400 operations of each kind's clients; prize raffles and campaigns add their creations.
+    expect(out).toMatch(/round 0 ledger seed 314: 400 operations/);
+    expect(out).toMatch(/round 0 prize seed 314: 404 operations/);
+    expect(out).toMatch(/round 0 campaign seed 314: 402 operations/);
     expect(out).toMatch(
-      /VERDICT valid · 400 operations · 0 anomalies · linearizable .* · conserved .* · 1 round, seeds 314/,
+      /VERDICT valid · 1206 operations · 0 anomalies · linearizable .* · conserved .* · 1 round of ledger, prize, campaign, seeds 314/,
     );
     const events = parseHistory(readFileSync(file, 'utf8'));
-    expect(events.filter((event) => event.type === 'invoke')).toHaveLength(400);
+    expect(events.filter((event) => event.type === 'invoke')).toHaveLength(1206);
     const checked = await run('check.ts', [file]);
     expect(checked.code, checked.out).toBe(0);
-    expect(checked.out).toMatch(/VERDICT valid · 400 operations/);
+    expect(checked.out).toMatch(
+      /VERDICT valid · 1206 operations · 0 anomalies · linearizable \(\d+ checked, 7 raffles/,
+    );
+    const prize = await run('check.ts', [file, '--kind', 'prize']);
+    expect(prize.code, prize.out).toBe(0);
+    expect(prize.out).toMatch(
+      /VERDICT valid · 404 operations · 0 anomalies · linearizable \(\d+ checked, 4 raffles/,
+    );
+  }, 120_000);
+
+  it('soak --kind prize: one kind only; an unknown kind is refused', async () => {
+    const { code, out } = await run('soak.ts', [
+      '--url',
+      running.url,
+      '--kind',
+      'prize',
+      '--operations',
+      '300',
+      '--clients',
+      '16',
+      '--seed',
+      '315',
+    ]);
+    expect(code, out).toBe(0);
+    expect(out).not.toMatch(/round 0 (ledger|campaign)/);
+    expect(out).toMatch(/VERDICT valid · 304 operations .* 1 round of prize, seeds 315/);
+    const refused = await run('soak.ts', ['--url', running.url, '--kind', 'lottery']);
+    expect(refused.code).toBe(2);
+    expect(refused.out).toContain('unknown --kind lottery');
   }, 120_000);
 });

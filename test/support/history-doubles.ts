@@ -1,8 +1,9 @@
 /**
  * Test doubles that sit between the history recorder's clients and the real service, as
  * transports (see load/history/transport.ts): one loses answers, so the history holds operations
- * of unknown outcome that the service did apply; one answers some reads with a stale balance, a
- * linearizability violation planted on purpose.
+ * of unknown outcome that the service did apply; the others plant violations on purpose: a stale
+ * balance (ledger), a stale whole-raffle read (prize raffles, campaigns), a ticket number handed
+ * out twice (prize raffles).
  */
 import { answerOf } from '../../load/runner/surfaces.js';
 import type { Transport, TransportAnswer } from '../../load/history/transport.js';
@@ -109,6 +110,95 @@ export function staleReadTransport(
       history.set(username, seen);
       if (method === 'POST') ownWrite.set(key(username), order);
     }
+    return answer;
+  };
+  return { send, tampered };
+}
+
+/** The raffle (or campaign) a request names, from its REST path or its tRPC input. */
+function raffleOfRequest(path: string, body: string | undefined): string | undefined {
+  if (path.startsWith('/api/')) return decodeURIComponent(path.split(/[/?]/)[3] ?? '');
+  const query = path.indexOf('?input=');
+  const text = query >= 0 ? decodeURIComponent(path.slice(query + 7)) : body;
+  try {
+    const input = JSON.parse(text ?? '{}').json ?? {};
+    return String(input.id ?? input.campaignId ?? input.raffleId);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers some whole-raffle reads of any kind (a prize raffle's figures, a campaign's counters)
+ * with an older answer of the same read: a stale read. Only a client whose own write that changes
+ * what the read shows (`writes`: a claim, a draw) was sent after the older answer arrived and
+ * succeeded is served one, so that write took effect between the two reads and the read is wrong
+ * beyond doubt. `reads` and `writes` match request paths of either surface; `every` says which of
+ * the reads that qualify are tampered with; `tampered` lists them.
+ */
+export function staleFiguresTransport(
+  inner: Transport,
+  options: { every: number; reads: RegExp; writes: RegExp },
+): { send: Transport; tampered: number[] } {
+  const answers = new Map<string, { body: string; order: number }[]>();
+  const ownWrite = new Map<string, number>();
+  const tampered: number[] = [];
+  let order = 0;
+  let eligible = 0;
+  const send: Transport = async (request) => {
+    const { path, method, body } = request.call;
+    const raffle = raffleOfRequest(path, body) ?? '';
+    const sentAt = ++order;
+    const answer = await inner(request);
+    const ok = answer.status >= 200 && answer.status < 300;
+    if (method === 'POST' && options.writes.test(path) && ok) {
+      ownWrite.set(`${request.client}:${raffle}`, sentAt);
+    }
+    if (method !== 'GET' || !options.reads.test(path) || !ok) return answer;
+    const seen = answers.get(path) ?? [];
+    const mine = ownWrite.get(`${request.client}:${raffle}`);
+    const stale = seen.find((s) => mine !== undefined && s.order < mine && s.body !== answer.body);
+    seen.push({ body: answer.body, order: ++order });
+    answers.set(path, seen);
+    if (stale === undefined) return answer;
+    eligible += 1;
+    if (eligible % options.every !== 0) return answer;
+    tampered.push(request.op);
+    return { status: answer.status, body: stale.body };
+  };
+  return { send, tampered };
+}
+
+/**
+ * Answers some successful ticket claims of prize raffles with a number an earlier claim of the
+ * same raffle already got: a ticket handed out twice. `every` says which claims (every n-th
+ * after the first of a raffle) are altered; `tampered` lists them.
+ */
+export function doubleClaimTransport(
+  inner: Transport,
+  options: { every: number },
+): { send: Transport; tampered: number[] } {
+  const handedOut = new Map<string, number[]>();
+  const tampered: number[] = [];
+  let claims = 0;
+  const send: Transport = async (request) => {
+    const answer = await inner(request);
+    const { path, body } = request.call;
+    const isClaim = /\/entries$/.test(path) || path === '/trpc/prizeRaffles.claim';
+    if (!isClaim || answer.status < 200 || answer.status >= 300) return answer;
+    const raffle = raffleOfRequest(path, body) ?? '';
+    const surface = path.startsWith('/trpc/') ? 'trpc' : 'rest';
+    const parsed = JSON.parse(answer.body);
+    const value = surface === 'trpc' ? parsed.result.data.json : parsed;
+    const earlier = handedOut.get(raffle) ?? [];
+    claims += 1;
+    if (earlier.length > 0 && claims % options.every === 0) {
+      value.ticketNumber = earlier[0];
+      tampered.push(request.op);
+      return { status: answer.status, body: JSON.stringify(parsed) };
+    }
+    earlier.push(value.ticketNumber);
+    handedOut.set(raffle, earlier);
     return answer;
   };
   return { send, tampered };
