@@ -18,6 +18,7 @@ import {
   LedgerModelState,
   LedgerOpCode,
   LedgerResult,
+  observesOnly,
   type LedgerModelOp,
 } from './ledger-model.js';
 import type { CompiledPartition, ModelProjection, PartitionModel } from './partition-model.js';
@@ -218,17 +219,6 @@ export function participantProjections(raffle: CompiledRaffle): Projection[] {
     }
   }
   return projections;
-}
-
-/** Operations that change nothing, so dropping them from a failing window keeps it failing. */
-export function observesOnly(op: LedgerModelOp): boolean {
-  return (
-    op.code === LedgerOpCode.GetParticipant ||
-    op.code === LedgerOpCode.GetRaffle ||
-    op.result === LedgerResult.NotFound ||
-    op.result === LedgerResult.Insufficient ||
-    op.result === LedgerResult.Empty
-  );
 }
 
 /** The ledger kind as the linearizability checker takes it. */

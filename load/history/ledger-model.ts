@@ -77,6 +77,20 @@ function touched(op: LedgerModelOp): number[] | undefined {
   }
 }
 
+/**
+ * Operations that change nothing (reads and refusals): the search may place them without a step,
+ * and dropping one from a failing window keeps it failing.
+ */
+export function observesOnly(op: LedgerModelOp): boolean {
+  return (
+    op.code === LedgerOpCode.GetParticipant ||
+    op.code === LedgerOpCode.GetRaffle ||
+    op.result === LedgerResult.NotFound ||
+    op.result === LedgerResult.Insufficient ||
+    op.result === LedgerResult.Empty
+  );
+}
+
 export class LedgerModelState extends CellState implements SearchState<LedgerModelOp> {
   /**
    * @param cells total, draw count and participant cells (`firstParticipantCell` + participants)
@@ -105,13 +119,7 @@ export class LedgerModelState extends CellState implements SearchState<LedgerMod
   }
 
   observes(op: LedgerModelOp): boolean {
-    return (
-      op.code === LedgerOpCode.GetParticipant ||
-      op.code === LedgerOpCode.GetRaffle ||
-      op.result === LedgerResult.NotFound ||
-      op.result === LedgerResult.Insufficient ||
-      op.result === LedgerResult.Empty
-    );
+    return observesOnly(op);
   }
 
   apply(op: LedgerModelOp): boolean {
