@@ -8,7 +8,15 @@
  * coupon and its prize: that is checked here against the draw's own answer, once for all. After a
  * draw of unknown outcome, reads' prize counters are not compared (it may have won any prize).
  */
-import { CellNames, cellPartition, inInvocationOrder, num, type CellOp } from './cell-ops.js';
+import {
+  CellNames,
+  cellPartition,
+  cellResultOf,
+  compileEach,
+  inInvocationOrder,
+  num,
+  type CellOp,
+} from './cell-ops.js';
 import { ignoredCell } from './cell-state.js';
 import {
   CampaignModelState,
@@ -30,12 +38,7 @@ const refusalCode: Record<string, number> = {
 };
 
 function resultOf(operation: Operation): number | undefined {
-  if (operation.completion === 'ok') return CampaignResult.Ok;
-  if (operation.completion === 'info') return CampaignResult.Unknown;
-  const reason = operation.output.reason;
-  return isInformativeCampaignRefusal(operation.f, reason)
-    ? refusalCode[reason as string]
-    : undefined;
+  return cellResultOf(operation, refusalCode, isInformativeCampaignRefusal);
 }
 
 /** `YYYY-MM-DD` as a day number (days since 1970-01-01); NaN otherwise. */
@@ -90,13 +93,9 @@ export const campaignPartitionModel: PartitionModel = {
     const phoneDraws = (phone: unknown): number => names.cellOf(`phone ${String(phone)}|draws`);
     const phoneDay = (phone: unknown): number => names.cellOf(`phone ${String(phone)}|day`);
     const couponCell = (hash: unknown): number => names.cellOf(`coupon ${String(hash)}`);
-    const kept: Operation[] = [];
-    const model: CellOp[] = [];
-    for (const operation of ordered) {
-      const result = resultOf(operation);
-      if (result === undefined) continue;
+    const { kept, model } = compileEach(ordered, resultOf, (operation, base) => {
       const { input, output } = operation;
-      const base = { invokeMs: operation.invokeMs, completeMs: operation.completeMs, result };
+      const { result } = base;
       let op: CellOp | undefined;
       switch (operation.f) {
         case 'draw': {
@@ -197,10 +196,8 @@ export const campaignPartitionModel: PartitionModel = {
           // `create` sets the quotas; it is over before anything else on the campaign starts.
           break;
       }
-      if (op === undefined) continue;
-      kept.push(operation);
-      model.push(op);
-    }
+      return op;
+    });
     return cellPartition({
       operations: kept,
       model,

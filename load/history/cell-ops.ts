@@ -1,8 +1,9 @@
 /**
  * Model operations over named cells, for the kinds whose state is a set of counters and flags
  * (prize raffles, campaigns): each operation lists the cells it touches, so projections, the
- * "interacts" hint of the search and the partition the checker takes are written once here, and
- * a kind writes only how one operation steps its cells (`CellModelState.step`).
+ * "interacts" hint of the search, the reading of outcomes, the compile loop and the partition the
+ * checker takes are written once here, and a kind writes only how one operation compiles and how
+ * it steps its cells (`CellModelState.step`).
  *
  * A projection keeps the operations that touch a group of cells (one ticket number, one phone)
  * and maps every other cell they touch to `ignoredCell`, whose changes are dropped and
@@ -127,6 +128,52 @@ export function cellPartition(parts: {
     observesOnly: (op) => probe.observes(op),
     describe: parts.describe,
   };
+}
+
+/**
+ * An operation's outcome as a cell model reads it: `Ok`, `Unknown`, the number the kind gives an
+ * informative refusal (`refusals`), or undefined for a refusal that constrains nothing (one the
+ * kind's `informative` rejects), which the compiler then drops.
+ */
+export function cellResultOf(
+  operation: Operation,
+  refusals: Readonly<Record<string, number>>,
+  informative: (f: string, reason: unknown) => boolean,
+): number | undefined {
+  if (operation.completion === 'ok') return CellResult.Ok;
+  if (operation.completion === 'info') return CellResult.Unknown;
+  const reason = operation.output.reason;
+  return informative(operation.f, reason) ? refusals[reason as string] : undefined;
+}
+
+/** What every model operation of a cell kind carries: its interval and outcome. */
+export type CellOpBase = Pick<CellOp, 'invokeMs' | 'completeMs' | 'result'>;
+
+/**
+ * Compiles a partition's operations in order: each whose outcome constrains something
+ * (`resultOf`) goes to the kind's `compileOne` with its interval and outcome, and each that gets a
+ * model operation is kept, index for index with it.
+ */
+export function compileEach(
+  ordered: readonly Operation[],
+  resultOf: (operation: Operation) => number | undefined,
+  compileOne: (operation: Operation, base: CellOpBase) => CellOp | undefined,
+): { kept: Operation[]; model: CellOp[] } {
+  const kept: Operation[] = [];
+  const model: CellOp[] = [];
+  for (const operation of ordered) {
+    const result = resultOf(operation);
+    if (result === undefined) continue;
+    const op = compileOne(operation, {
+      invokeMs: operation.invokeMs,
+      completeMs: operation.completeMs,
+      result,
+    });
+    if (op === undefined) continue;
+    kept.push(operation);
+    model.push(op);
+  }
+  return { kept, model };
 }
 
 /** Operations of one partition in invocation order (the order compilers intern cells in). */

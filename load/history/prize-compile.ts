@@ -9,7 +9,15 @@
  * if any. Whether a verified ticket won is checked here against those winners, once for all:
  * only one draw of a raffle can succeed, and the model proves that.
  */
-import { CellNames, cellPartition, inInvocationOrder, num, type CellOp } from './cell-ops.js';
+import {
+  CellNames,
+  cellPartition,
+  cellResultOf,
+  compileEach,
+  inInvocationOrder,
+  num,
+  type CellOp,
+} from './cell-ops.js';
 import { ignoredCell } from './cell-state.js';
 import type { Operation } from './events.js';
 import type { PartitionModel } from './partition-model.js';
@@ -34,10 +42,7 @@ const refusalCode: Record<string, number> = {
 };
 
 function resultOf(operation: Operation): number | undefined {
-  if (operation.completion === 'ok') return PrizeResult.Ok;
-  if (operation.completion === 'info') return PrizeResult.Unknown;
-  const reason = operation.output.reason;
-  return isInformativePrizeRefusal(operation.f, reason) ? refusalCode[reason as string] : undefined;
+  return cellResultOf(operation, refusalCode, isInformativePrizeRefusal);
 }
 
 function winnersKey(value: unknown): string | undefined {
@@ -75,13 +80,9 @@ export const prizePartitionModel: PartitionModel = {
     const names = new CellNames(firstPrizeKeyCell);
     const ticketCell = (n: unknown): number => names.cellOf(`ticket ${String(n)}`);
     const addressCell = (a: unknown): number => names.cellOf(`address ${String(a)}`);
-    const kept: Operation[] = [];
-    const model: CellOp[] = [];
-    for (const operation of ordered) {
-      const result = resultOf(operation);
-      if (result === undefined) continue;
+    const { kept, model } = compileEach(ordered, resultOf, (operation, base) => {
       const { input, output } = operation;
-      const base = { invokeMs: operation.invokeMs, completeMs: operation.completeMs, result };
+      const { result } = base;
       let op: CellOp | undefined;
       switch (operation.f) {
         case 'claim': {
@@ -154,10 +155,8 @@ export const prizePartitionModel: PartitionModel = {
           // `create` sets the fixed facts; it is over before anything else on the raffle starts.
           break;
       }
-      if (op === undefined) continue;
-      kept.push(operation);
-      model.push(op);
-    }
+      return op;
+    });
     return cellPartition({
       operations: kept,
       model,
