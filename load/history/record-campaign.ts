@@ -11,7 +11,6 @@
  * them, some twice (the second must be refused); the history holds only their hashes. Operator
  * requests come from 127.0.0.1, an operator address by default.
  */
-import { randomBytes } from 'node:crypto';
 import type { CampaignOperation } from '../runner/surfaces.js';
 import {
   condenseCampaignOutput,
@@ -21,6 +20,7 @@ import {
 import { pickWeighted, randomInt, seededRandom } from './random.js';
 
 import {
+  createRecordedRaffles,
   kindCaller,
   recordKindHistory,
   type RecordingOptions,
@@ -85,18 +85,14 @@ export function recordCampaignHistory(options: RecordCampaignOptions): Promise<R
       raffleField: 'campaignId',
       condense: condenseCampaignOutput,
     });
-    const run = randomBytes(4).toString('hex');
-    const campaigns: string[] = [];
     const now = Date.now();
-    for (let i = 0; i < (options.raffles ?? 2); i += 1) {
-      const id = `ch-${seed}-${run}-${i}`;
-      const created = await call(
-        0,
-        'rest',
-        id,
-        'create',
-        { prizes: historyCampaignPrizes.length },
-        {
+    const campaigns = await createRecordedRaffles(
+      call,
+      seed,
+      { count: options.raffles ?? 2, prefix: 'ch', noun: 'a campaign' },
+      (id, i) => ({
+        input: { prizes: historyCampaignPrizes.length },
+        wire: {
           id,
           name: `history ${seed} #${i}`,
           startsAt: new Date(now - 3_600_000).toISOString(),
@@ -104,13 +100,8 @@ export function recordCampaignHistory(options: RecordCampaignOptions): Promise<R
           timeZone: 'UTC',
           prizes: historyCampaignPrizes,
         },
-      );
-      // A creation whose answer was lost may well have been applied: the run goes on.
-      if (created.type === 'fail') {
-        throw new Error(`could not create a campaign: ${JSON.stringify(created.value)}`);
-      }
-      campaigns.push(id);
-    }
+      }),
+    );
     return {
       raffles: campaigns,
       client(client, surface, clientSeed) {

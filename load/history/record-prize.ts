@@ -12,12 +12,12 @@
  * default. The history names an address by a short name (`a17`). Verification codes stay in the
  * client's memory, to verify its tickets after the draw; no history holds one.
  */
-import { randomBytes } from 'node:crypto';
 import type { PrizeOperation } from '../runner/surfaces.js';
 import { condensePrizeOutput, type PrizeOperationName } from './prize-operations.js';
 import { pickWeighted, randomInt, seededRandom } from './random.js';
 
 import {
+  createRecordedRaffles,
   kindCaller,
   recordKindHistory,
   type RecordingOptions,
@@ -79,29 +79,19 @@ export function recordPrizeHistory(options: RecordPrizeOptions): Promise<Recordi
       raffleField: 'id',
       condense: condensePrizeOutput,
     });
-    // Ids of our own making (the creation is recorded, so its invocation must name the raffle).
-    const run = randomBytes(4).toString('hex');
-    const raffles: string[] = [];
-    for (let i = 0; i < (options.raffles ?? 4); i += 1) {
-      const id = `ph-${seed}-${run}-${i}`;
-      const created = await call(
-        0,
-        'rest',
-        id,
-        'create',
-        { ticketCount, prizes },
-        {
+    const raffles = await createRecordedRaffles(
+      call,
+      seed,
+      { count: options.raffles ?? 4, prefix: 'ph', noun: 'a prize raffle' },
+      (_id, i) => ({
+        input: { ticketCount, prizes },
+        wire: {
           name: `history ${seed} #${i}`,
           ticketCount,
           prizes: Array.from({ length: prizes }, (_, p) => ({ name: `prize ${p + 1}` })),
         },
-      );
-      // A creation whose answer was lost may well have been applied: the run goes on.
-      if (created.type === 'fail') {
-        throw new Error(`could not create a prize raffle: ${JSON.stringify(created.value)}`);
-      }
-      raffles.push(id);
-    }
+      }),
+    );
     return {
       raffles,
       client(client, surface, clientSeed) {

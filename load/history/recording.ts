@@ -3,14 +3,15 @@
  * kept-alive connections opened a few at a time, then many concurrent clients, each running one
  * operation at a time from its own seeded workload, half of them over REST and half over tRPC,
  * until a number of operations or a deadline. A kind's recorder (record-ledger.ts,
- * record-prize.ts, record-campaign.ts) brings only how to create its fresh raffles and what one
- * of its clients does next.
+ * record-prize.ts, record-campaign.ts) brings only what its fresh raffles are made of (or how
+ * to create them) and what one of its clients does next.
  *
  * Every client waits for the answer (or the transport's deadline) of each operation before the
  * next, and the run ends only when every client has finished its last one, so the history has no
  * operation left open. Clients never retry: a retry would be a second operation with the same
  * effect, which the history would have to describe.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { httpCallFor, type RoutedOperation, type Surface } from '../runner/surfaces.js';
 import { performRecordedCall, type CallOutcome } from './recorded-call.js';
@@ -163,4 +164,36 @@ export function kindCaller<F extends string>(
       headers,
       condense: (answer) => operations.condense(f, answer),
     });
+}
+
+/** One recorded creation: the history's input and the request's body, for raffle `id`. */
+export interface RecordedCreation {
+  input: Record<string, unknown>;
+  wire: Record<string, unknown>;
+}
+
+/**
+ * Creates `count` fresh raffles as the history's first operations (client 0, over REST). Their
+ * ids are of the recording's own making (`prefix-seed-run-i`), since the creation is recorded and
+ * its invocation must name the raffle before the service answers. A creation whose answer was
+ * lost may well have been applied, so the run goes on; a refusal stops it.
+ */
+export async function createRecordedRaffles(
+  call: KindCall<'create'>,
+  seed: number,
+  raffles: { count: number; prefix: string; noun: string },
+  creation: (id: string, index: number) => RecordedCreation,
+): Promise<string[]> {
+  const run = randomBytes(4).toString('hex');
+  const ids: string[] = [];
+  for (let i = 0; i < raffles.count; i += 1) {
+    const id = `${raffles.prefix}-${seed}-${run}-${i}`;
+    const { input, wire } = creation(id, i);
+    const created = await call(0, 'rest', id, 'create', input, wire);
+    if (created.type === 'fail') {
+      throw new Error(`could not create ${raffles.noun}: ${JSON.stringify(created.value)}`);
+    }
+    ids.push(id);
+  }
+  return ids;
 }
