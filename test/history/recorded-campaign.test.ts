@@ -14,16 +14,29 @@ import { eventLine, pairOperations, type HistoryEvent } from '../../load/history
 import { conservationLaws } from '../../load/history/laws.js';
 import { checkLinearizability, formatViolation } from '../../load/history/linearizability.js';
 import { recordCampaignHistory } from '../../load/history/record-campaign.js';
-import { losingTransport, staleFiguresTransport } from '../support/history-doubles.js';
+import type { RecordingResult } from '../../load/history/recording.js';
+import type { Transport } from '../../load/history/transport.js';
+import { staleFiguresTransport } from '../support/history-doubles.js';
 import {
   caughtViolation,
   expectBothSurfaces,
   expectLinearizableAndConserved,
-  expectLostAnswersAccepted,
+  itAcceptsLostAnswers,
   useRecordingService,
 } from '../support/recorded-history.js';
 
 const http = useRecordingService();
+
+/** The short recording the tests of a double make, through the double: one campaign. */
+function short(transport: Transport, seed: number): Promise<RecordingResult> {
+  return recordCampaignHistory({
+    transport,
+    operations: 1_500,
+    seed,
+    raffles: 1,
+    workload: { phones: 500 },
+  });
+}
 /** The first test's history, which the second plants wins in. */
 let recorded: HistoryEvent[];
 
@@ -90,17 +103,7 @@ describe('recorded campaign histories', () => {
     expect(violation.seenAs).toBe('prize gold alone');
   });
 
-  it('answers lost after the service applied them: unknown outcomes, still valid', async () => {
-    const losing = losingTransport(http().send, { seed: 11, share: 0.02 });
-    const recording = await recordCampaignHistory({
-      transport: losing.send,
-      operations: 1_500,
-      seed: 11,
-      raffles: 1,
-      workload: { phones: 500 },
-    });
-    expectLostAnswersAccepted(recording.recorder.events, losing.lost);
-  }, 60_000);
+  itAcceptsLostAnswers(http, { seed: 11, share: 0.02, timeoutMs: 60_000 }, short);
 
   it('a double answering stale counters of a campaign is caught, with a minimal failing window', async () => {
     const stale = staleFiguresTransport(http().send, {
@@ -108,13 +111,7 @@ describe('recorded campaign histories', () => {
       reads: /^\/api\/campaigns\/[^/]+$|^\/trpc\/campaigns\.get\?/,
       writes: /^\/api\/campaigns\/[^/]+\/draws$|^\/trpc\/campaigns\.draw$/,
     });
-    const recording = await recordCampaignHistory({
-      transport: stale.send,
-      operations: 1_500,
-      seed: 12,
-      raffles: 1,
-      workload: { phones: 500 },
-    });
+    const recording = await short(stale.send, 12);
     const violation = caughtViolation(recording.recorder.events, stale.tampered);
     expect(formatViolation(violation)).toMatch(
       /^campaign .*: not linearizable, seen through .*\.\nminimal failing window: \d+ operations/,

@@ -13,16 +13,14 @@ import { eventLine } from '../../load/history/events.js';
 import { conservationLaws } from '../../load/history/laws.js';
 import { formatViolation } from '../../load/history/linearizability.js';
 import { recordPrizeHistory } from '../../load/history/record-prize.js';
-import {
-  doubleClaimTransport,
-  losingTransport,
-  staleFiguresTransport,
-} from '../support/history-doubles.js';
+import type { RecordingResult } from '../../load/history/recording.js';
+import type { Transport } from '../../load/history/transport.js';
+import { doubleClaimTransport, staleFiguresTransport } from '../support/history-doubles.js';
 import {
   caughtViolation,
   expectBothSurfaces,
   expectLinearizableAndConserved,
-  expectLostAnswersAccepted,
+  itAcceptsLostAnswers,
   useRecordingService,
 } from '../support/recorded-history.js';
 
@@ -30,6 +28,11 @@ const http = useRecordingService();
 
 /** Small raffles, so that they sell out, are drawn and verified within a short recording. */
 const workload = { ticketCount: 150 };
+
+/** The short recording the tests of a double make, through the double. */
+function short(transport: Transport, seed: number): Promise<RecordingResult> {
+  return recordPrizeHistory({ transport, operations: 1_500, seed, workload });
+}
 
 describe('recorded prize-raffle histories', () => {
   it('3,000 operations from 64 clients over REST and tRPC: linearizable, conserved, no codes', async () => {
@@ -59,16 +62,7 @@ describe('recorded prize-raffle histories', () => {
     ]);
   }, 60_000);
 
-  it('answers lost after the service applied them: unknown outcomes, still valid', async () => {
-    const losing = losingTransport(http().send, { seed: 7, share: 0.02 });
-    const recorded = await recordPrizeHistory({
-      transport: losing.send,
-      operations: 1_500,
-      seed: 7,
-      workload,
-    });
-    expectLostAnswersAccepted(recorded.recorder.events, losing.lost);
-  }, 60_000);
+  itAcceptsLostAnswers(http, { seed: 7, share: 0.02, timeoutMs: 60_000 }, short);
 
   it('a double answering stale figures of a raffle is caught, with a minimal failing window', async () => {
     const stale = staleFiguresTransport(http().send, {
@@ -76,12 +70,7 @@ describe('recorded prize-raffle histories', () => {
       reads: /^\/api\/prize-raffles\/[^/]+$|^\/trpc\/prizeRaffles\.get\?/,
       writes: /\/entries$|^\/trpc\/prizeRaffles\.claim$/,
     });
-    const recorded = await recordPrizeHistory({
-      transport: stale.send,
-      operations: 1_500,
-      seed: 8,
-      workload,
-    });
+    const recorded = await short(stale.send, 8);
     const violation = caughtViolation(recorded.recorder.events, stale.tampered);
     expect(formatViolation(violation)).toMatch(
       /prize raffle .*: not linearizable, seen through the counts alone\.\nminimal failing window: \d+ operations/,
@@ -90,12 +79,7 @@ describe('recorded prize-raffle histories', () => {
 
   it('a double handing a ticket number out twice is caught by both checkers', async () => {
     const doubled = doubleClaimTransport(http().send, { every: 50 });
-    const recorded = await recordPrizeHistory({
-      transport: doubled.send,
-      operations: 1_500,
-      seed: 9,
-      workload,
-    });
+    const recorded = await short(doubled.send, 9);
     const violation = caughtViolation(recorded.recorder.events, doubled.tampered, 2);
     expect(violation.seenAs).toMatch(/^ticket \d+ alone$/);
     const conservation = checkConservation(recorded.recorder.events, conservationLaws);

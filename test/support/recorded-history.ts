@@ -2,11 +2,12 @@
  * What the tests of histories recorded against the real service share, whatever the kind: one
  * service in process on a free port with a warmed HTTP transport for the whole file, and the
  * checks every kind's recording must pass alike (both surfaces used, lost answers accepted as
- * unknown outcomes, a tampering double caught on an operation it altered). Each kind's own
+ * unknown outcomes, a tampering double caught on an operation it altered), the lost-answers test
+ * whole. Each kind's own
  * expectations (its outcomes, its projections, its secrets) stay in its test file, so a reader
  * sees there what is particular to the kind and finds the common rules here.
  */
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkConservation } from '../../load/history/conservation.js';
 import { pairOperations, type HistoryEvent } from '../../load/history/events.js';
 import { conservationLaws } from '../../load/history/laws.js';
@@ -16,8 +17,10 @@ import {
   type LinearizabilityReport,
   type PartitionReport,
 } from '../../load/history/linearizability.js';
-import { httpTransport, type HttpTransport } from '../../load/history/transport.js';
+import type { RecordingResult } from '../../load/history/recording.js';
+import { httpTransport, type HttpTransport, type Transport } from '../../load/history/transport.js';
 import type { RunningServer } from '../../src/server/server.js';
+import { losingTransport } from './history-doubles.js';
 import { startTestServer } from './server.js';
 
 /**
@@ -60,16 +63,29 @@ export function expectLinearizableAndConserved(
 }
 
 /**
- * Answers a double dropped (`lost`) are exactly the operations of unknown outcome, there is at
- * least one, and both checkers still accept the history.
+ * The test that a double dropping a `share` of the answers after the service applied them (with
+ * `seed`, which the kind's `record` also gets) leaves exactly those operations of unknown
+ * outcome, at least one, and a history both checkers still accept.
  */
-export function expectLostAnswersAccepted(events: HistoryEvent[], lost: readonly number[]): void {
-  const operations = pairOperations(events);
-  const unknown = operations.filter((op) => op.completion === 'info').map((op) => op.op);
-  expect(unknown.length).toBeGreaterThan(0);
-  expect(unknown.sort((x, y) => x - y)).toEqual([...lost].sort((x, y) => x - y));
-  expect(checkLinearizability(operations).valid).toBe(true);
-  expect(checkConservation(events, conservationLaws).valid).toBe(true);
+export function itAcceptsLostAnswers(
+  http: () => HttpTransport,
+  loss: { seed: number; share: number; timeoutMs: number },
+  record: (transport: Transport, seed: number) => Promise<RecordingResult>,
+): void {
+  it(
+    'answers lost after the service applied them: unknown outcomes, still valid',
+    async () => {
+      const losing = losingTransport(http().send, { seed: loss.seed, share: loss.share });
+      const { events } = (await record(losing.send, loss.seed)).recorder;
+      const operations = pairOperations(events);
+      const unknown = operations.filter((op) => op.completion === 'info').map((op) => op.op);
+      expect(unknown.length).toBeGreaterThan(0);
+      expect(unknown.sort((x, y) => x - y)).toEqual([...losing.lost].sort((x, y) => x - y));
+      expect(checkLinearizability(operations).valid).toBe(true);
+      expect(checkConservation(events, conservationLaws).valid).toBe(true);
+    },
+    loss.timeoutMs,
+  );
 }
 
 /**
