@@ -23,7 +23,9 @@ const usage = `usage: npm run load:compare -- --baseline <built entry> [options]
   --baseline <file>     the other build's entry (its dist/server/main.js)
   --rounds <n>          alternating rounds (default 5)
   --round <s>           seconds per drive (default 4)
-  --connections <n>     concurrent connections (default 50)`;
+  --connections <n>     concurrent connections (default 50)
+  --node-args=<args>    node options for this build only (e.g. --node-args=--max-semi-space-size=64),
+                        to weigh a runtime setting: give the same entry as --baseline`;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,6 +65,7 @@ async function main(): Promise<number> {
       rounds: { type: 'string', default: '5' },
       round: { type: 'string', default: '4' },
       connections: { type: 'string', default: '50' },
+      'node-args': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -80,7 +83,8 @@ async function main(): Promise<number> {
       ['baseline', values.baseline],
       ['this', undefined],
     ] as const) {
-      const process = await startServerProcess({ entry });
+      const nodeArgs = name === 'this' ? values['node-args'].split(/\s+/).filter(Boolean) : [];
+      const process = await startServerProcess({ entry, nodeArgs });
       started.push(process);
       builds.push({ name, process, raffleId: await createRaffle(process.url, `compare ${name}`) });
     }

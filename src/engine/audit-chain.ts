@@ -30,6 +30,24 @@ export interface AuditEntry {
   outcome?: unknown;
 }
 
+/**
+ * Sorts a short list of keys in place by UTF-16 code units (the order `sort()` gives strings):
+ * objects here have a handful of keys, and insertion sort in place allocates nothing, where
+ * `Array.prototype.sort` copies the array first.
+ */
+function sortedInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j -= 1;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 /** JSON with object keys sorted at every depth and `undefined` fields left out. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -47,7 +65,7 @@ export function canonicalJson(value: unknown): string {
   }
   text = '{';
   let first = true;
-  for (const key of Object.keys(value).sort()) {
+  for (const key of sortedInPlace(Object.keys(value))) {
     const field = (value as Record<string, unknown>)[key];
     if (field === undefined) continue;
     text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(field)}`;
