@@ -63,8 +63,9 @@ describe('recorded campaign histories', () => {
     const expected = /^(\w+ ok|draw fail already_drawn_today|redeem fail coupon_already_redeemed)$/;
     expect(Object.keys(recording.counts).filter((key) => !expected.test(key))).toEqual([]);
     const text = recorded.map(eventLine).join('\n');
-    // Coupon codes are groups of four letters and digits; the history holds only their hashes.
-    expect(text).not.toMatch(/[0-9A-Z]{4}-[0-9A-Z]{4}|couponCode|"code"/);
+    // Coupon codes are four groups of four letters and digits; the history holds only their
+    // hashes. (Two groups alone would match a campaign id whose random part starts with 4 digits.)
+    expect(text).not.toMatch(/\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}\b|couponCode|"code"/);
     // The gold prize ran out of its total quota, the silver one of its daily quota.
     const operations = pairOperations(recorded);
     const lastRead = operations.filter((op) => op.f === 'get' && op.completion === 'ok').at(-1)!;
