@@ -8,11 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { idempotencyKeyDigest } from '../../src/engine/idempotency.js';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
-import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { fixtureLimits, formatFixture } from '../support/format-fixture.js';
+import { engineOver } from '../support/journal-workload.js';
+import { formatFixture } from '../support/format-fixture.js';
 
 const { expected, copyOfFixture, open, itLoadsAsWritten } = formatFixture('format-1');
-const limits = fixtureLimits;
 
 describe('a data directory of format 1', () => {
   itLoadsAsWritten('format 1', 10);
@@ -20,17 +19,8 @@ describe('a data directory of format 1', () => {
   it('format 1: keyed requests retried after the upgrade get their first answers', async () => {
     const dir = copyOfFixture();
     const journal = await open(dir);
-    const engine = await startRaffleEngine({
-      ...limits,
-      defaultRaffleId: 'main',
-      defaultRaffleName: 'Main raffle',
-      queueLengthMax: 100,
-      batchSizeMax: 10,
-      log: journal,
-      stateMachine: journal.stateMachine,
-      // Within a day of the fixture's last command, so its idempotency records have not expired.
-      clock: () => 1_790_000_100_000,
-    });
+    // Within a day of the fixture's last command, so its idempotency records have not expired.
+    const engine = await engineOver(journal, journal, () => 1_790_000_100_000);
     // One record came from the format-1 snapshot, the other from replaying the format-1 journal.
     const issue = await engine.submit(ledgerKind.commands.issue, {
       raffleId: 'main',

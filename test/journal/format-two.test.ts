@@ -10,11 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { idempotencyKeyDigest } from '../../src/engine/idempotency.js';
 import { listSegments, listSnapshots } from '../../src/journal/files.js';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
-import { startRaffleEngine } from '../../src/kinds/start-engine.js';
-import { fixtureLimits, formatFixture } from '../support/format-fixture.js';
+import { engineOver } from '../support/journal-workload.js';
+import { formatFixture } from '../support/format-fixture.js';
 
 const { expected, copyOfFixture, open, itLoadsAsWritten } = formatFixture('format-2');
-const limits = fixtureLimits;
 
 describe('a data directory of format 2', () => {
   itLoadsAsWritten('format 2', 10);
@@ -36,17 +35,8 @@ describe('a data directory of format 2', () => {
     const dir = copyOfFixture();
     // Segments kept past the closing snapshot, so the log can be replayed from its first command.
     const journal = await open(dir, true);
-    const engine = await startRaffleEngine({
-      ...limits,
-      defaultRaffleId: 'main',
-      defaultRaffleName: 'Main raffle',
-      queueLengthMax: 100,
-      batchSizeMax: 10,
-      log: journal,
-      stateMachine: journal.stateMachine,
-      // Within a day of the fixture's last command, so its idempotency records have not expired.
-      clock: () => (expected.lastMs ?? 0) + 60_000,
-    });
+    // Within a day of the fixture's last command, so its idempotency records have not expired.
+    const engine = await engineOver(journal, journal, () => (expected.lastMs ?? 0) + 60_000);
     // One record came from the format-2 snapshot, the other from replaying the format-2 journal.
     const issue = await engine.submit(ledgerKind.commands.issue, {
       raffleId: 'main',

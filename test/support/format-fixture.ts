@@ -7,11 +7,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { listSnapshots } from '../../src/journal/files.js';
-import { Journal } from '../../src/journal/journal.js';
-import { createKindRegistry } from '../../src/kinds/registry.js';
+import type { Journal } from '../../src/journal/journal.js';
+import { openTestJournal } from './journal-workload.js';
 import { ledgerOf } from './ledger-commands.js';
 
 export interface ExpectedState {
@@ -20,8 +19,6 @@ export interface ExpectedState {
   raffles: Record<string, { stats: unknown; balances: unknown[]; draws: unknown[] }>;
   answers: Record<string, unknown>;
 }
-
-export const fixtureLimits = { rafflesMax: 10, participantsPerRaffleMax: 1000 };
 
 export function formatFixture(name: string) {
   const fixture = join(import.meta.dirname, '../fixtures', name);
@@ -42,15 +39,7 @@ export function formatFixture(name: string) {
   };
 
   const open = (dataDir: string, keepSegments = false): Promise<Journal> =>
-    Journal.open({
-      dataDir,
-      keepSegments,
-      snapshotEveryCommands: 1_000_000,
-      snapshotEveryBytes: 2 ** 40,
-      logger: pino({ level: 'silent' }),
-      initialLimits: fixtureLimits,
-      registry: createKindRegistry(),
-    });
+    openTestJournal(dataDir, { keepSegments });
 
   /** The state the old version reported: sequence, and every raffle's figures and draws. */
   const expectExpectedState = (journal: Journal): void => {

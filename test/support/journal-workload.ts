@@ -30,8 +30,15 @@ export function openTestJournal(
   });
 }
 
-/** An engine on the journal's recovered state, writing through `log` (the journal or a tee). */
-export function engineOver(journal: Journal, log: CommandLog = journal): Promise<Engine> {
+/**
+ * An engine on the journal's recovered state, writing through `log` (the journal or a tee), with
+ * the tests' limits and a default raffle `main`; `clock` for tests whose records must not expire.
+ */
+export function engineOver(
+  journal: Journal,
+  log: CommandLog = journal,
+  clock?: () => number,
+): Promise<Engine> {
   return startRaffleEngine({
     ...journalTestLimits,
     defaultRaffleId: 'main',
@@ -40,6 +47,7 @@ export function engineOver(journal: Journal, log: CommandLog = journal): Promise
     batchSizeMax: 1_000,
     log,
     stateMachine: journal.stateMachine,
+    clock,
   });
 }
 
