@@ -92,6 +92,9 @@ export function observesOnly(op: LedgerModelOp): boolean {
 }
 
 export class LedgerModelState extends CellState implements SearchState<LedgerModelOp> {
+  /** See `SearchState.unknownsLast`: a lost ledger write is tried only once nothing else fits. */
+  readonly unknownsLast = true;
+
   /**
    * @param cells total, draw count and participant cells (`firstParticipantCell` + participants)
    * @param knownStart every cell starts at 0 (a whole history of a fresh raffle); otherwise the

@@ -65,6 +65,12 @@ export interface SearchState<O> {
    * no longer make the search enumerate their subsets.
    */
   classOf?(operation: O): string | undefined;
+  /**
+   * Try every operation of unknown outcome last (passes 0, 1, 2, 4), as the search did before the
+   * prize and campaign models: the ledger's lost writes are rarely what a waiting read needs, and
+   * trying the related ones early sends its search on long detours when many operations overlap.
+   */
+  unknownsLast?: boolean;
 }
 
 export type SearchOutcome = 'linearizable' | 'not-linearizable' | 'gave-up';
@@ -200,7 +206,8 @@ export function searchLinearization<O extends SearchOperation>(
   //   something needs their effect: pass 3 those that interact with the first pending
   //   completion's operation, right after pass 1 (what that operation waits for is likelier to be
   //   a lost write of the same state than an unrelated operation of known outcome), pass 4 the
-  //   others, last. The order is 0, 1, 3, 2, 4.
+  //   others, last. The order is 0, 1, 3, 2, 4; with `unknownsLast`, 0, 1, 2, 4 (every unknown
+  //   in pass 4).
   let pass = 0;
   let entry = next[head] as number;
   /** Passes 1 and 2: the first pending completion's time and operation, the latest deadline. */
@@ -214,7 +221,9 @@ export function searchLinearization<O extends SearchOperation>(
     e >= n &&
     (operations[e - n] as O).invokeMs <= firstCompletionMs &&
     related(e - n) === (pass === 1);
-  const unknownCandidate = (e: number): boolean => !definite(e) && related(e) === (pass === 3);
+  const unknownsLast = state.unknownsLast === true;
+  const unknownCandidate = (e: number): boolean =>
+    !definite(e) && (unknownsLast ? pass === 4 : related(e) === (pass === 3));
   /** The first pending completion's time and operation, and the latest deadline before it. */
   const findUrgent = (): number => {
     let e = next[head] as number;
@@ -289,8 +298,9 @@ export function searchLinearization<O extends SearchOperation>(
     let candidate = -1;
     if (pass === 1 || pass === 2) {
       if (entry < 0 || timeOf(entry) > lastDeadlineMs) {
-        if (pass === 1) startUnknownPass(3, undefined);
-        else startUnknownPass(4, undefined);
+        if (pass === 2) startUnknownPass(4, undefined);
+        else if (unknownsLast) startDeadlinePass(2, undefined);
+        else startUnknownPass(3, undefined);
         continue;
       }
       if (deadlineCandidate(entry) && firstOfClass(entry - n)) candidate = entry - n;
