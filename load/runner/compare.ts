@@ -12,7 +12,7 @@
  * (this build over the baseline): below 1 for CPU, above 1 for throughput, is better.
  */
 import { parseArgs } from 'node:util';
-import { createRaffle } from './common.js';
+import { createRaffle, median } from './common.js';
 import { drive, type PlannedCall } from './drive.js';
 import { processCpuUs } from './overhead.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
@@ -26,14 +26,6 @@ const usage = `usage: npm run load:compare -- --baseline <built entry> [options]
   --connections <n>     concurrent connections (default 50)
   --node-args=<args>    node options for this build only (e.g. --node-args=--max-semi-space-size=64),
                         to weigh a runtime setting: give the same entry as --baseline`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 interface Build {
   name: 'baseline' | 'this';

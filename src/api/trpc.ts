@@ -135,8 +135,11 @@ const pathParameterPattern = /\{(.+?)\}/g;
 /** The names of a path template's parameters, by template (there are a few dozen). */
 const pathParameterNames = new Map<string, readonly string[]>();
 
+/** No path parameters: one shared list, so a call without any allocates none. */
+const noPathParameters: readonly string[] = [];
+
 function pathParameterNamesOf(template: string | undefined): readonly string[] {
-  if (template === undefined || !template.includes('{')) return [];
+  if (template === undefined || !template.includes('{')) return noPathParameters;
   let names = pathParameterNames.get(template);
   if (names === undefined) {
     names = [...template.matchAll(pathParameterPattern)].map((match) => match[1] as string);
@@ -180,7 +183,8 @@ function decodedPathParameters(raw: unknown, names: readonly string[]): unknown 
  * is noted for the HTTP layer (`locations.ts`) from the input as received.
  */
 const aroundEveryProcedure = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
-  const names = ctx.transport === 'rest' ? pathParameterNamesOf(meta?.openapi?.path) : [];
+  const names =
+    ctx.transport === 'rest' ? pathParameterNamesOf(meta?.openapi?.path) : noPathParameters;
   const result =
     names.length === 0
       ? await next()
