@@ -11,6 +11,7 @@
  * Prints per operation the median requests/s and CPU µs per request of each build and the ratios
  * (this build over the baseline): below 1 for CPU, above 1 for throughput, is better.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRaffle, median } from './common.js';
 import { drive, type PlannedCall } from './drive.js';
@@ -72,7 +73,8 @@ async function main(): Promise<number> {
   try {
     const builds: Build[] = [];
     for (const [name, entry] of [
-      ['baseline', values.baseline],
+      // Absolute: the service runs in a temporary directory of its own.
+      ['baseline', resolve(values.baseline)],
       ['this', undefined],
     ] as const) {
       const nodeArgs = name === 'this' ? values['node-args'].split(/\s+/).filter(Boolean) : [];
