@@ -11,8 +11,9 @@
  */
 import type { Outcome, StampedCommand, StateLimits } from '../../src/engine/commands.js';
 import { ReferencePrize } from '../../test/support/reference-prize.js';
+import { ReferenceCampaigns } from './campaign-models.js';
 import { ReferenceStateMachine } from '../../test/support/reference-state-machine.js';
-import type { Submission, PrizeSubmission } from './workload.js';
+import type { CampaignSubmission, Submission, PrizeSubmission } from './workload.js';
 
 /** Keys sorted, messages and undefined fields dropped: equal values, equal text. */
 export function canonical(value: unknown): unknown {
@@ -33,6 +34,7 @@ export const text = (outcome: Outcome<unknown>): string =>
 export class SimulationModels {
   private ledger: ReferenceStateMachine;
   private prize: ReferencePrize;
+  private campaigns: ReferenceCampaigns;
   private readonly outcomes = new Map<number, string>();
 
   constructor(
@@ -40,21 +42,29 @@ export class SimulationModels {
   ) {
     this.ledger = new ReferenceStateMachine(limits);
     this.prize = new ReferencePrize(limits.rafflesMax);
+    this.campaigns = this.newCampaigns();
+  }
+
+  private newCampaigns(): ReferenceCampaigns {
+    return new ReferenceCampaigns(this.limits.rafflesMax, this.limits.participantsPerRaffleMax);
   }
 
   /** Starts again from nothing and applies `commands` (after a recovery). */
   rebuild(commands: readonly StampedCommand[]): void {
     this.ledger = new ReferenceStateMachine(this.limits);
     this.prize = new ReferencePrize(this.limits.rafflesMax);
+    this.campaigns = this.newCampaigns();
     this.outcomes.clear();
     for (const stamped of commands) this.apply(stamped);
   }
 
   /** Applies a stamped command: prize raffles to their model, the rest to the ledger's. */
   apply(stamped: StampedCommand): void {
-    const command = stamped.command as unknown as PrizeSubmission;
+    const command = stamped.command as unknown as PrizeSubmission | CampaignSubmission;
     let outcome: Outcome<unknown>;
-    if (command.kind !== 'prize') {
+    if (command.kind === 'campaign') {
+      outcome = this.applyCampaign(command, stamped) as Outcome<unknown>;
+    } else if (command.kind !== 'prize') {
       outcome = this.ledger.apply(stamped);
     } else {
       const seed = stamped.seed as Uint8Array;
@@ -76,6 +86,22 @@ export class SimulationModels {
     this.outcomes.set(stamped.seq, text(outcome));
   }
 
+  private applyCampaign(command: CampaignSubmission, stamped: StampedCommand) {
+    const seed = stamped.seed as Uint8Array;
+    if (command.type === 'createCampaign')
+      return this.campaigns.create(command, seed, stamped.atMs);
+    if (command.type === 'redeem') {
+      return this.campaigns.redeem(command.campaignId, command.couponTag, stamped.atMs);
+    }
+    if (command.type !== 'draw') throw new Error(`a read was logged: ${command.type}`);
+    const { campaignId, phone, coupon } = command;
+    const outcome = this.campaigns.draw(campaignId, phone, stamped.atMs, seed, coupon);
+    if (!outcome.ok) return outcome;
+    // Like a prize draw, a campaign draw's answer names its randomness.
+    const randomness = { seq: stamped.seq, link: Buffer.from(seed).toString('hex') };
+    return { ...outcome, value: { ...(outcome.value as object), randomness } };
+  }
+
   /** The outcome the command with this seq should have had. */
   expected(seq: number): string {
     return this.outcomes.get(seq) ?? 'not applied by the model';
@@ -83,6 +109,16 @@ export class SimulationModels {
 
   /** What a read should answer now, as text. */
   expectedRead(read: Submission): string {
+    if ('kind' in read && read.kind === 'campaign') {
+      const outcome =
+        read.type === 'getCampaign'
+          ? this.campaigns.get(read.campaignId, read.nowMs)
+          : read.type === 'phoneDraws'
+            ? this.campaigns.phoneDraws(read.campaignId, read.phone)
+            : undefined;
+      if (outcome === undefined) throw new Error(`not a read: ${read.type}`);
+      return text(outcome as Outcome<unknown>);
+    }
     if ('kind' in read && read.kind === 'prize') {
       return text(this.prize.get((read as { raffleId: string }).raffleId) as Outcome<unknown>);
     }
@@ -111,13 +147,28 @@ export class SimulationModels {
     return this.prize.get(id).ok;
   }
 
+  campaignIds(): string[] {
+    return this.campaigns.ids();
+  }
+
+  lastDrawCase(campaignId: string): string | undefined {
+    return this.campaigns.lastDrawCase(campaignId);
+  }
+
+  wonCouponTags(campaignId: string): string[] {
+    return this.campaigns.wonTags(campaignId);
+  }
+
   /** The whole state's digest text as the models see it, at `seq`. */
   digest(seq: number): string {
-    const prizeLines = this.prize.digestLines();
+    const sections = new Map([
+      ['kind=prize', this.prize.digestLines()],
+      ['kind=campaign', this.campaigns.digestLines()],
+    ]);
     return this.ledger
       .digestText(seq)
       .split('\n')
-      .flatMap((line) => (line === 'kind=prize' ? [line, ...prizeLines] : [line]))
+      .flatMap((line) => [line, ...(sections.get(line) ?? [])])
       .join('\n');
   }
 }

@@ -9,8 +9,14 @@
  * they carry no key, because the kind compares a keyed claim by raffle and holder only, which the
  * ledger's reference of keys does not model.
  */
+import { createHash } from 'node:crypto';
 import type { Outcome } from '../../src/engine/commands.js';
 import type { Engine } from '../../src/engine/engine.js';
+import { couponCodeFrom } from '../../src/api/coupon-code.js';
+import { couponTagOf } from '../../src/api/coupon-seal.js';
+import { phonePseudonymOf } from '../../src/api/phone-pseudonym.js';
+import type { SecretKeys } from '../../src/api/secret-keys.js';
+import { campaignKind } from '../../src/kinds/campaign/kind.js';
 import { prizeKind } from '../../src/kinds/prize/kind.js';
 import {
   submitTo,
@@ -18,6 +24,7 @@ import {
   type LedgerQuery,
 } from '../../test/support/ledger-commands.js';
 import { randomInt, type Random } from '../history/random.js';
+import type { CampaignFields } from './campaign-models.js';
 
 const names = ['ann', 'bo', 'cy', 'di', 'ed', 'flo', 'gus', 'hal'];
 const raffleIds = ['main', 'side', 'third', 'fourth', 'ghost'];
@@ -26,6 +33,22 @@ const prizeIds = ['pa', 'pb', 'pc', 'ghost'];
 const holders = ['ann', 'bo', 'cy', 'di', 'ed'].map((name) => name.padEnd(22, '_'));
 const codeHashes = ['k1', 'k2', 'k3'].map((name) => name.padEnd(22, '-'));
 const prizeNames = ['bike', 'mug', 'car'];
+const campaignIds = ['spring', 'summer', 'autumn', 'ghost'];
+/** Zones whose midnights fall at different hours of the simulated clock, which starts at 08:00 UTC. */
+const timeZones = ['America/Los_Angeles', 'Pacific/Kiritimati', 'Asia/Kolkata', 'UTC'];
+/** More phones than a campaign takes (`participantsPerRaffleMax`), few enough to draw again. */
+const phones = Array.from({ length: 8 }, (_, i) => `+6591234${String(i).padStart(3, '0')}`);
+const campaignPrizes = ['gold', 'silver', 'bronze'];
+const probabilities = [0.1, 0.2, 0.25, 0.3, 0.4, 0.45];
+const hourMs = 3_600_000;
+
+/**
+ * The edge's keys, fixed: pseudonyms and coupon tags are the API's own keyed hashes
+ * (`phone-pseudonym.ts`, `coupon-seal.ts`), so the kind sees exactly the shapes the API gives it.
+ */
+const keys: SecretKeys = {
+  derive: (purpose) => createHash('sha256').update(`simulation key: ${purpose}`).digest(),
+};
 
 /** A prize-raffle command or read, with the kind's own fields. */
 export type PrizeSubmission =
@@ -41,16 +64,51 @@ export type PrizeSubmission =
   | { kind: 'prize'; type: 'draw'; raffleId: string }
   | { kind: 'prize'; type: 'getRaffle'; raffleId: string; read: true };
 
-export type Submission = LedgerMutation | LedgerQuery | PrizeSubmission;
+/** A campaign command or read, with the fields the API layer gives the kind. */
+export type CampaignSubmission =
+  | ({ kind: 'campaign'; type: 'createCampaign' } & CampaignFields)
+  | {
+      kind: 'campaign';
+      type: 'draw';
+      campaignId: string;
+      phone: string;
+      coupon: { tag: string; seal: string };
+    }
+  | { kind: 'campaign'; type: 'redeem'; campaignId: string; couponTag: string }
+  | { kind: 'campaign'; type: 'getCampaign'; campaignId: string; nowMs: number; read: true }
+  | { kind: 'campaign'; type: 'phoneDraws'; campaignId: string; phone: string; read: true };
+
+export type Submission = LedgerMutation | LedgerQuery | PrizeSubmission | CampaignSubmission;
 
 export const isPrize = (submission: Submission): submission is PrizeSubmission =>
   'kind' in submission && submission.kind === 'prize';
 
+export const isCampaign = (submission: Submission): submission is CampaignSubmission =>
+  'kind' in submission && submission.kind === 'campaign';
+
 export const isRead = (submission: Submission): boolean =>
-  submission.type === 'getRaffle' || submission.type === 'getParticipant';
+  'read' in submission || submission.type === 'getRaffle' || submission.type === 'getParticipant';
+
+/** What the workload asks of the models: which raffles and campaigns exist, which coupons were won. */
+export interface WorkloadView {
+  prizeRaffleExists(id: string): boolean;
+  campaignIds(): string[];
+  wonCouponTags(campaignId: string): string[];
+}
 
 /** Sends one submission to the engine, as the API layer would. */
 export function submit(engine: Engine, submission: Submission): Promise<Outcome<unknown>> {
+  if (isCampaign(submission)) {
+    if (submission.type === 'getCampaign') {
+      const { campaignId, nowMs } = submission;
+      return engine.query(campaignKind.queries.getCampaign, { campaignId, nowMs });
+    }
+    if (submission.type === 'phoneDraws') {
+      const { campaignId, phone } = submission;
+      return engine.query(campaignKind.queries.phoneDraws, { campaignId, phone });
+    }
+    return engine.submitCommand(submission);
+  }
   if (!isPrize(submission)) return submitTo(engine, submission);
   if (submission.type === 'getRaffle') {
     return engine.query(prizeKind.queries.getRaffle, { raffleId: submission.raffleId });
@@ -64,7 +122,8 @@ export class Workload {
 
   constructor(
     private readonly random: Random,
-    private readonly prizeRaffleExists: (id: string) => boolean,
+    private readonly models: WorkloadView,
+    private readonly clock: () => number,
   ) {}
 
   private int(min: number, max: number): number {
@@ -76,7 +135,9 @@ export class Workload {
   }
 
   next(): Submission {
-    if (this.random() < 0.2) return this.prizeSubmission();
+    const share = this.random();
+    if (share < 0.2) return this.prizeSubmission();
+    if (share < 0.4) return this.campaignSubmission();
     const raffleId = this.random() < 0.5 ? 'main' : this.pick(raffleIds);
     const roll = this.random();
     if (roll < 0.08 && this.keyed.length > 0) return this.pick(this.keyed); // a client's retry
@@ -110,7 +171,7 @@ export class Workload {
 
   private prizeSubmission(): PrizeSubmission {
     const roll = this.random();
-    const existing = prizeIds.filter((id) => this.prizeRaffleExists(id));
+    const existing = prizeIds.filter((id) => this.models.prizeRaffleExists(id));
     const raffleId =
       existing.length > 0 && this.random() < 0.8 ? this.pick(existing) : this.pick(prizeIds);
     if (roll < 0.2) {
@@ -136,5 +197,95 @@ export class Workload {
     }
     if (roll < 0.8) return { kind: 'prize', type: 'draw', raffleId };
     return { kind: 'prize', type: 'getRaffle', raffleId, read: true };
+  }
+
+  /**
+   * Campaign commands and reads: creations with small quotas and windows around the clock (some
+   * not started, some soon over, some refused), draws from a small pool of phones, redemptions
+   * of won coupons and of unknown ones, and reads of a campaign's figures and a phone's draws.
+   */
+  private campaignSubmission(): CampaignSubmission {
+    const roll = this.random();
+    const existing = this.models.campaignIds();
+    // Half the time the oldest campaign, as ledger commands favour the default raffle, so one
+    // campaign meets many phones (up to its limit), repeat draws and spent quotas.
+    const aim = this.random();
+    const campaignId =
+      existing.length === 0 || aim >= 0.9
+        ? this.pick(campaignIds)
+        : aim < 0.5
+          ? (existing[0] as string)
+          : this.pick(existing);
+    // Mostly three regular phones, which draw again (the same day or a later one), else any.
+    const pseudonym = () =>
+      phonePseudonymOf(
+        keys,
+        campaignId,
+        this.pick(this.random() < 0.6 ? phones.slice(0, 3) : phones),
+      );
+    if (roll < (existing.length === 0 ? 0.5 : 0.1)) return this.campaignCreation();
+    if (roll < 0.62) {
+      // The edge's candidate coupon: a code from the seeded source, filed under its keyed tag;
+      // the seal is opaque to the kind, so a readable stand-in does (no key opens it here).
+      const code = couponCodeFrom({ nextByte: () => this.int(0, 255) });
+      const coupon = { tag: couponTagOf(keys, campaignId, code), seal: `sealed:${code}` };
+      return { kind: 'campaign', type: 'draw', campaignId, phone: pseudonym(), coupon };
+    }
+    if (roll < 0.8) {
+      // Mostly a coupon won somewhere (perhaps redeemed already), else a code never issued.
+      const won = existing.flatMap((id) =>
+        this.models.wonCouponTags(id).map((couponTag) => ({ id, couponTag })),
+      );
+      if (won.length > 0 && this.random() < 0.8) {
+        const coupon = this.pick(won);
+        return {
+          kind: 'campaign',
+          type: 'redeem',
+          campaignId: coupon.id,
+          couponTag: coupon.couponTag,
+        };
+      }
+      const code = couponCodeFrom({ nextByte: () => this.int(0, 255) });
+      return {
+        kind: 'campaign',
+        type: 'redeem',
+        campaignId,
+        couponTag: couponTagOf(keys, campaignId, code),
+      };
+    }
+    if (roll < 0.92) {
+      return { kind: 'campaign', type: 'getCampaign', campaignId, nowMs: this.clock(), read: true };
+    }
+    return { kind: 'campaign', type: 'phoneDraws', campaignId, phone: pseudonym(), read: true };
+  }
+
+  private campaignCreation(): CampaignSubmission {
+    const now = this.clock();
+    const startsAtMs = now + this.int(-3 * hourMs, hourMs / 2);
+    // Mostly a day or two; sometimes under an hour, so it ends while drawn; rarely backwards.
+    const shape = this.random();
+    const lengthMs =
+      shape < 0.05
+        ? -this.int(0, hourMs)
+        : shape < 0.2
+          ? hourMs / 2
+          : this.int(20 * hourMs, 60 * hourMs);
+    const prizes = campaignPrizes.slice(0, this.int(1, 3)).map((id) => ({
+      id,
+      name: id.toUpperCase(),
+      probability: this.pick(probabilities),
+      quotaTotal: this.int(0, 5),
+      quotaDaily: this.random() < 0.3 ? undefined : this.int(1, 3),
+    }));
+    return {
+      kind: 'campaign',
+      type: 'createCampaign',
+      id: this.random() < 0.15 ? undefined : this.pick(campaignIds.slice(0, 3)),
+      name: 'C',
+      startsAtMs,
+      endsAtMs: startsAtMs + lengthMs,
+      timeZone: this.pick(timeZones),
+      prizes,
+    };
   }
 }

@@ -39,7 +39,7 @@ import {
 import { SimulatedDisk, type DirectoryVariant } from '../../test/support/simulated-disk.js';
 import { randomInt, seededRandom, type Random } from '../history/random.js';
 import { SimulationModels, text } from './models.js';
-import { isRead, submit, Workload } from './workload.js';
+import { isCampaign, isRead, submit, Workload, type CampaignSubmission } from './workload.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -91,6 +91,11 @@ export interface SimulationResult {
   holesMidBatch: number;
   /** Hash of every answer, disk operation and recovery: equal runs, equal fingerprints. */
   fingerprint: string;
+  /**
+   * How campaign submissions were answered, by type and outcome (`draw won`, `draw lost`,
+   * `redeem coupon_already_redeemed`…): what shows the seeds reach each case of the kind.
+   */
+  campaignCases: Record<string, number>;
 }
 
 const dataDir = '/disk/service/data';
@@ -155,13 +160,14 @@ export class Simulation {
 
   constructor(private readonly options: SimulationOptions) {
     this.random = seededRandom(options.seed);
-    this.workload = new Workload(this.random, (id) => this.models.prizeRaffleExists(id));
+    this.workload = new Workload(this.random, this.models, () => this.now);
     this.result = {
       seed: options.seed,
       valid: true,
       ...zeroCounts(),
       rounds: 0,
       fingerprint: '',
+      campaignCases: {},
     };
   }
 
@@ -185,10 +191,20 @@ export class Simulation {
     return items[this.int(0, items.length - 1)] as T;
   }
 
-  /** The simulated clock: mostly small steps, sometimes past the TTL, sometimes back. */
+  /**
+   * The simulated clock: mostly small steps, sometimes past the TTL, sometimes back, and now and
+   * then hours ahead, across midnight in the campaigns' zones.
+   */
   private tick(): void {
     const roll = this.random();
-    this.now += roll < 0.05 ? 700_000 : roll < 0.1 ? -this.int(1, 5_000) : this.int(0, 3_000);
+    this.now +=
+      roll < 0.05
+        ? 700_000
+        : roll < 0.1
+          ? -this.int(1, 5_000)
+          : roll < 0.16
+            ? this.int(3 * 3_600_000, 30 * 3_600_000)
+            : this.int(0, 3_000);
   }
 
   private async live(life: number): Promise<void> {
@@ -317,6 +333,7 @@ export class Simulation {
           () =>
             `read ${i} ${JSON.stringify(submission)} answered ${text(answer)}, the model says ${expected}`,
         );
+        if (isCampaign(submission)) this.countCase(submission, answer);
         continue;
       }
       if (next >= log.applied.length) {
@@ -328,6 +345,7 @@ export class Simulation {
       this.follow(log, next);
       if (failedAt >= 0) continue;
       const expected = this.models.expected(stamped.seq);
+      if (isCampaign(submission)) this.countCase(submission, answer);
       check(
         text(answer) === expected,
         () =>
@@ -341,6 +359,17 @@ export class Simulation {
     }
     this.checkState(engine, 'after the round');
     return false;
+  }
+
+  /** Counts a campaign command's outcome; a draw the model says lost for want of quota apart. */
+  private countCase(submission: CampaignSubmission, answer: Outcome<unknown>): void {
+    const outcome = !answer.ok
+      ? answer.reason
+      : submission.type === 'draw'
+        ? (this.models.lastDrawCase(submission.campaignId) ?? 'unknown')
+        : 'ok';
+    const key = `${submission.type} ${outcome}`;
+    this.result.campaignCases[key] = (this.result.campaignCases[key] ?? 0) + 1;
   }
 
   private checkState(engine: Engine, when: string): void {

@@ -58,7 +58,15 @@ export class ReferenceCampaign {
   /** Whether the last accepted draw's phone had drawn before (on an earlier day). */
   lastDrawRepeated = false;
 
-  constructor(readonly definition: ReferenceDefinition) {}
+  /**
+   * `phonePattern`: which phones a draw takes. The kind takes E.164 numbers and the edge's keyed
+   * pseudonyms (`ph_` and 22 base64url characters); tests that draw through the edge's shapes, as
+   * the simulation does, pass a pattern that admits pseudonyms too.
+   */
+  constructor(
+    readonly definition: ReferenceDefinition,
+    private readonly phonePattern: RegExp = /^\+[1-9][0-9]{1,14}$/,
+  ) {}
 
   private latestDay(): string | undefined {
     return this.draws.at(-1)?.day;
@@ -84,7 +92,7 @@ export class ReferenceCampaign {
     coupon: { tag: string; seal: string },
   ): ReferenceOutcome {
     const { definition } = this;
-    if (!/^\+[1-9][0-9]{1,14}$/.test(phone)) return { ok: false, reason: 'invalid_phone' };
+    if (!this.phonePattern.test(phone)) return { ok: false, reason: 'invalid_phone' };
     if (atMs < definition.startsAtMs || atMs >= definition.endsAtMs)
       return { ok: false, reason: 'campaign_not_active' };
     const day = this.dayAt(atMs);
