@@ -58,13 +58,21 @@ const idAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const refused = (reason: string): ReferenceOutcome => ({ ok: false, reason });
 const dayNumber = (day: string): number => Date.parse(`${day}T00:00:00Z`) / dayMs;
 
+/** Zones asked about so far: building a formatter for a zone costs far more than a lookup. */
+const zonesKnown = new Map<string, boolean>();
+
 function knownZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
+  let known = zonesKnown.get(timeZone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    zonesKnown.set(timeZone, known);
   }
+  return known;
 }
 
 /** Thousandths of a probability (the workload writes at most three decimals). */

@@ -1,12 +1,13 @@
 /**
  * The simulation's view of what the service should hold: the naive reference models of the
- * ledger (`test/support/reference-state-machine.ts`, which also keeps idempotency records) and of
- * prize raffles (`test/support/reference-prize.ts`), fed the same stamped commands as the real
+ * ledger (`test/support/reference-state-machine.ts`, which also keeps idempotency records), of
+ * prize raffles (`test/support/reference-prize.ts`) and of campaigns (`campaign-models.ts`, one
+ * `test/support/reference-campaign.ts` per campaign), fed the same stamped commands as the real
  * state machine, in the same order.
  *
  * It keeps each command's expected outcome beside its sequence number, answers what a read should
  * see, and gives the digest the whole state should have — the ledger model's text with the prize
- * model's lines where the prize kind's section goes. Outcomes are compared as canonical JSON
+ * and campaign models' lines where those kinds' sections go. Outcomes are compared as canonical JSON
  * without messages (prose for people, not part of the contract).
  */
 import type { Outcome, StampedCommand, StateLimits } from '../../src/engine/commands.js';

@@ -1,7 +1,8 @@
 /**
  * `npm run simulate`: the deterministic simulation (`world.ts`) over as many seeds as asked. Each
  * failing seed is printed with what broke and a one-line command that replays it exactly; the run
- * ends with the seeds it ran and a verdict line.
+ * ends with how campaign commands and reads were answered (by type and outcome) and a verdict
+ * line with the seeds it ran.
  *
  *   npm run simulate                           # 100 seeds from 1
  *   npm run simulate -- --seeds 5000 --first 77
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const totals = zeroCounts();
   const failed: SimulationResult[] = [];
+  const campaignCases = new Map<string, number>();
   for (let seed = first; seed < first + count; seed += 1) {
     const result = await simulate({
       seed,
@@ -73,6 +75,8 @@ async function main(): Promise<void> {
       lyingDisk: values['lying-disk'],
     });
     for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];
+    for (const [key, n] of Object.entries(result.campaignCases))
+      campaignCases.set(key, (campaignCases.get(key) ?? 0) + n);
     if (one !== undefined) {
       console.log(
         `seed ${seed}: ${result.valid ? 'valid' : 'FAILED'} · ${result.answers} answers · ${result.commands} commands · ${result.powerCuts} power cuts · ${result.faults} faults · fingerprint ${result.fingerprint}`,
@@ -85,6 +89,8 @@ async function main(): Promise<void> {
     }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const cases = [...campaignCases].sort(([a], [b]) => (a < b ? -1 : 1));
+  console.log(`campaign answers: ${cases.map(([key, n]) => `${key} ${n}`).join(' · ')}`);
   const range = count === 1 ? `seed ${first}` : `seeds ${first}..${first + count - 1}`;
   console.log(
     [

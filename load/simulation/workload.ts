@@ -1,6 +1,6 @@
 /**
- * What the simulated clients ask: rounds of ledger and prize-raffle commands and reads, drawn
- * from the simulation's one seeded random source.
+ * What the simulated clients ask: rounds of ledger, prize-raffle and campaign commands and reads,
+ * drawn from the simulation's one seeded random source.
  *
  * Ledger commands aim at the default raffle half the time (so they meet tickets, not
  * `raffle_not_found`), carry idempotency keys from a small pool (so keys are reused, with the same
@@ -8,6 +8,15 @@
  * restart. Prize commands aim mostly at raffles that exist, so tickets sell out and draws happen;
  * they carry no key, because the kind compares a keyed claim by raffle and holder only, which the
  * ledger's reference of keys does not model.
+ *
+ * Campaign submissions (a fifth of them) take the shapes the API layer gives the kind
+ * (`src/api/routers/campaigns.ts`): phones as the edge's keyed pseudonyms, a draw's candidate
+ * coupon as a tag (the keyed hash of a code) and an opaque seal, redemptions by tag. The keys are
+ * fixed and the codes come from the seeded source, so a seed replays; the seal is a readable
+ * stand-in, since only the edge ever opens one. Creations reuse three ids (and sometimes let the
+ * kind make one), with quotas of a few coupons, windows around the clock and a few zones whose
+ * midnights the clock's jumps cross; most draws come from three regular phones out of eight, more
+ * than a campaign takes. Like prize commands they carry no idempotency key.
  */
 import { createHash } from 'node:crypto';
 import type { Outcome } from '../../src/engine/commands.js';

@@ -3,18 +3,18 @@
  * simulated clock, a simulated disk and a seeded random source, all from one seed.
  *
  * A run is a series of lives of the service. In each, rounds of concurrent commands and reads
- * (ledger raffles with idempotency keys and client retries, and prize raffles) go through the
- * real queue into the real journal on the simulated disk, while the clock jumps (forwards, past
- * the idempotency TTL, and backwards), the disk may turn slow, and a fault may be armed (EIO,
- * ENOSPC, a short write). Every answer is checked against the naive reference models as it is
- * given, and after every round the state's invariants and its whole digest are compared with the
- * models'. A life ends with a
- * graceful stop, or a power cut at any step it took (directory entries as synced, all of them, or
- * removals only; the last write cut at any byte; optionally a hole in its unsynced bytes, a later
- * part reaching the disk before an earlier one). Records are often filled with a few commands
- * only, so that a batch spans several records and is torn or holed in its middle. Recovery must then give exactly the state after
- * a prefix of the applied commands that holds every acknowledged one, and the next life goes on
- * from there.
+ * (ledger raffles with idempotency keys and client retries, prize raffles, and instant-win
+ * campaigns) go through the real queue into the real journal on the simulated disk, while the
+ * clock jumps (forwards, past the idempotency TTL, hours ahead across the campaigns' midnights,
+ * and backwards), the disk may turn slow, and a fault may be armed (EIO, ENOSPC, a short write).
+ * Every answer is checked against the naive reference models as it is given, and after every
+ * round the state's invariants and its whole digest are compared with the models'. A life ends
+ * with a graceful stop, or a power cut at any step it took (directory entries as synced, all of
+ * them, or removals only; the last write cut at any byte; optionally a hole in its unsynced bytes,
+ * a later part reaching the disk before an earlier one). Records are often filled with a few
+ * commands only, so that a batch spans several records and is torn or holed in its middle.
+ * Recovery must then give exactly the state after a prefix of the applied commands that holds
+ * every acknowledged one, and the next life goes on from there.
  *
  * Nothing here reads the wall clock or real randomness, and the disk takes event-loop turns, not
  * time, so a seed replays exactly: the run's fingerprint (a hash of every answer, every disk

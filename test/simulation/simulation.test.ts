@@ -6,7 +6,7 @@
  * holes in the unsynced writes of the last batch, which must all recover too.
  *
  * Every seed must come out valid, and between them they must reach every kind of event (or the
- * seeds prove less than they seem). A seed must replay exactly: the same fingerprint, twice. A
+ * seeds prove less than they seem), campaigns' wins, spent quotas and refusals among them. A seed must replay exactly: the same fingerprint, twice. A
  * planted bug — a disk whose segment fdatasync does nothing — must be caught, with the seed and a
  * one-line replay command. And the script prints its seeds and a verdict line.
  */
@@ -17,6 +17,8 @@ import { simulate, type SimulationResult } from '../../load/simulation/world.js'
 import { repositoryRoot } from '../../load/runner/server-process.js';
 
 const seeds = Array.from({ length: 12 }, (_, i) => 20_261_129 + i);
+/** The holes need a few more seeds to cut inside a batch often enough (which ones is chance). */
+const holeSeeds = Array.from({ length: 16 }, (_, i) => 20_261_129 + i);
 
 const replay = (result: SimulationResult) =>
   `seed ${result.seed}: ${result.failure}\n  replay: npm run simulate -- --seed ${result.seed}`;
@@ -24,11 +26,37 @@ const replay = (result: SimulationResult) =>
 describe('deterministic simulation', () => {
   it('a fixed set of seeds: every answer, state and recovery agrees with the model', async () => {
     const totals = { answers: 0, powerCuts: 0, tornWrites: 0, stops: 0, faults: 0, commands: 0 };
+    const campaignCases = new Map<string, number>();
     for (const seed of seeds) {
       const result = await simulate({ seed });
       expect(result.valid, replay(result)).toBe(true);
       for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];
+      for (const [key, count] of Object.entries(result.campaignCases))
+        campaignCases.set(key, (campaignCases.get(key) ?? 0) + count);
     }
+    // Campaigns were driven through each of their cases, refusals included, and a phone drew
+    // again on a later day of its campaign (the clock's jumps cross the zones' midnights).
+    for (const reached of [
+      'createCampaign ok',
+      'createCampaign campaign_id_taken',
+      'createCampaign probabilities_exceed_one',
+      'createCampaign invalid_input',
+      'draw won',
+      'draw nothing_picked',
+      'draw quota_spent',
+      'draw already_drawn_today',
+      'draw campaign_not_active',
+      'draw campaign_not_found',
+      'redeem ok',
+      'redeem coupon_already_redeemed',
+      'redeem coupon_not_found',
+      'getCampaign ok',
+      'phoneDraws ok',
+    ]) {
+      expect(campaignCases.get(reached) ?? 0, reached).toBeGreaterThan(0);
+    }
+    const later = [...campaignCases].filter(([key]) => key.endsWith('on a later day'));
+    expect(later.length, 'a draw on a later day').toBeGreaterThan(0);
     expect(totals.answers).toBeGreaterThan(800);
     expect(totals.commands).toBeGreaterThan(500);
     expect(totals.powerCuts).toBeGreaterThan(25);
@@ -60,7 +88,7 @@ describe('deterministic simulation', () => {
   it('a hole in the last batch (an earlier part of its writes lost, a later kept) is a torn batch: every seed recovers', async () => {
     let holes = 0;
     let midBatch = 0;
-    for (const seed of seeds) {
+    for (const seed of holeSeeds) {
       const result = await simulate({ seed, holes: true });
       expect(result.valid, `${replay(result)} --holes`).toBe(true);
       holes += result.holes;
