@@ -3,8 +3,8 @@
  * (`test/support/reference-campaign.ts`) per campaign, and around them what the kind adds over a
  * single campaign — creation with its checks and its refusals (a taken id, the limit on
  * campaigns, probabilities above one, a window that ends before it starts), campaigns that do
- * not exist, the limit on phones per campaign — plus the answers of the two reads and the kind's
- * digest lines.
+ * not exist, the limit on phones per campaign — plus the answers of the three reads and the
+ * kind's digest lines.
  *
  * Nothing here calls the kind's code: the checks are written again, plainly, and the digest lines
  * are rebuilt from the models' flat list of draws. The kind keeps phones and coupons in parallel
@@ -20,6 +20,7 @@ import {
   campaignInstantMinMs,
   campaignPrizesMax,
   campaignQuotaMax,
+  pageLimitMax,
 } from '../../src/config/limits.js';
 import {
   ReferenceCampaign,
@@ -206,6 +207,23 @@ export class ReferenceCampaigns {
     return entry === undefined
       ? refused('campaign_not_found')
       : { ok: true, value: this.view(entry, nowMs) };
+  }
+
+  /** The answer of listCampaigns: a page of campaigns, newest first, before an ordinal. */
+  list(beforeOrdinal: number, limit: number, nowMs: number): ReferenceOutcome {
+    const count = this.entries.length;
+    if (beforeOrdinal > count) return refused('invalid_cursor');
+    const below = beforeOrdinal === 0 ? count + 1 : beforeOrdinal;
+    const older = this.entries.filter((entry) => entry.ordinal < below).reverse();
+    const page = older.slice(0, Math.min(Math.max(1, limit), pageLimitMax));
+    const next = older.length > page.length ? page.at(-1)?.ordinal : undefined;
+    return {
+      ok: true,
+      value: {
+        campaigns: page.map((entry) => this.view(entry, nowMs)),
+        nextBeforeOrdinal: next,
+      },
+    };
   }
 
   private view(entry: Entry, nowMs: number) {

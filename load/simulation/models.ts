@@ -116,7 +116,9 @@ export class SimulationModels {
           ? this.campaigns.get(read.campaignId, read.nowMs)
           : read.type === 'phoneDraws'
             ? this.campaigns.phoneDraws(read.campaignId, read.phone)
-            : undefined;
+            : read.type === 'listCampaigns'
+              ? this.campaigns.list(read.beforeOrdinal, read.limit, read.nowMs)
+              : undefined;
       if (outcome === undefined) throw new Error(`not a read: ${read.type}`);
       return text(outcome as Outcome<unknown>);
     }

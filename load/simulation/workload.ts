@@ -85,7 +85,15 @@ export type CampaignSubmission =
     }
   | { kind: 'campaign'; type: 'redeem'; campaignId: string; couponTag: string }
   | { kind: 'campaign'; type: 'getCampaign'; campaignId: string; nowMs: number; read: true }
-  | { kind: 'campaign'; type: 'phoneDraws'; campaignId: string; phone: string; read: true };
+  | { kind: 'campaign'; type: 'phoneDraws'; campaignId: string; phone: string; read: true }
+  | {
+      kind: 'campaign';
+      type: 'listCampaigns';
+      beforeOrdinal: number;
+      limit: number;
+      nowMs: number;
+      read: true;
+    };
 
 export type Submission = LedgerMutation | LedgerQuery | PrizeSubmission | CampaignSubmission;
 
@@ -111,6 +119,10 @@ export function submit(engine: Engine, submission: Submission): Promise<Outcome<
     if (submission.type === 'getCampaign') {
       const { campaignId, nowMs } = submission;
       return engine.query(campaignKind.queries.getCampaign, { campaignId, nowMs });
+    }
+    if (submission.type === 'listCampaigns') {
+      const { beforeOrdinal, limit, nowMs } = submission;
+      return engine.query(campaignKind.queries.listCampaigns, { beforeOrdinal, limit, nowMs });
     }
     if (submission.type === 'phoneDraws') {
       const { campaignId, phone } = submission;
@@ -211,7 +223,8 @@ export class Workload {
   /**
    * Campaign commands and reads: creations with small quotas and windows around the clock (some
    * not started, some soon over, some refused), draws from a small pool of phones, redemptions
-   * of won coupons and of unknown ones, and reads of a campaign's figures and a phone's draws.
+   * of won coupons and of unknown ones, and reads of a campaign's figures, of a page of the
+   * listing and of a phone's draws.
    */
   private campaignSubmission(): CampaignSubmission {
     const roll = this.random();
@@ -230,7 +243,7 @@ export class Workload {
       phonePseudonymOf(
         keys,
         campaignId,
-        this.pick(this.random() < 0.6 ? phones.slice(0, 3) : phones),
+        this.pick(this.random() < 0.5 ? phones.slice(0, 3) : phones),
       );
     if (roll < (existing.length === 0 ? 0.5 : 0.1)) return this.campaignCreation();
     if (roll < 0.62) {
@@ -262,8 +275,14 @@ export class Workload {
         couponTag: couponTagOf(keys, campaignId, code),
       };
     }
-    if (roll < 0.92) {
+    if (roll < 0.86) {
       return { kind: 'campaign', type: 'getCampaign', campaignId, nowMs: this.clock(), read: true };
+    }
+    if (roll < 0.92) {
+      // A page of the listing, newest first; a cursor past the last campaign is refused.
+      const [beforeOrdinal, limit] = [this.int(0, 3), this.int(1, 3)];
+      const nowMs = this.clock();
+      return { kind: 'campaign', type: 'listCampaigns', beforeOrdinal, limit, nowMs, read: true };
     }
     return { kind: 'campaign', type: 'phoneDraws', campaignId, phone: pseudonym(), read: true };
   }
@@ -289,7 +308,7 @@ export class Workload {
     return {
       kind: 'campaign',
       type: 'createCampaign',
-      id: this.random() < 0.15 ? undefined : this.pick(campaignIds.slice(0, 3)),
+      id: this.random() < 0.3 ? undefined : this.pick(campaignIds.slice(0, 3)),
       name: 'C',
       startsAtMs,
       endsAtMs: startsAtMs + lengthMs,
