@@ -109,6 +109,14 @@ function check(condition: boolean, message: () => string): asserts condition {
   if (!condition) throw new SimulationFailure(message());
 }
 
+/** Where two digest texts first part, for a failure message: the state's line and the model's. */
+function firstDifference(actual: string, expected: string): string {
+  const [a, b] = [actual.split('\n'), expected.split('\n')];
+  let line = 0;
+  while (line < a.length && a[line] === b[line]) line += 1;
+  return ` (line ${line + 1}: the state has ${a[line] ?? 'nothing'}, the model ${b[line] ?? 'nothing'})`;
+}
+
 /** Keeps every batch handed to the journal and stamps acknowledgements into the disk's steps. */
 class WatchingLog implements CommandLog {
   readonly applied: StampedCommand[] = [];
@@ -381,9 +389,11 @@ export class Simulation {
       () => `${when}: durable ${stats.durableSeq} ≠ applied ${stats.appliedSeq}`,
     );
     const seq = machine.appliedSeq;
+    const [actual, expected] = [machine.digestText(), this.models.digest(seq)];
     check(
-      machine.digestText() === this.models.digest(seq),
-      () => `${when}: the state at seq ${seq} differs from the model's`,
+      actual === expected,
+      () =>
+        `${when}: the state at seq ${seq} differs from the model's${firstDifference(actual, expected)}`,
     );
   }
 
@@ -396,9 +406,11 @@ export class Simulation {
     check(seq <= last, () => `recovered to seq ${seq}, past the last applied ${last}`);
     this.timeline = this.timeline.filter((stamped) => stamped.seq <= seq);
     this.models.rebuild(this.timeline);
+    const expected = this.models.digest(seq);
     check(
-      digest === this.models.digest(seq),
-      () => `recovered state at seq ${seq} is not the state after the first ${seq} commands`,
+      digest === expected,
+      () =>
+        `recovered state at seq ${seq} is not the state after the first ${seq} commands${firstDifference(digest, expected)}`,
     );
     this.disk.ackedSeq = seq;
   }
