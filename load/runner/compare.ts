@@ -106,7 +106,11 @@ async function main(): Promise<number> {
       if (round >= 0) console.log(`round ${round + 1}/${rounds} done`);
     }
     console.log(`${rounds} rounds × ${durationS} s, ${connections} connections, same run`);
-    console.log('operation      baseline req/s  µs/req   this req/s  µs/req   ×req/s  ×CPU');
+    // Each round's own ratio as well: the spread of the paired ratios says how far the median
+    // ratio can be trusted on a machine that drifts between rounds.
+    console.log(
+      'operation      baseline req/s  µs/req   this req/s  µs/req   ×req/s  ×CPU  (×CPU by round)',
+    );
     for (const op of operations) {
       const base = samples.get(`${op.name} baseline`)!;
       const mine = samples.get(`${op.name} this`)!;
@@ -119,7 +123,8 @@ async function main(): Promise<number> {
       console.log(
         `${op.name.padEnd(14)} ${br.toFixed(0).padStart(14)} ${bc.toFixed(1).padStart(7)} ` +
           `${mr.toFixed(0).padStart(12)} ${mc.toFixed(1).padStart(7)} ` +
-          `${(mr / br).toFixed(2).padStart(8)} ${(mc / bc).toFixed(2).padStart(5)}`,
+          `${(mr / br).toFixed(2).padStart(8)} ${(mc / bc).toFixed(2).padStart(5)}  ` +
+          `(${mine.cpu.map((cpu, r) => (cpu / (base.cpu[r] as number)).toFixed(2)).join(', ')})`,
       );
     }
     return 0;
