@@ -22,6 +22,7 @@ import type { CampaignDefinition } from './campaign-definition.js';
 import { CouponBook } from './coupon-book.js';
 import { PhoneDraws, type DrawEntry } from './phone-draws.js';
 import { prizeAt, uniformOutcome, type PrizeOdds } from './prize-odds.js';
+import type { PrizeView } from './prize-view.js';
 
 export interface PrizeRef {
   id: string;
@@ -46,17 +47,7 @@ export interface SealedCoupon {
   seal: string;
 }
 
-export interface PrizeView {
-  id: string;
-  name: string;
-  probability: number;
-  quotaTotal: number;
-  quotaDaily: number;
-  wonTotal: number;
-  wonToday: number;
-  remainingTotal: number;
-  remainingToday: number;
-}
+export type { PrizeView } from './prize-view.js';
 
 export interface CampaignView {
   id: string;

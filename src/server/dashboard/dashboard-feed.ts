@@ -22,6 +22,12 @@ import { cursorAfter } from '../../api/paging.js';
 import type { AppRouter } from '../../api/routers/_app.js';
 import { createCallerFactory, type Context } from '../../api/trpc.js';
 import type { MetricSample, MetricsSampler } from './metrics-sampler.js';
+import type {
+  DrawEvent as PageDrawEvent,
+  DrawEventOf,
+  Overview as PageOverview,
+  OverviewOf,
+} from './page-shapes.js';
 
 const callerOf = (router: AppRouter, context: Context) => createCallerFactory(router)(context);
 type Caller = ReturnType<typeof callerOf>;
@@ -31,23 +37,13 @@ type Campaign = Awaited<ReturnType<Caller['campaigns']['list']>>['campaigns'][nu
 type LedgerDraw = Awaited<ReturnType<Caller['draws']['list']>>['draws'][number];
 type PrizeWinners = Awaited<ReturnType<Caller['prizeRaffles']['winners']>>;
 
-export interface Overview {
-  seq: number;
-  /** Every ledger raffle counts; the newest `dashboardRafflesShown` are listed, newest first. */
-  ledger: { count: number; raffles: LedgerRaffle[] };
-  prize: { raffles: PrizeRaffle[]; more: boolean };
-  campaigns: { campaigns: Campaign[]; more: boolean };
-}
+export type Overview = OverviewOf<LedgerRaffle, PrizeRaffle, Campaign>;
+export type DrawEvent = DrawEventOf<LedgerDraw, PrizeWinners['winners'][number]>;
 
-export type DrawEvent =
-  | { kind: 'ledger'; raffleId: string; raffleName: string; draw: LedgerDraw }
-  | {
-      kind: 'prize';
-      raffleId: string;
-      raffleName: string;
-      winners: PrizeWinners['winners'];
-      at: string;
-    };
+/** What the feed sends must hold what the page reads (a compile-time check). */
+type Holds<Page, Sent extends Page> = Sent;
+export type OverviewHoldsThePage = Holds<PageOverview, Overview>;
+export type DrawEventHoldsThePage = Holds<PageDrawEvent, DrawEvent>;
 
 export interface FeedListener {
   overview(overview: Overview): void;

@@ -9,17 +9,9 @@
  * Metrics that a registry lacks read as zero, so the charts outlive a change of middleware.
  */
 import type { Registry } from 'prom-client';
+import type { MetricSample } from './page-shapes.js';
 
-export interface MetricSample {
-  /** Epoch milliseconds. */
-  at: number;
-  commandsPerSecond: number;
-  requestsPerSecond: number;
-  /** Upper bound of the bucket holding the median API request, in ms (null: no request). */
-  p50Ms: number | null;
-  p99Ms: number | null;
-  queueLength: number;
-}
+export type { MetricSample };
 
 interface Readings {
   at: number;
