@@ -4,6 +4,7 @@
  * the shape `import` reads, so an export can be imported elsewhere.
  */
 import { randomBytes } from 'node:crypto';
+import type { LedgerRaffle } from '../api/answer-shapes.js';
 import { pageLimitMax } from '../config/limits.js';
 import { CliError, exitCodes } from './cli-error.js';
 import { expectOk, type ServiceClient } from './service-client.js';
@@ -84,14 +85,10 @@ export async function showRaffle(
   json: boolean,
   out: Writer,
 ): Promise<void> {
-  const raffle = refusedUnlessFound(await client.get(raffleLocation(raffleId)), raffleId) as {
-    id: string;
-    name: string;
-    createdAt: string;
-    totalTickets: number;
-    participantCount: number;
-    drawCount: number;
-  };
+  const raffle = refusedUnlessFound(
+    await client.get(raffleLocation(raffleId)),
+    raffleId,
+  ) as LedgerRaffle;
   if (json) {
     out.write(`${JSON.stringify(raffle)}\n`);
     return;

@@ -9,6 +9,7 @@
  * the kind's text format, the sparse map derived from the array (positions at or past the step
  * count whose value is not their own), so the two states can be compared line by line.
  */
+import type { PrizeRaffle } from '../../src/api/answer-shapes.js';
 import { SeedByteStream, uniformIndex } from '../../src/domain/random-index.js';
 
 export type RefOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -33,13 +34,8 @@ interface RefRaffle {
   winners: number[];
 }
 
-export interface RefSummary {
-  id: string;
-  name: string;
-  ticketCount: number;
-  ticketsClaimed: number;
-  ticketsRemaining: number;
-  status: 'open' | 'sold_out' | 'drawn';
+/** A raffle's figures as the kind answers them: the API's answer with times in ms, prize names. */
+export interface RefSummary extends Omit<PrizeRaffle, 'prizes' | 'createdAt' | 'drawnAt'> {
   prizes: string[];
   createdAtMs: number;
   drawnAtMs: number | undefined;

@@ -1,6 +1,7 @@
 /**
  * What the dashboard feed sends and the page reads, defined once for both: the metric samples,
- * the overview of every kind and the draw events, as generic shapes (`OverviewOf`, `DrawEventOf`)
+ * the overview of every kind and the draw events (of the answers in them, the fields
+ * `src/api/answer-shapes.ts` names), as generic shapes (`OverviewOf`, `DrawEventOf`)
  * that the feed fills with the API's own answer types and the page with the fields it reads.
  *
  * Types only, importing nothing but another types-only file, so that the page's DOM-only
@@ -9,7 +10,16 @@
  * feed no longer sends. The trade-off: the page's shapes are written out here rather than derived
  * from the router, whose types reach into the server's Node code.
  */
-import type { PrizeView } from '../../kinds/campaign/prize-view.js';
+import type { Campaign, LedgerDraw, LedgerRaffle, PrizeRaffle } from '../../api/answer-shapes.js';
+
+export type {
+  Campaign,
+  CampaignPrize,
+  LedgerDraw,
+  LedgerRaffle,
+  Participant,
+  PrizeRaffle,
+} from '../../api/answer-shapes.js';
 
 export interface MetricSample {
   /** Epoch milliseconds. */
@@ -33,55 +43,6 @@ export interface OverviewOf<LedgerRaffle, PrizeRaffle, Campaign> {
 export type DrawEventOf<LedgerDraw, PrizeWinner> =
   | { kind: 'ledger'; raffleId: string; raffleName: string; draw: LedgerDraw }
   | { kind: 'prize'; raffleId: string; raffleName: string; winners: PrizeWinner[]; at: string };
-
-/** The fields of the answers the page reads. */
-export interface LedgerRaffle {
-  id: string;
-  name: string;
-  createdAt: string;
-  totalTickets: number;
-  participantCount: number;
-  drawCount: number;
-}
-
-export interface PrizeRaffle {
-  id: string;
-  name: string;
-  ticketCount: number;
-  ticketsClaimed: number;
-  ticketsRemaining: number;
-  status: 'open' | 'sold_out' | 'drawn';
-  prizes: { name: string }[];
-  createdAt: string;
-  drawnAt?: string | undefined;
-}
-
-export type CampaignPrize = PrizeView;
-
-export interface Campaign {
-  id: string;
-  name: string;
-  startsAt: string;
-  endsAt: string;
-  timeZone: string;
-  status: string;
-  day: string;
-  drawCount: number;
-  phoneCount: number;
-  prizes: CampaignPrize[];
-}
-
-export interface LedgerDraw {
-  drawId: number;
-  username: string;
-  ticketsLeft: number;
-  at: string;
-}
-
-export interface Participant {
-  username: string;
-  tickets: number;
-}
 
 /** The overview and draw events as the page reads them. */
 export type Overview = OverviewOf<LedgerRaffle, PrizeRaffle, Campaign>;
