@@ -94,6 +94,25 @@ export function spikeStages(totalSeconds, base, peak) {
 }
 
 /**
+ * A closed-loop load: `VUS` clients (default `vusDefault`) for `DURATION` seconds (default
+ * `secondsDefault`).
+ * @param {number} vusDefault
+ * @param {number} secondsDefault
+ * @param {string} gracefulStop
+ * @returns {(env: Record<string, string | undefined>) => Record<string, any>}
+ */
+function constantLoad(vusDefault, secondsDefault, gracefulStop) {
+  return function (env) {
+    return {
+      executor: 'constant-vus',
+      vus: vusFromEnv('VUS', env.VUS, vusDefault),
+      duration: secondsFromEnv('DURATION', env.DURATION, secondsDefault) + 's',
+      gracefulStop: gracefulStop,
+    };
+  };
+}
+
+/**
  * The three scenarios, selected with `-e SCENARIO=mixed|spike|soak`.
  * @type {Record<string, { latency: { p95: number, p99: number }, build: (env: Record<string, string | undefined>) => Record<string, any> }>}
  */
@@ -101,14 +120,7 @@ const scenarios = {
   // A steady closed-loop load at the expected mix.
   mixed: {
     latency: { p95: 100, p99: 250 },
-    build: function (env) {
-      return {
-        executor: 'constant-vus',
-        vus: vusFromEnv('VUS', env.VUS, 50),
-        duration: secondsFromEnv('DURATION', env.DURATION, 60) + 's',
-        gracefulStop: '10s',
-      };
-    },
+    build: constantLoad(50, 60, '10s'),
   },
   // A sudden jump to many times the usual number of clients, then back down: latency may rise
   // while the queue absorbs the burst.
@@ -130,14 +142,7 @@ const scenarios = {
   // A moderate load held for a long time: memory growth, latency drift, slow leaks.
   soak: {
     latency: { p95: 100, p99: 250 },
-    build: function (env) {
-      return {
-        executor: 'constant-vus',
-        vus: vusFromEnv('VUS', env.VUS, 20),
-        duration: secondsFromEnv('DURATION', env.DURATION, 1800) + 's',
-        gracefulStop: '30s',
-      };
-    },
+    build: constantLoad(20, 1800, '30s'),
   },
 };
 
