@@ -17,8 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drive } from './drive.js';
 import { startServerProcess } from './server-process.js';
-import { httpCallFor, type RoutedOperation, type Surface } from './surfaces.js';
-import { randomInt } from '../k6/workload.js';
+import { randomSingleCall, type RoutedOperation, type Surface } from './surfaces.js';
 
 interface ProfileNode {
   id: number;
@@ -102,18 +101,7 @@ async function main(): Promise<void> {
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     env,
   });
-  const pool = 10_000;
-  const next = () => {
-    const username = `u${randomInt(0, pool - 1)}`;
-    const to = `u${randomInt(0, pool - 1)}`;
-    return httpCallFor(surface, operation, {
-      raffleId: 'main',
-      username,
-      from: username,
-      to: to === username ? `${to}x` : to,
-      count: 1,
-    });
-  };
+  const next = () => randomSingleCall(surface, operation);
   // Warm up first so that the profile shows optimised code, as a long-running service runs.
   const warm = await drive({
     url: server.url,

@@ -27,6 +27,8 @@ export interface ServerProcessOptions {
   nodeArgs?: string[];
   /** Extra environment variables for the service. */
   env?: Record<string, string>;
+  /** Given every chunk the child writes to stdout (such as V8's `--trace-gc-nvp` lines). */
+  onStdout?: (chunk: string) => void;
   /**
    * How long to wait for the service to listen: generous, since a start from source compiles with
    * tsx and a shared machine may be busy; a service that exits first fails at once anyway.
@@ -116,6 +118,7 @@ export async function startServerProcess(
     }, options.startTimeoutMs ?? 60_000);
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
+      options.onStdout?.(chunk);
       stdout = (stdout + chunk).slice(-8192);
       pending += chunk;
       let newline = pending.indexOf('\n');

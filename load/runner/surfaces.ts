@@ -8,6 +8,8 @@
  * `{"result":{"data":{"json": output}}}` or `{"error":{"json":{…,"reason": …}}}`. Inputs here are
  * plain JSON (no dates, maps or bigints), so superjson adds no `meta`.
  */
+import { randomInt } from '../k6/workload.js';
+
 export type Surface = 'rest' | 'trpc';
 
 export type RoutedOperation =
@@ -229,4 +231,24 @@ export function answerOf(surface: Surface, status: number, bodyText: string): An
   const error = surface === 'trpc' ? field(field(body, 'error'), 'json') : body;
   const reason = field(error, 'reason');
   return { status, value: undefined, reason: typeof reason === 'string' ? reason : undefined };
+}
+
+/**
+ * A single call of `operation` on the default raffle (`main`) by a random user of a pool of
+ * `pool`, to a different random user for a transfer: what the profilers drive.
+ */
+export function randomSingleCall(
+  surface: Surface,
+  operation: RoutedOperation,
+  pool = 10_000,
+): HttpCall {
+  const username = `u${randomInt(0, pool - 1)}`;
+  const to = `u${randomInt(0, pool - 1)}`;
+  return httpCallFor(surface, operation, {
+    raffleId: 'main',
+    username,
+    from: username,
+    to: to === username ? `${to}x` : to,
+    count: 1,
+  });
 }
