@@ -25,9 +25,27 @@ function pathOf(url: string | undefined): string {
   return query < 0 ? target : target.slice(0, query);
 }
 
+/**
+ * The links of an admitted answer in the drain's list of unanswered ones, kept on the answer
+ * itself under symbols no other code can clash with.
+ */
+const previous = Symbol('raffle.drainPrevious');
+const following = Symbol('raffle.drainNext');
+type Listed = ServerResponse & {
+  [previous]?: Listed | undefined;
+  [following]?: Listed | undefined;
+};
+
 export class Drain {
   private draining = false;
-  private readonly admitted = new Set<ServerResponse>();
+  /**
+   * The unanswered answers, as a doubly linked list through the answers themselves: admitting and
+   * answering allocate nothing, and an answer taken out keeps no link to another. A Set rebuilds
+   * its table as requests come and go, and each table the young-generation collector had promoted
+   * kept the answers it held, and everything they reach, alive through the next collections.
+   */
+  private newest: Listed | undefined;
+  private unanswered = 0;
   private allAnswered: (() => void) | undefined;
   private lastRequestAtMs = 0;
 
@@ -47,7 +65,12 @@ export class Drain {
       sendError(res, 'shutting_down', 'The service is shutting down; retry on another instance.');
       return false;
     }
-    this.admitted.add(res);
+    const listed = res as Listed;
+    listed[previous] = undefined;
+    listed[following] = this.newest;
+    if (this.newest !== undefined) this.newest[previous] = listed;
+    this.newest = listed;
+    this.unanswered += 1;
     // 'close' follows both a finished answer and a connection lost before it, once. One listener
     // serves every request (it is called on the answer), so admitting allocates nothing.
     res.on('close', this.answered);
@@ -55,9 +78,17 @@ export class Drain {
   }
 
   private readonly answered = ((drain: Drain) =>
-    function answered(this: ServerResponse): void {
-      drain.admitted.delete(this);
-      if (drain.admitted.size === 0) drain.allAnswered?.();
+    function answered(this: Listed): void {
+      const before = this[previous];
+      const after = this[following];
+      if (before !== undefined) before[following] = after;
+      else if (drain.newest === this) drain.newest = after;
+      else return; // Not listed (already answered).
+      if (after !== undefined) after[previous] = before;
+      this[previous] = undefined;
+      this[following] = undefined;
+      drain.unanswered -= 1;
+      if (drain.unanswered === 0) drain.allAnswered?.();
     })(this);
 
   /** `admit` as express middleware, for the app when it serves requests on its own. */
@@ -71,10 +102,10 @@ export class Drain {
    */
   start(): Promise<void> {
     this.draining = true;
-    for (const res of this.admitted) {
+    for (let res = this.newest; res !== undefined; res = res[following]) {
       if (!res.headersSent) res.setHeader('Connection', 'close');
     }
-    if (this.admitted.size === 0) return Promise.resolve();
+    if (this.unanswered === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.allAnswered = resolve;
     });
