@@ -6,6 +6,7 @@
  * reads each thread's CPU time from `/proc` (Linux only).
  *
  *   npm run profile:gc -- --operation issue --surface rest --duration 8 --rounds 2
+ *   npm run profile:gc -- --entry other/dist/server/main.js   (another build)
  *
  * Per request it prints the bytes allocated in the young generation, the bytes that survived a
  * scavenge and the bytes promoted to the old generation, the scavenges' pause on the main thread
@@ -16,7 +17,7 @@
  * scavenges copy. The trace's own cost is small (one line per collection).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drive } from './drive.js';
 import { repositoryRoot, startServerProcess, type ServerProcess } from './server-process.js';
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
       surface: { type: 'string', default: 'rest' },
       duration: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '2' },
+      entry: { type: 'string' },
     },
     strict: true,
   });
@@ -121,7 +123,10 @@ async function main(): Promise<void> {
   const surface = values.surface as Surface;
   const next = () => randomSingleCall(surface, operation) as never;
   const bareEntry = join(repositoryRoot, 'load/runner/bare-http-server.mjs');
-  const targets = [await start('bare node:http', bareEntry), await start('service', undefined)];
+  const targets = [
+    await start('bare node:http', bareEntry),
+    await start('service', values.entry === undefined ? undefined : resolve(values.entry)),
+  ];
   try {
     for (const target of targets) {
       await drive({ url: target.server.url, connections: 50, durationS: 2, next });
