@@ -66,6 +66,8 @@ export class Drain {
       return false;
     }
     const listed = res as Listed;
+    // Admitted already and not yet answered: counted once, as a set would.
+    if (listed === this.newest || listed[previous] !== undefined) return true;
     listed[previous] = undefined;
     listed[following] = this.newest;
     if (this.newest !== undefined) this.newest[previous] = listed;

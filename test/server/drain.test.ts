@@ -1,8 +1,8 @@
 /**
  * The drain's bookkeeping of unanswered requests against a naive model (a set of the admitted
- * answers not yet closed): random sequences of admissions, answers in any order, repeated and
- * unknown closes, and the start of the drain at a random point, drawn by fast-check with a fixed
- * seed. At the start, exactly the unanswered answers whose headers are not sent get
+ * answers not yet closed): random sequences of admissions, answers in any order, repeated closes,
+ * a second admission of an unanswered request, and the start of the drain at a random point, drawn
+ * by fast-check with a fixed seed. At the start, exactly the unanswered answers whose headers are not sent get
  * `Connection: close`; `start()` resolves exactly when the last of them closes (at once when none
  * is left); a request admitted while draining is refused with 503 and not counted.
  */
@@ -38,6 +38,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<Step>({ op: 'admit' }) },
   { weight: 2, arbitrary: fc.nat(40).map((pick): Step => ({ op: 'send', pick })) },
   { weight: 4, arbitrary: fc.nat(40).map((pick): Step => ({ op: 'close', pick })) },
+  { weight: 1, arbitrary: fc.nat(40).map((pick): Step => ({ op: 'readmit', pick })) },
   { weight: 1, arbitrary: fc.constant<Step>({ op: 'start' }) },
 );
 
@@ -72,6 +73,10 @@ describe('Drain', () => {
             const answer = answers[step.pick % answers.length] as FakeAnswer;
             open.delete(answer);
             answer.emit('close');
+          } else if (step.op === 'readmit' && started === undefined && open.size > 0) {
+            // Admitting an unanswered request again changes nothing: it is counted once.
+            const answer = [...open][step.pick % open.size] as FakeAnswer;
+            expect(drain.admit(request, answer as unknown as ServerResponse)).toBe(true);
           } else if (step.op === 'start' && started === undefined) {
             const marked = answers.filter((a) => a.headers.get('connection') === 'close');
             expect(marked).toEqual([]);
