@@ -80,9 +80,15 @@ describe('recorded campaign histories', () => {
     // A losing draw of the recorded history turned into one more gold win, after gold ran out.
     const events = structuredClone(recorded);
     const invokes = new Map(events.filter((e) => e.type === 'invoke').map((e) => [e.op, e]));
+    // Draws only: a redemption's answer names its prize too, and a gold coupon redeemed near the
+    // end of the history left no losing draw after it.
     const goldWins = events.filter(
-      (e) => e.type === 'ok' && (e.value.prize as { id?: string } | null)?.id === 'gold',
+      (e) =>
+        e.type === 'ok' &&
+        invokes.get(e.op)?.f === 'draw' &&
+        (e.value.prize as { id?: string } | null)?.id === 'gold',
     );
+    expect(goldWins).toHaveLength(40);
     const lastGold = goldWins.at(-1)!;
     const loser = events.find(
       (e) =>
