@@ -32,7 +32,11 @@ class FakeAnswer extends EventEmitter {
 const request = { url: '/api/raffles/main/tickets' } as IncomingMessage;
 
 type Step =
-  { op: 'admit' } | { op: 'send'; pick: number } | { op: 'close'; pick: number } | { op: 'start' };
+  | { op: 'admit' }
+  | { op: 'send'; pick: number }
+  | { op: 'close'; pick: number }
+  | { op: 'readmit'; pick: number }
+  | { op: 'start' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<Step>({ op: 'admit' }) },
