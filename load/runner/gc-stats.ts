@@ -7,6 +7,7 @@
  *
  *   npm run profile:gc -- --operation issue --surface rest --duration 8 --rounds 2
  *   npm run profile:gc -- --entry other/dist/server/main.js   (another build)
+ *   npm run profile:gc -- --baseline other/dist/server/main.js   (both builds, in turn, one run)
  *
  * Per request it prints the bytes allocated in the young generation, the bytes that survived a
  * scavenge and the bytes promoted to the old generation, the scavenges' pause on the main thread
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '2' },
       entry: { type: 'string' },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -123,10 +125,13 @@ async function main(): Promise<void> {
   const surface = values.surface as Surface;
   const next = () => randomSingleCall(surface, operation) as never;
   const bareEntry = join(repositoryRoot, 'load/runner/bare-http-server.mjs');
-  const targets = [
-    await start('bare node:http', bareEntry),
+  const targets = [await start('bare node:http', bareEntry)];
+  if (values.baseline !== undefined) {
+    targets.push(await start('baseline', resolve(values.baseline)));
+  }
+  targets.push(
     await start('service', values.entry === undefined ? undefined : resolve(values.entry)),
-  ];
+  );
   try {
     for (const target of targets) {
       await drive({ url: target.server.url, connections: 50, durationS: 2, next });
