@@ -9,6 +9,10 @@
  * autocannon is stopped once every counted request has been answered. With one request in flight
  * per connection (pipelining 1), a connection's next request is only built once the previous one
  * is answered, so the latency measured from building to answer is the request's own.
+ *
+ * This is a closed loop: each connection sends as fast as its answers come back. A run held to a
+ * rate is `paced-drive.ts`'s (autocannon's own rate limit sends each second's quota as fast as it
+ * can and then waits, so it measures the latency of bursts at full speed, not of the rate).
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -26,11 +30,6 @@ export interface DriveOptions {
   durationS: number;
   /** The next request to send; called once per request. */
   next(): PlannedCall;
-  /**
-   * Requests per second over all connections (autocannon's `overallRate`); as fast as the
-   * answers come back when absent.
-   */
-  ratePerS?: number | undefined;
   /**
    * Longest wait for the answers still in flight at the deadline.
    * @default 12000
@@ -69,10 +68,38 @@ export function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[rank - 1] as number;
 }
 
+/** Latencies of one run, in milliseconds, in a growing typed array (no object per request). */
+export class Latencies {
+  private values = new Float64Array(1 << 16);
+  private count = 0;
+
+  record(latencyMs: number): void {
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.count] = latencyMs;
+    this.count += 1;
+  }
+
+  summary(): DriveResult['latencyMs'] {
+    const sorted = this.values.slice(0, this.count).sort();
+    let sum = 0;
+    for (const value of sorted) sum += value;
+    return {
+      p50: percentile(sorted, 0.5),
+      p95: percentile(sorted, 0.95),
+      p99: percentile(sorted, 0.99),
+      max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
+      mean: sorted.length > 0 ? sum / sorted.length : 0,
+    };
+  }
+}
+
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   const drainTimeoutMs = options.drainTimeoutMs ?? 12_000;
-  let latencies = new Float64Array(1 << 16);
-  let latencyCount = 0;
+  const latencies = new Latencies();
   const statusCounts: Record<string, number> = {};
   let sent = 0;
   let answered = 0;
@@ -80,16 +107,6 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   let draining = false;
   let windowEndMs = Number.POSITIVE_INFINITY;
   let onDrained: (() => void) | undefined;
-
-  const record = (latencyMs: number): void => {
-    if (latencyCount === latencies.length) {
-      const grown = new Float64Array(latencies.length * 2);
-      grown.set(latencies);
-      latencies = grown;
-    }
-    latencies[latencyCount] = latencyMs;
-    latencyCount += 1;
-  };
 
   let settle: (error: Error | null, result: autocannon.Result) => void = () => undefined;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
@@ -100,7 +117,6 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       url: options.url,
       connections: options.connections,
       pipelining: 1,
-      ...(options.ratePerS === undefined ? {} : { overallRate: options.ratePerS }),
       // A safety bound only: the run is stopped below, once drained.
       duration: options.durationS + drainTimeoutMs / 1000 + 5,
       timeout: 10,
@@ -130,7 +146,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
             if (call === undefined || ctx.sentAtMs === undefined) return;
             ctx.call = undefined;
             const now = performance.now();
-            record(now - ctx.sentAtMs);
+            latencies.record(now - ctx.sentAtMs);
             answered += 1;
             if (now <= windowEndMs) answeredInWindow += 1;
             statusCounts[status] = (statusCounts[status] ?? 0) + 1;
@@ -156,9 +172,6 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   instance.stop();
   const result = await finished;
 
-  const sorted = latencies.slice(0, latencyCount).sort();
-  let sum = 0;
-  for (const value of sorted) sum += value;
   return {
     connections: options.connections,
     durationS: options.durationS,
@@ -167,13 +180,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     answeredInWindow,
     unanswered: sent - answered,
     requestsPerS: answeredInWindow / options.durationS,
-    latencyMs: {
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
-      max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
-      mean: sorted.length > 0 ? sum / sorted.length : 0,
-    },
+    latencyMs: latencies.summary(),
     statusCounts,
     transportErrors: result.errors,
     timeouts: result.timeouts,

@@ -9,7 +9,8 @@
  * 201 on a raffle of its own, so afterwards `issued − drawn` must equal the raffle's total
  * (transfers move tickets, they never make or destroy any).
  */
-import { drive } from './drive.js';
+import { drive, type PlannedCall } from './drive.js';
+import { drivePaced } from './paced-drive.js';
 import { createRaffle, operationFailures, operationReport } from './common.js';
 import { checkRaffleInvariants } from './invariants.js';
 import type { OperationReport, RunReport } from './report.js';
@@ -33,7 +34,10 @@ export interface MixedOptions {
   surface: Surface;
   durationS: number;
   connections: number;
-  /** Requests per second over all operations, shared by the mix; unbounded when absent. */
+  /**
+   * Requests per second over all operations, shared by the mix and evenly spaced
+   * (`paced-drive.ts`); a closed loop as fast as the answers come when absent.
+   */
   ratePerS?: number | undefined;
 }
 
@@ -76,15 +80,11 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
 
   const runs = (Object.keys(operationMix) as OperationName[]).map(async (operation) => {
     const tally = new Tally(successStatus[operation], expectedRefusals[operation]);
-    const result = await drive({
+    const stream = {
       url: options.baseUrl,
       connections: split[operation],
       durationS: options.durationS,
-      ratePerS:
-        options.ratePerS === undefined
-          ? undefined
-          : Math.max(1, (options.ratePerS * operationMix[operation]) / 100),
-      next: () => {
+      next: (): PlannedCall => {
         const input = inputFor(operation, raffleId);
         return {
           ...httpCallFor(options.surface, operation, input),
@@ -96,7 +96,14 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
           },
         };
       },
-    });
+    };
+    const result =
+      options.ratePerS === undefined
+        ? await drive(stream)
+        : await drivePaced({
+            ...stream,
+            ratePerS: Math.max(1, (options.ratePerS * operationMix[operation]) / 100),
+          });
     return operationReport(operation, result, tally);
   });
   const operations: OperationReport[] = await Promise.all(runs);

@@ -43,6 +43,28 @@ describe('load runner', () => {
     },
   );
 
+  it('mixed held to a rate: paced requests, every one answered, accounting exact', async () => {
+    const report = await runMixed({
+      baseUrl: server.url,
+      surface: 'rest',
+      durationS: 1,
+      connections: 8,
+      ratePerS: 200,
+    });
+    expect(report.ratePerS).toBe(200);
+    // Open loop: each operation sends its share of the rate for the whole second, answered or not.
+    const sent = report.operations.reduce((sum, op) => sum + op.sent, 0);
+    expect(sent).toBeGreaterThanOrEqual(200 - report.operations.length);
+    expect(sent).toBeLessThanOrEqual(200 + report.operations.length * 2);
+    for (const op of report.operations) {
+      expect(op.unanswered, op.operation).toBe(0);
+      expect(op.serverErrors, op.operation).toEqual({});
+    }
+    expect(report.accounting.exact).toBe(true);
+    expect(report.invariants?.ok, report.invariants?.problems.join('\n')).toBe(true);
+    expect(report.failures).toEqual([]);
+  });
+
   it('overhead: every target answered, the issues raffle holds exactly the acknowledged tickets', async () => {
     const report = await runOverhead({
       url: server.url,
