@@ -95,26 +95,74 @@ export function createRequestContext(
   const access = new OperatorAccess(config);
   return (transport) =>
     ({ req }) => {
-      const address = clientAddressOf(req, trustFunction);
       const header = transport === 'rest' ? req.headers['idempotency-key'] : undefined;
-      let isOperator: boolean | undefined;
-      // Filled by the procedure for the answer's headers (Location, Idempotent-Replayed).
-      const answer: AnswerFacts = {};
-      return {
-        engine: replayNotingEngine(engine, answer),
+      return new RequestContext({
+        engine,
         transport,
         exposeInternalErrors: config.exposeInternalErrors,
         // express's `req.header()` gave the first of repeated headers; Node joins most of them.
         idempotencyKeyHeader: Array.isArray(header) ? header[0] : header,
         secretKeys,
         audit,
-        answer,
-        clientAddress: address?.text,
-        // Decided when a guard first asks (the token check hashes), not for every request.
-        get isOperator() {
-          isOperator ??= access.isOperator(address, req.headers.authorization);
-          return isOperator;
-        },
-      };
+        address: clientAddressOf(req, trustFunction),
+        authorization: req.headers.authorization,
+        access,
+      });
     };
+}
+
+/**
+ * One request's context. Whether the caller is an operator is decided when a guard first asks
+ * (the token check hashes), not for every request, by a getter the class defines once.
+ *
+ * It is a class rather than an object literal with a getter on purpose. A getter in a literal is a
+ * new function per object, and V8 keeps it in a hidden class (map) made for that one object;
+ * maps live in the old generation until a full collection, so each request's map held the getter,
+ * its closure and through it the whole request alive through every young-generation collection,
+ * and every request was promoted (`npm run profile:gc` showed about a kilobyte per request).
+ * Because the getter lives on the prototype, a copy of the context by spread would lose it and
+ * read as "not an operator": middlewares that extend the context must not copy it that way.
+ */
+class RequestContext implements Context {
+  readonly engine: CommandSubmitter;
+  readonly transport: Context['transport'];
+  readonly exposeInternalErrors: boolean;
+  readonly idempotencyKeyHeader: string | undefined;
+  readonly secretKeys: SecretKeys | undefined;
+  readonly audit: Context['audit'];
+  /** Filled by the procedure for the answer's headers (Location, Idempotent-Replayed). */
+  readonly answer: AnswerFacts = {};
+  readonly clientAddress: string | undefined;
+  private readonly address: NormalisedAddress | undefined;
+  private readonly authorization: string | undefined;
+  private readonly access: OperatorAccess;
+  private operator: boolean | undefined = undefined;
+
+  constructor(fields: {
+    engine: CommandSubmitter;
+    transport: Context['transport'];
+    exposeInternalErrors: boolean;
+    idempotencyKeyHeader: string | undefined;
+    secretKeys: SecretKeys | undefined;
+    audit: Context['audit'];
+    address: NormalisedAddress | undefined;
+    authorization: string | undefined;
+    access: OperatorAccess;
+  }) {
+    this.engine = replayNotingEngine(fields.engine, this.answer);
+    this.transport = fields.transport;
+    this.exposeInternalErrors = fields.exposeInternalErrors;
+    this.idempotencyKeyHeader = fields.idempotencyKeyHeader;
+    this.secretKeys = fields.secretKeys;
+    this.audit = fields.audit;
+    this.clientAddress = fields.address?.text;
+    this.address = fields.address;
+    this.authorization = fields.authorization;
+    this.access = fields.access;
+  }
+
+  get isOperator(): boolean {
+    this.operator ??= this.access.isOperator(this.address, this.authorization);
+    return this.operator;
+  }
 }
