@@ -8,7 +8,7 @@
  * each problem answers its own 4xx; methods are checked against the OpenAPI document
  * (`rest-methods.ts`); and while the service shuts down, `drain.ts` refuses new requests.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { TRPCError } from '@trpc/server';
 import express from 'express';
@@ -17,7 +17,6 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
-import type { RequestListener } from 'node:http';
 import { jsonDepthMax, retryAfterSeconds } from '../config/limits.js';
 import type { Reason, Refusal } from '../domain/reasons.js';
 import type { Engine } from '../engine/engine.js';
@@ -268,30 +267,34 @@ export function createService({
     if (!dashboard(req, res)) next();
   });
 
+  // `/healthz` is answered here and, before express, by the listener (below): health checks come
+  // often and alongside the API's traffic, and a request express handles changes the prototypes of
+  // node:http's request and answer, after which V8 kept finished API requests alive through
+  // young-generation collections (WRITEUP, round six).
+  const healthz = (res: ServerResponse): void => {
+    const stats = engine.stats();
+    const stopping = drain.isDraining || engine.isClosed;
+    const failed = engine.failure !== undefined;
+    if (stopping) res.setHeader('Retry-After', String(retryAfterSeconds));
+    sendJson(res, stopping || failed ? 503 : 200, {
+      status: failed ? 'storage_failed' : stopping ? 'shutting_down' : 'ok',
+      version: serviceVersion,
+      queueLength: stats.queueLength,
+      raffles: stats.raffleCount,
+      // Applied: in memory and answered from; durable: on disk (or in the log), so it survives a
+      // crash. They differ only while a batch is being written.
+      appliedSeq: stats.appliedSeq,
+      durableSeq: stats.durableSeq,
+      // SHA-256 of the whole state at `digest.seq`: instances on one shared log that report
+      // the same seq report the same digest.
+      digest: digest.current(),
+      commandLog: replicated !== undefined ? 'etcd' : journal !== undefined ? 'journal' : 'memory',
+      ...(replicated !== undefined ? replicationHealth(replicated) : {}),
+    });
+  };
   app
     .route('/healthz')
-    .get((_req, res) => {
-      const stats = engine.stats();
-      const stopping = drain.isDraining || engine.isClosed;
-      const failed = engine.failure !== undefined;
-      if (stopping) res.setHeader('Retry-After', String(retryAfterSeconds));
-      sendJson(res, stopping || failed ? 503 : 200, {
-        status: failed ? 'storage_failed' : stopping ? 'shutting_down' : 'ok',
-        version: serviceVersion,
-        queueLength: stats.queueLength,
-        raffles: stats.raffleCount,
-        // Applied: in memory and answered from; durable: on disk (or in the log), so it survives a
-        // crash. They differ only while a batch is being written.
-        appliedSeq: stats.appliedSeq,
-        durableSeq: stats.durableSeq,
-        // SHA-256 of the whole state at `digest.seq`: instances on one shared log that report
-        // the same seq report the same digest.
-        digest: digest.current(),
-        commandLog:
-          replicated !== undefined ? 'etcd' : journal !== undefined ? 'journal' : 'memory',
-        ...(replicated !== undefined ? replicationHealth(replicated) : {}),
-      });
-    })
+    .get((_req, res) => healthz(res))
     .all(getOnly);
   app
     .route('/metrics')
@@ -379,6 +382,15 @@ export function createService({
   const bodyLimitsAndHooks = { responseMeta: responseMetaFor, onError, bodyLimits };
   const listener = createRequestListener({
     app,
+    // Framework-free routes answered before the fast path: health, and the dashboard (plain
+    // node:http inside); express keeps its own copies for the app used on its own.
+    plainRoutes: (req, res) => {
+      if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        healthz(res);
+        return true;
+      }
+      return dashboard(req, res);
+    },
     fastRest: createFastRest({
       router: restRouter,
       createContext: createContextFor('rest'),

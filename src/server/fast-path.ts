@@ -5,10 +5,10 @@
  * The edge is framework-free and runs once per request whichever way it is answered: the request
  * log (`LOG_REQUESTS`), metrics, and the shutdown drain, then the steps of `edgeSteps` (the seam
  * for cross-cutting headers such as CORS or a request id: each takes the plain request and answer
- * and may answer itself). A REST operation (`fast-rest.ts`) or a single tRPC call
- * (`fast-trpc.ts`) is then served without express; the rest (docs, health, metrics, OpenAPI
- * document, 404s, 405s, OPTIONS, batches) is handed to the express app, marked so that its own
- * copies of the edge middleware stand aside. The same app, used on its own (tests do), still runs
+ * and may answer itself). A few plain routes (health, the dashboard), a REST operation
+ * (`fast-rest.ts`) or a single tRPC call (`fast-trpc.ts`) are then served without express; the
+ * rest (docs, metrics, OpenAPI document, 404s, 405s, OPTIONS, batches) is handed to the express
+ * app, marked so that its own copies of the edge middleware stand aside. The same app, used on its own (tests do), still runs
  * them. The trade-off is two ways into the procedures, held together by the end-to-end suites
  * (run against this listener) and a test that sends the same requests both ways.
  */
@@ -31,6 +31,11 @@ export function edgeHandled(req: IncomingMessage): boolean {
 export interface RequestListenerOptions {
   /** Answers what the fast path does not take. */
   app: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Framework-free routes answered after the edge and before the fast path (health, the
+   * dashboard): `true` when it has answered the request.
+   */
+  plainRoutes?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   fastRest: FastRest | undefined;
   fastTrpc: FastTrpc | undefined;
   /** Run in order before any routing; the first to answer ends the request. */
@@ -41,7 +46,7 @@ export interface RequestListenerOptions {
 }
 
 export function createRequestListener(options: RequestListenerOptions): RequestListener {
-  const { app, fastRest, fastTrpc, edgeSteps, logger } = options;
+  const { app, plainRoutes, fastRest, fastTrpc, edgeSteps, logger } = options;
   const failed = (res: ServerResponse) => (error: unknown) => {
     logger.error({ err: error }, 'unhandled error');
     if (res.headersSent) {
@@ -56,6 +61,7 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
   };
   return (req, res) => {
     for (const step of edgeSteps) if (!step(req, res)) return;
+    if (plainRoutes?.(req, res) === true) return;
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
     if (fastRest !== undefined && url.startsWith('/api/')) {
