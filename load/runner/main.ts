@@ -19,13 +19,18 @@ import { formatOverhead, overheadFailures, runOverhead } from './overhead.js';
 import { formatRun, type RunReport } from './report.js';
 import { repositoryRoot, startServerProcess, type ServerProcess } from './server-process.js';
 
+/** Seconds of the unmeasured run before a held rate, while the service's code warms up. */
+const warmUpS = 3;
+
 const usage = `usage: npm run load -- [options]
   --scenario mixed|bulk|overhead   workload (default mixed)
   --surface rest|trpc              REST under /api or tRPC under /trpc (default rest; not for overhead)
   --duration <s>                   measured seconds (default 10)
   --connections <n>                concurrent connections, split between operations (default 50)
   --items <n>                      bulk: items per request (default 1000)
-  --rate <n>                       mixed: hold the run to n requests/s over all operations
+  --rate <n>                       mixed: hold the run to n requests/s over all operations, evenly
+                                   spaced (open loop; latency from when each request was due),
+                                   after a ${warmUpS} s warm-up at that rate
   --peak-fraction <f>              mixed: run unbounded first, then again at f × its total rate
                                    (e.g. 0.8: the latency at 80 % of the peak)
   --rounds <n>, --round <s>        overhead: alternating rounds and seconds per round (default 3 × 5)
@@ -60,14 +65,23 @@ function writeJson(file: string, data: unknown): void {
 
 /**
  * The mixed scenario at a held rate, or at a fraction of the peak it reaches unbounded: the peak
- * run is printed first, then the held run is the one reported.
+ * run (or, for a rate given outright, a short run at that rate) is printed first, then the held
+ * run is the one reported. Either first run leaves the service's code compiled: a held run on a
+ * cold service measures the compiler for its first second or two.
  */
 async function runMixedAt(
   options: Parameters<typeof runMixed>[0],
   rate: number | undefined,
   peakFraction: number | undefined,
 ): Promise<RunReport> {
-  if (peakFraction === undefined) return runMixed({ ...options, ratePerS: rate });
+  if (peakFraction === undefined) {
+    if (rate === undefined) return runMixed(options);
+    const warm = await runMixed({ ...options, durationS: warmUpS, ratePerS: rate });
+    console.log(`warm-up run (${warmUpS} s, not reported):\n${formatRun(warm)}\n`);
+    const held = await runMixed({ ...options, ratePerS: rate });
+    if (warm.failures.length > 0) held.failures.push(...warm.failures.map((f) => `warm-up: ${f}`));
+    return held;
+  }
   const peak = await runMixed(options);
   console.log(`peak run (unbounded):\n${formatRun(peak)}\n`);
   const total = peak.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
