@@ -8,9 +8,10 @@
  * It follows `resolveResponse` of @trpc/server 11 for the non-batched case: the body is parsed
  * once, lazily, inside the procedure's `getRawInput`, so a malformed body fails where it failed
  * before; a context that cannot be built (a body refused while it was read) fails the call in
- * tRPC's error shape. Everything else (batches, methods a procedure does not take, bodiless
- * POSTs, streaming accept headers, unknown or encoded paths) goes to the express app with tRPC's
- * adapter, so their answers do not change. The one visible difference: answers carry a
+ * tRPC's error shape. A batch of one call (what tRPC's batch link sends for a lone call, so every
+ * call of the typed client) is served too, answered as an array of one. Everything else (longer
+ * batches, methods a procedure does not take, bodiless POSTs, streaming accept headers, unknown
+ * or encoded paths) goes to the express app with tRPC's adapter, so their answers do not change. The one visible difference: answers carry a
  * `Content-Length` instead of being chunked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -43,6 +44,8 @@ export interface TrpcRoute {
   procedure: AnyTRPCProcedure;
   type: 'query' | 'mutation';
   query: string;
+  /** A batch of one call (`?batch=1`): inputs keyed by index, the answer an array of one. */
+  batch: boolean;
 }
 
 export interface FastTrpc {
@@ -76,14 +79,18 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
     if (headers['trpc-accept'] !== undefined || headers.accept?.includes('application/jsonl')) {
       return undefined;
     }
-    if (query.includes('batch=') || query.includes('#')) return undefined;
+    if (query.includes('#')) return undefined;
+    // tRPC's batch link sends even a single call as a batch of one; longer batches (paths joined
+    // by commas, which `procedureName` refuses) and any other `batch` value go to the adapter.
+    const batch = query.includes('batch=');
+    if (batch && new URLSearchParams(query).get('batch') !== '1') return undefined;
     if (type === 'mutation' && req.method === 'POST' && hasBody(req)) {
-      return { path, procedure, type, query };
+      return { path, procedure, type, query, batch };
     }
     // HEAD is served as GET (as `headAsGet` does in the app); Node sends no body for it.
     const readsOnly = req.method === 'GET' || req.method === 'HEAD';
     if (type === 'query' && readsOnly && headers['content-type'] === undefined) {
-      return { path, procedure, type, query };
+      return { path, procedure, type, query, batch };
     }
     return undefined;
   };
@@ -104,7 +111,16 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
     const getRawInput = (): Promise<unknown> => {
       if (input !== unread) return Promise.resolve(input);
       try {
-        const parsed: unknown = text ? JSON.parse(text) : undefined;
+        let parsed: unknown = text ? JSON.parse(text) : undefined;
+        if (call.batch && parsed !== undefined) {
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            throw new TRPCError({
+              code: 'BAD_REQUEST',
+              message: '"input" needs to be an object when doing a batch call',
+            });
+          }
+          parsed = (parsed as Record<string, unknown>)[0];
+        }
         input = parsed === undefined ? undefined : config.transformer.input.deserialize(parsed);
       } catch (cause) {
         if (cause instanceof TRPCError) return Promise.reject(cause);
@@ -149,9 +165,10 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
         }),
       };
     }
+    const answer = call.batch ? [body] : body;
     const meta = responseMeta({ paths: [call.path], errors, ctx });
-    const status = meta.status ?? getHTTPStatusCode(body as never, errors);
-    const json = JSON.stringify(transformTRPCResponse(config, body as never));
+    const status = meta.status ?? getHTTPStatusCode(answer as never, errors);
+    const json = JSON.stringify(transformTRPCResponse(config, answer as never));
     res.statusCode = status;
     res.setHeader('Vary', 'trpc-accept, accept');
     res.setHeader('Content-Type', 'application/json');

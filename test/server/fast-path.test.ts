@@ -179,7 +179,41 @@ const plainCalls = fc.constantFrom<Call>(
   { method: 'GET', path: '/dashboard' },
   { method: 'GET', path: '/dashboard/nothing-here' },
 );
-const anyCall = fc.oneof(restIssue, restTransfer, restReads, trpcCalls, plainCalls);
+/** Batches of one call, as tRPC's batch link (the typed client's default) sends a lone call. */
+const batchInput = (input: unknown) => encodeURIComponent(JSON.stringify({ 0: { json: input } }));
+const trpcBatchesOfOne = fc.oneof(
+  fc.record({ raffleId, username, count }).chain((input) =>
+    bodyOf({ 0: { json: input } }).map((body): Call => ({
+      method: 'POST',
+      path: '/trpc/tickets.issue?batch=1',
+      ...body,
+    })),
+  ),
+  raffleId.map((id): Call => ({
+    method: 'GET',
+    path: `/trpc/raffles.get?batch=1&input=${batchInput({ raffleId: id })}`,
+  })),
+  fc.constantFrom<Call>(
+    { method: 'GET', path: '/trpc/raffles.get?batch=1' },
+    { method: 'GET', path: `/trpc/raffles.get?batch=1&input=${trpcInput({ raffleId: 'main' })}` },
+    { method: 'GET', path: `/trpc/raffles.get?batch=1&input=${encodeURIComponent('[1]')}` },
+    { method: 'GET', path: `/trpc/raffles.get?batch=1&input=${encodeURIComponent('{"1":{}}')}` },
+    { method: 'GET', path: '/trpc/raffles.get?batch=1&input=%7Bnot-json' },
+    { method: 'GET', path: `/trpc/raffles.get?batch=2&input=${batchInput({ raffleId: 'main' })}` },
+    { method: 'HEAD', path: `/trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'main' })}` },
+    { method: 'GET', path: `/trpc/tickets.issue?batch=1&input=${batchInput({})}` },
+    { method: 'POST', path: '/trpc/raffles.get?batch=1', headers: json, body: '{"0":{"json":{}}}' },
+    { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '"text"' },
+  ),
+);
+const anyCall = fc.oneof(
+  restIssue,
+  restTransfer,
+  restReads,
+  trpcCalls,
+  trpcBatchesOfOne,
+  plainCalls,
+);
 
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -297,6 +331,10 @@ describe('the fast path answers as the express app does', () => {
         body: '{"username":"alice","count":1}',
       },
       { method: 'GET', path: `/trpc/raffles.get?input=${trpcInput({ raffleId: 'main' })}` },
+      {
+        method: 'GET',
+        path: `/trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'main' })}`,
+      },
       { method: 'GET', path: '/openapi.json' },
       { method: 'GET', path: '/healthz?verbose=1' },
     ];
@@ -314,6 +352,7 @@ describe('the fast path answers as the express app does', () => {
       'GET /api/raffles/main': true,
       'POST /api/raffles/main/tickets': true,
       [`GET /trpc/raffles.get?input=${trpcInput({ raffleId: 'main' })}`]: true,
+      [`GET /trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'main' })}`]: true,
       // Left to express, which is what this test tells apart.
       'GET /openapi.json': false,
       'GET /healthz?verbose=1': false,
