@@ -204,6 +204,8 @@ const trpcBatchesOfOne = fc.oneof(
     { method: 'GET', path: `/trpc/tickets.issue?batch=1&input=${batchInput({})}` },
     { method: 'POST', path: '/trpc/raffles.get?batch=1', headers: json, body: '{"0":{"json":{}}}' },
     { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '"text"' },
+    { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: 'x'.repeat(5000) },
+    { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '{"0":' },
   ),
 );
 const anyCall = fc.oneof(
@@ -299,6 +301,34 @@ describe('the fast path answers as the express app does', () => {
       }),
       { seed, numRuns: 40, verbose: true },
     );
+  });
+
+  it('gives the same answers to refused bodies and broken batches, every one of them', async () => {
+    const calls: Call[] = [
+      {
+        method: 'POST',
+        path: '/trpc/tickets.issue?batch=1',
+        headers: json,
+        body: 'x'.repeat(5000),
+      },
+      { method: 'POST', path: '/trpc/tickets.issue', headers: json, body: 'x'.repeat(5000) },
+      { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '{"0":' },
+      { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '[{}]' },
+      { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '{}' },
+      { method: 'GET', path: `/trpc/raffles.get?batch=1&input=${encodeURIComponent('"s"')}` },
+      {
+        method: 'GET',
+        path: `/trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'nope' })}`,
+      },
+    ];
+    for (const call of calls) {
+      const options = { headers: call.headers ?? {}, body: call.body };
+      const reference = await rawRequest(expressUrl, call.method, call.path, options);
+      const fast = await rawRequest(fastUrl, call.method, call.path, options);
+      expect(comparable(fast, false), `${call.method} ${call.path} ${String(call.body)}`).toEqual(
+        comparable(reference, false),
+      );
+    }
   });
 
   it('answers health, the dashboard and API calls without express, which changes the prototype of every request it handles', async () => {
