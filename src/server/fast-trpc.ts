@@ -8,10 +8,12 @@
  * It follows `resolveResponse` of @trpc/server 11 for the non-batched case: the body is parsed
  * once, lazily, inside the procedure's `getRawInput`, so a malformed body fails where it failed
  * before; a context that cannot be built (a body refused while it was read) fails the call in
- * tRPC's error shape. A batch of one call (what tRPC's batch link sends for a lone call, so every
- * call of the typed client) is served too, answered as an array of one. Everything else (longer
- * batches, methods a procedure does not take, bodiless POSTs, streaming accept headers, unknown
- * or encoded paths) goes to the express app with tRPC's adapter, so their answers do not change. The one visible difference: answers carry a
+ * tRPC's error shape. Batches are served too (tRPC's batch link, the typed client's default,
+ * sends even a lone call as a batch of one): the calls run together on one context, each answered
+ * in its place of an array. Everything else (batches mixing queries and mutations or naming an
+ * unknown procedure, methods a procedure does not take, bodiless POSTs, streaming accept headers,
+ * unknown or encoded paths) goes to the express app with tRPC's adapter, so their answers do not
+ * change. The one visible difference: answers carry a
  * `Content-Length` instead of being chunked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -40,11 +42,11 @@ export interface FastTrpcOptions {
 }
 
 export interface TrpcRoute {
-  path: string;
-  procedure: AnyTRPCProcedure;
+  /** The calls in order: one, or those of a batch. */
+  calls: { path: string; procedure: AnyTRPCProcedure }[];
   type: 'query' | 'mutation';
   query: string;
-  /** A batch of one call (`?batch=1`): inputs keyed by index, the answer an array of one. */
+  /** A batch (`?batch=1`): inputs keyed by index, the answer an array, one item per call. */
   batch: boolean;
 }
 
@@ -72,101 +74,130 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
     const query = queryAt < 0 ? '' : target.slice(queryAt + 1);
-    if (!procedureName.test(path) || !Object.hasOwn(procedures, path)) return undefined;
-    const procedure = procedures[path] as AnyTRPCProcedure;
-    const type = procedure._def.type as string;
     const headers = req.headers;
     if (headers['trpc-accept'] !== undefined || headers.accept?.includes('application/jsonl')) {
       return undefined;
     }
     if (query.includes('#')) return undefined;
-    // tRPC's batch link sends even a single call as a batch of one; longer batches (paths joined
-    // by commas, which `procedureName` refuses) and any other `batch` value go to the adapter.
+    // tRPC's batch link sends even a lone call as a batch (of one). A batch whose calls are not
+    // all known procedures of one type, and any other `batch` value, go to the adapter.
     const batch = query.includes('batch=');
     if (batch && new URLSearchParams(query).get('batch') !== '1') return undefined;
+    const calls: TrpcRoute['calls'] = [];
+    for (const name of batch ? path.split(',') : [path]) {
+      if (!procedureName.test(name) || !Object.hasOwn(procedures, name)) return undefined;
+      calls.push({ path: name, procedure: procedures[name] as AnyTRPCProcedure });
+    }
+    const type = (calls[0] as TrpcRoute['calls'][number]).procedure._def.type as string;
+    if (calls.some((call) => call.procedure._def.type !== type)) return undefined;
     if (type === 'mutation' && req.method === 'POST' && hasBody(req)) {
-      return { path, procedure, type, query, batch };
+      return { calls, type, query, batch };
     }
     // HEAD is served as GET (as `headAsGet` does in the app); Node sends no body for it.
     const readsOnly = req.method === 'GET' || req.method === 'HEAD';
     if (type === 'query' && readsOnly && headers['content-type'] === undefined) {
-      return { path, procedure, type, query, batch };
+      return { calls, type, query, batch };
     }
     return undefined;
   };
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, call: TrpcRoute) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, route: TrpcRoute) => {
     let text: string | undefined;
     let refusal: Refusal | undefined;
-    if (call.type === 'mutation') {
+    if (route.type === 'mutation') {
       const read = await readBodyText(req, bodyLimits);
       if (read === 'aborted') return;
       if (read.ok) text = read.text;
       else refusal = read;
     } else {
-      text = new URLSearchParams(call.query).get('input') ?? undefined;
+      text = new URLSearchParams(route.query).get('input') ?? undefined;
     }
-    // tRPC's memo: the input is parsed on first read, and an error there is a BAD_REQUEST.
-    let input: unknown = unread;
-    const getRawInput = (): Promise<unknown> => {
-      if (input !== unread) return Promise.resolve(input);
-      try {
-        let parsed: unknown = text ? JSON.parse(text) : undefined;
-        if (call.batch && parsed !== undefined) {
-          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-            throw new TRPCError({
-              code: 'BAD_REQUEST',
-              message: '"input" needs to be an object when doing a batch call',
-            });
-          }
-          parsed = (parsed as Record<string, unknown>)[0];
-        }
-        input = parsed === undefined ? undefined : config.transformer.input.deserialize(parsed);
-      } catch (cause) {
-        if (cause instanceof TRPCError) return Promise.reject(cause);
-        return Promise.reject(
-          new TRPCError({
-            code: 'BAD_REQUEST',
-            message: cause instanceof Error ? cause.message : 'Invalid input',
-            cause,
-          }),
-        );
+    // tRPC's memo: the inputs are parsed on the first read, and an error there (a BAD_REQUEST)
+    // is every call's; a batch's inputs are keyed by the call's index.
+    let inputs: unknown[] | typeof unread = unread;
+    let parseError: TRPCError | undefined;
+    const parseInputs = (): unknown[] => {
+      const parsed: unknown = text ? JSON.parse(text) : undefined;
+      if (!route.batch) {
+        return [parsed === undefined ? undefined : config.transformer.input.deserialize(parsed)];
       }
-      return Promise.resolve(input);
-    };
-    let ctx: Context | undefined;
-    let body: unknown;
-    let errors: TRPCError[] = [];
-    try {
-      if (refusal !== undefined) throw refusalError(refusal);
-      ctx = createContext(req);
-      const data: unknown = await callProcedure(call.procedure, {
-        path: call.path,
-        getRawInput,
-        ctx,
-        type: call.type,
-        signal: undefined,
-        batchIndex: 0,
+      if (parsed === undefined) return [];
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: '"input" needs to be an object when doing a batch call',
+        });
+      }
+      return route.calls.map((_call, index): unknown => {
+        const raw = (parsed as Record<string, unknown>)[index];
+        return raw === undefined
+          ? undefined
+          : (config.transformer.input.deserialize(raw) as unknown);
       });
-      body = { result: { data } };
-    } catch (cause) {
-      const error = getTRPCErrorFromUnknown(cause);
-      const readInput = input === unread ? undefined : input;
-      onError({ error, path: call.path, req });
-      errors = [error];
-      body = {
-        error: getErrorShape({
-          config,
-          ctx,
-          error,
-          input: readInput,
-          path: call.path,
-          type: call.type,
-        }),
-      };
+    };
+    const rawInputOf = (index: number) => (): Promise<unknown> => {
+      if (inputs === unread && parseError === undefined) {
+        try {
+          inputs = parseInputs();
+        } catch (cause) {
+          parseError =
+            cause instanceof TRPCError
+              ? cause
+              : new TRPCError({
+                  code: 'BAD_REQUEST',
+                  message: cause instanceof Error ? cause.message : 'Invalid input',
+                  cause,
+                });
+        }
+      }
+      if (parseError !== undefined) return Promise.reject(parseError);
+      return Promise.resolve((inputs as unknown[])[index]);
+    };
+    // One context for all the calls, as tRPC builds it; a failure to build it is each call's.
+    let ctx: Context | undefined;
+    let contextError: TRPCError | undefined;
+    if (refusal === undefined) {
+      try {
+        ctx = createContext(req);
+      } catch (cause) {
+        contextError = getTRPCErrorFromUnknown(cause);
+      }
     }
-    const answer = call.batch ? [body] : body;
-    const meta = responseMeta({ paths: [call.path], errors, ctx });
+    const outcomes = await Promise.all(
+      route.calls.map(async (call, index): Promise<[TRPCError | undefined, unknown]> => {
+        try {
+          if (refusal !== undefined) throw refusalError(refusal);
+          if (contextError !== undefined) throw contextError;
+          const data: unknown = await callProcedure(call.procedure, {
+            path: call.path,
+            getRawInput: rawInputOf(index),
+            ctx,
+            type: route.type,
+            signal: undefined,
+            batchIndex: index,
+          });
+          return [undefined, { result: { data } }];
+        } catch (cause) {
+          const error = getTRPCErrorFromUnknown(cause);
+          onError({ error, path: call.path, req });
+          const input = inputs === unread ? undefined : inputs[index];
+          const shape = getErrorShape({
+            config,
+            ctx,
+            error,
+            input,
+            path: call.path,
+            type: route.type,
+          });
+          return [error, { error: shape }];
+        }
+      }),
+    );
+    const errors = outcomes.flatMap(([error]) => (error === undefined ? [] : [error]));
+    const items = outcomes.map(([, item]) => item);
+    const answer = route.batch ? items : items[0];
+    const paths = route.calls.map((call) => call.path);
+    const meta = responseMeta({ paths, errors, ctx });
     const status = meta.status ?? getHTTPStatusCode(answer as never, errors);
     const json = JSON.stringify(transformTRPCResponse(config, answer as never));
     res.statusCode = status;

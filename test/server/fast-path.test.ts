@@ -208,12 +208,67 @@ const trpcBatchesOfOne = fc.oneof(
     { method: 'POST', path: '/trpc/tickets.issue?batch=1', headers: json, body: '{"0":' },
   ),
 );
+/** Longer batches: calls of one type (served by the listener) and mixtures it leaves to express. */
+const batchBody = (inputs: unknown[]) =>
+  JSON.stringify(Object.fromEntries(inputs.map((input, index) => [index, { json: input }])));
+const batchQuery = (inputs: unknown[]) => encodeURIComponent(batchBody(inputs));
+const trpcBatches = fc.oneof(
+  fc
+    .array(fc.record({ raffleId, username, count }), { minLength: 2, maxLength: 4 })
+    .map((inputs): Call => ({
+      method: 'POST',
+      path: `/trpc/${inputs.map(() => 'tickets.issue').join(',')}?batch=1`,
+      headers: json,
+      body: batchBody(inputs),
+    })),
+  fc
+    .tuple(
+      fc.record({ raffleId, username, count }),
+      fc.record({ raffleId, from: username, to: username, count }),
+    )
+    .map(([issue, transfer]): Call => ({
+      method: 'POST',
+      path: '/trpc/tickets.issue,transfers.create?batch=1',
+      headers: json,
+      body: batchBody([issue, transfer]),
+    })),
+  fc.array(raffleId, { minLength: 2, maxLength: 3 }).map((ids): Call => ({
+    method: 'GET',
+    path: `/trpc/${ids.map(() => 'raffles.get').join(',')}?batch=1&input=${batchQuery(ids.map((id) => ({ raffleId: id })))}`,
+  })),
+  fc.constantFrom<Call>(
+    {
+      method: 'GET',
+      path: `/trpc/raffles.get,tickets.issue?batch=1&input=${batchQuery([{ raffleId: 'main' }, {}])}`,
+    },
+    {
+      method: 'GET',
+      path: `/trpc/raffles.get,nothing.here?batch=1&input=${batchQuery([{ raffleId: 'main' }, {}])}`,
+    },
+    {
+      method: 'GET',
+      path: `/trpc/raffles.get,raffles.get?batch=1&input=${encodeURIComponent('{"1":{"json":{"raffleId":"main"}}}')}`,
+    },
+    {
+      method: 'GET',
+      path: `/trpc/raffles.get,raffles.get?batch=1&input=${encodeURIComponent('[1,2]')}`,
+    },
+    {
+      method: 'POST',
+      path: '/trpc/tickets.issue,tickets.issue?batch=1',
+      headers: json,
+      body: '{"0":',
+    },
+    { method: 'POST', path: '/trpc/tickets.issue,raffles.get?batch=1', headers: json, body: '{}' },
+  ),
+);
 const anyCall = fc.oneof(
   restIssue,
   restTransfer,
   restReads,
   trpcCalls,
   trpcBatchesOfOne,
+  trpcBatches,
   plainCalls,
 );
 
@@ -320,6 +375,22 @@ describe('the fast path answers as the express app does', () => {
         method: 'GET',
         path: `/trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'nope' })}`,
       },
+      {
+        method: 'POST',
+        path: '/trpc/tickets.issue,tickets.issue?batch=1',
+        headers: json,
+        body: 'x'.repeat(5000),
+      },
+      {
+        method: 'POST',
+        path: '/trpc/tickets.issue,tickets.issue,tickets.issue?batch=1',
+        headers: json,
+        body: batchBody([
+          { raffleId: 'main', username: 'ann', count: 1 },
+          { raffleId: 'main', username: '', count: 1 },
+          { raffleId: 'nope', username: 'ann', count: 1 },
+        ]),
+      },
     ];
     for (const call of calls) {
       const options = { headers: call.headers ?? {}, body: call.body };
@@ -365,6 +436,15 @@ describe('the fast path answers as the express app does', () => {
         method: 'GET',
         path: `/trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'main' })}`,
       },
+      {
+        method: 'POST',
+        path: '/trpc/tickets.issue,tickets.issue?batch=1',
+        headers: json,
+        body: batchBody([
+          { raffleId: 'main', username: 'alice', count: 1 },
+          { raffleId: 'main', username: 'bob', count: 2 },
+        ]),
+      },
       { method: 'GET', path: '/openapi.json' },
       { method: 'GET', path: '/healthz?verbose=1' },
     ];
@@ -383,6 +463,7 @@ describe('the fast path answers as the express app does', () => {
       'POST /api/raffles/main/tickets': true,
       [`GET /trpc/raffles.get?input=${trpcInput({ raffleId: 'main' })}`]: true,
       [`GET /trpc/raffles.get?batch=1&input=${batchInput({ raffleId: 'main' })}`]: true,
+      'POST /trpc/tickets.issue,tickets.issue?batch=1': true,
       // Left to express, which is what this test tells apart.
       'GET /openapi.json': false,
       'GET /healthz?verbose=1': false,
