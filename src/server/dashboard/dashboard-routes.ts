@@ -100,7 +100,10 @@ function streamFeed(req: IncomingMessage, res: ServerResponse, feed: DashboardFe
  */
 export function dashboardRoutes({ feed, assets, isOperator }: DashboardRouteOptions) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = req.url ?? '/';
+    // Every request the listener serves asks here first: other paths leave without allocating.
+    if (!url.startsWith('/dashboard')) return false;
+    const path = url.split('?')[0] ?? '/';
     if (path !== '/dashboard' && !path.startsWith('/dashboard/')) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
