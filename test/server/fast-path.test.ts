@@ -285,13 +285,14 @@ function withoutTimes(value: unknown): unknown {
 }
 
 /**
- * The state digest of `/healthz` covers the stamps of each engine's own clock: it is compared for
- * its presence and form only (the applied and durable sequence numbers are compared in full).
+ * The state digest of `/healthz` covers the stamps of each engine's own clock, and each service
+ * recomputes it on its own schedule (`state-digest.ts`, at most so often): it is compared for its
+ * presence and form only (the applied and durable sequence numbers are compared in full).
  */
 function withoutDigest(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || !('digest' in body)) return body;
   const { digest, ...rest } = body as { digest: { seq?: unknown; sha256?: unknown } };
-  return { ...rest, digest: { seq: digest.seq, sha256: typeof digest.sha256 } };
+  return { ...rest, digest: { seq: typeof digest.seq, sha256: typeof digest.sha256 } };
 }
 
 /** What must agree: status, body and the headers that carry meaning. */
