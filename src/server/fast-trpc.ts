@@ -163,36 +163,42 @@ export function createFastTrpc(options: FastTrpcOptions): FastTrpc {
         contextError = getTRPCErrorFromUnknown(cause);
       }
     }
-    const outcomes = await Promise.all(
-      route.calls.map(async (call, index): Promise<[TRPCError | undefined, unknown]> => {
-        try {
-          if (refusal !== undefined) throw refusalError(refusal);
-          if (contextError !== undefined) throw contextError;
-          const data: unknown = await callProcedure(call.procedure, {
-            path: call.path,
-            getRawInput: rawInputOf(index),
-            ctx,
-            type: route.type,
-            signal: undefined,
-            batchIndex: index,
-          });
-          return [undefined, { result: { data } }];
-        } catch (cause) {
-          const error = getTRPCErrorFromUnknown(cause);
-          onError({ error, path: call.path, req });
-          const input = inputs === unread ? undefined : inputs[index];
-          const shape = getErrorShape({
-            config,
-            ctx,
-            error,
-            input,
-            path: call.path,
-            type: route.type,
-          });
-          return [error, { error: shape }];
-        }
-      }),
-    );
+    const run = async (
+      call: TrpcRoute['calls'][number],
+      index: number,
+    ): Promise<[TRPCError | undefined, unknown]> => {
+      try {
+        if (refusal !== undefined) throw refusalError(refusal);
+        if (contextError !== undefined) throw contextError;
+        const data: unknown = await callProcedure(call.procedure, {
+          path: call.path,
+          getRawInput: rawInputOf(index),
+          ctx,
+          type: route.type,
+          signal: undefined,
+          batchIndex: index,
+        });
+        return [undefined, { result: { data } }];
+      } catch (cause) {
+        const error = getTRPCErrorFromUnknown(cause);
+        onError({ error, path: call.path, req });
+        const input = inputs === unread ? undefined : inputs[index];
+        const shape = getErrorShape({
+          config,
+          ctx,
+          error,
+          input,
+          path: call.path,
+          type: route.type,
+        });
+        return [error, { error: shape }];
+      }
+    };
+    // A lone call (nearly every call) is awaited by itself, without the batch's bookkeeping.
+    const outcomes =
+      route.calls.length === 1
+        ? [await run(route.calls[0] as TrpcRoute['calls'][number], 0)]
+        : await Promise.all(route.calls.map(run));
     const errors = outcomes.flatMap(([error]) => (error === undefined ? [] : [error]));
     const items = outcomes.map(([, item]) => item);
     const answer = route.batch ? items : items[0];
