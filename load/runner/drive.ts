@@ -68,44 +68,63 @@ export function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[rank - 1] as number;
 }
 
-/** Latencies of one run, in milliseconds, in a growing typed array (no object per request). */
-export class Latencies {
-  private values = new Float64Array(1 << 16);
-  private count = 0;
+/**
+ * What a run counts, whichever driver sends it: requests sent and answered (in the window or
+ * after it), statuses, and latencies in a growing typed array (no object per request).
+ */
+export class DriveTally {
+  sent = 0;
+  answered = 0;
+  answeredInWindow = 0;
+  /** Answers after this time count as answered, not as throughput. */
+  windowEndMs = Number.POSITIVE_INFINITY;
+  private readonly statusCounts: Record<string, number> = {};
+  private latencies = new Float64Array(1 << 16);
 
-  record(latencyMs: number): void {
-    if (this.count === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
+  answer(status: number, latencyMs: number, atMs: number): void {
+    if (this.answered === this.latencies.length) {
+      const grown = new Float64Array(this.latencies.length * 2);
+      grown.set(this.latencies);
+      this.latencies = grown;
     }
-    this.values[this.count] = latencyMs;
-    this.count += 1;
+    this.latencies[this.answered] = latencyMs;
+    this.answered += 1;
+    if (atMs <= this.windowEndMs) this.answeredInWindow += 1;
+    this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
   }
 
-  summary(): DriveResult['latencyMs'] {
-    const sorted = this.values.slice(0, this.count).sort();
+  result(
+    options: Pick<DriveOptions, 'connections' | 'durationS'>,
+    failures: Pick<DriveResult, 'transportErrors' | 'timeouts'>,
+  ): DriveResult {
+    const sorted = this.latencies.slice(0, this.answered).sort();
     let sum = 0;
     for (const value of sorted) sum += value;
     return {
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
-      max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
-      mean: sorted.length > 0 ? sum / sorted.length : 0,
+      connections: options.connections,
+      durationS: options.durationS,
+      sent: this.sent,
+      answered: this.answered,
+      answeredInWindow: this.answeredInWindow,
+      unanswered: this.sent - this.answered,
+      requestsPerS: this.answeredInWindow / options.durationS,
+      latencyMs: {
+        p50: percentile(sorted, 0.5),
+        p95: percentile(sorted, 0.95),
+        p99: percentile(sorted, 0.99),
+        max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
+        mean: sorted.length > 0 ? sum / sorted.length : 0,
+      },
+      statusCounts: this.statusCounts,
+      ...failures,
     };
   }
 }
 
 export async function drive(options: DriveOptions): Promise<DriveResult> {
   const drainTimeoutMs = options.drainTimeoutMs ?? 12_000;
-  const latencies = new Latencies();
-  const statusCounts: Record<string, number> = {};
-  let sent = 0;
-  let answered = 0;
-  let answeredInWindow = 0;
+  const tally = new DriveTally();
   let draining = false;
-  let windowEndMs = Number.POSITIVE_INFINITY;
   let onDrained: (() => void) | undefined;
 
   let settle: (error: Error | null, result: autocannon.Result) => void = () => undefined;
@@ -131,7 +150,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
             const call = options.next();
             ctx.call = call;
             ctx.sentAtMs = performance.now();
-            sent += 1;
+            tally.sent += 1;
             return {
               ...request,
               method: call.method,
@@ -146,12 +165,9 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
             if (call === undefined || ctx.sentAtMs === undefined) return;
             ctx.call = undefined;
             const now = performance.now();
-            latencies.record(now - ctx.sentAtMs);
-            answered += 1;
-            if (now <= windowEndMs) answeredInWindow += 1;
-            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+            tally.answer(status, now - ctx.sentAtMs, now);
             call.onAnswer?.(status, body);
-            if (draining && answered === sent) onDrained?.();
+            if (draining && tally.answered === tally.sent) onDrained?.();
           },
         },
       ],
@@ -160,10 +176,10 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   );
 
   const startMs = performance.now();
-  windowEndMs = startMs + options.durationS * 1000;
+  tally.windowEndMs = startMs + options.durationS * 1000;
   await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
   draining = true;
-  if (answered < sent) {
+  if (tally.answered < tally.sent) {
     await new Promise<void>((resolve) => {
       onDrained = resolve;
       setTimeout(resolve, drainTimeoutMs);
@@ -171,18 +187,5 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   }
   instance.stop();
   const result = await finished;
-
-  return {
-    connections: options.connections,
-    durationS: options.durationS,
-    sent,
-    answered,
-    answeredInWindow,
-    unanswered: sent - answered,
-    requestsPerS: answeredInWindow / options.durationS,
-    latencyMs: latencies.summary(),
-    statusCounts,
-    transportErrors: result.errors,
-    timeouts: result.timeouts,
-  };
+  return tally.result(options, { transportErrors: result.errors, timeouts: result.timeouts });
 }

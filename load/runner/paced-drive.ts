@@ -12,7 +12,7 @@
  * groups rather than exactly apart, each still timed from its own due time.
  */
 import { performance } from 'node:perf_hooks';
-import { Latencies, type DriveOptions, type DriveResult } from './drive.js';
+import { DriveTally, type DriveOptions, type DriveResult } from './drive.js';
 import { Http1Pool } from './http1-pool.js';
 
 export interface PacedDriveOptions extends DriveOptions {
@@ -24,24 +24,21 @@ export async function drivePaced(options: PacedDriveOptions): Promise<DriveResul
   const drainTimeoutMs = options.drainTimeoutMs ?? 12_000;
   if (!(options.ratePerS > 0)) throw new Error('drivePaced: ratePerS must be positive');
   const pool = new Http1Pool(options.url, options.connections);
-  const latencies = new Latencies();
-  const statusCounts: Record<string, number> = {};
-  let sent = 0;
-  let answered = 0;
-  let answeredInWindow = 0;
+  const tally = new DriveTally();
   let transportErrors = 0;
   let onSettled: (() => void) | undefined;
   const startMs = performance.now();
   const windowEndMs = startMs + options.durationS * 1000;
+  tally.windowEndMs = windowEndMs;
   const intervalMs = 1000 / options.ratePerS;
 
   const settled = (): void => {
-    if (answered + transportErrors === sent) onSettled?.();
+    if (tally.answered + transportErrors === tally.sent) onSettled?.();
   };
 
   const send = (dueMs: number): void => {
     const call = options.next();
-    sent += 1;
+    tally.sent += 1;
     pool.request({
       method: call.method,
       path: call.path,
@@ -51,10 +48,7 @@ export async function drivePaced(options: PacedDriveOptions): Promise<DriveResul
           transportErrors += 1;
         } else {
           const now = performance.now();
-          latencies.record(now - dueMs);
-          answered += 1;
-          if (now <= windowEndMs) answeredInWindow += 1;
-          statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+          tally.answer(status, now - dueMs, now);
           call.onAnswer?.(status, body);
         }
         settled();
@@ -79,25 +73,12 @@ export async function drivePaced(options: PacedDriveOptions): Promise<DriveResul
   });
   const lastDueToEnd = windowEndMs - performance.now();
   if (lastDueToEnd > 0) await new Promise((resolve) => setTimeout(resolve, lastDueToEnd));
-  if (answered + transportErrors < sent) {
+  if (tally.answered + transportErrors < tally.sent) {
     await new Promise<void>((resolve) => {
       onSettled = resolve;
       setTimeout(resolve, drainTimeoutMs);
     });
   }
   pool.close();
-
-  return {
-    connections: options.connections,
-    durationS: options.durationS,
-    sent,
-    answered,
-    answeredInWindow,
-    unanswered: sent - answered,
-    requestsPerS: answeredInWindow / options.durationS,
-    latencyMs: latencies.summary(),
-    statusCounts,
-    transportErrors,
-    timeouts: 0,
-  };
+  return tally.result(options, { transportErrors, timeouts: 0 });
 }
