@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StampedCommand } from '../../src/engine/commands.js';
@@ -64,6 +65,36 @@ describe('seed chain', () => {
     again.take();
     again.take();
     expect(resumed.take()).toEqual(again.take());
+  });
+
+  it('chain: hands out what a chain built link by link would, from any resume point', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc
+          .integer({ min: 1, max: 40 })
+          .chain((length) => fc.tuple(fc.constant(length), fc.integer({ min: 0, max: length }))),
+        (secretBytes, [length, used]) => {
+          const secret = Buffer.from(secretBytes);
+          // The reference: an array of links, each hashed from the one after it.
+          const links: Buffer[] = [secret];
+          for (let i = 0; i < length; i += 1) links.unshift(sha256(links[0] as Buffer));
+          const chain = new SeedChain(secret, length, used);
+          expect(chain.anchor.toString('hex')).toBe((links[0] as Buffer).toString('hex'));
+          const taken: string[] = [];
+          for (let link = chain.take(); link !== undefined; link = chain.take()) {
+            taken.push(Buffer.from(link).toString('hex'));
+            link.fill(0); // a caller's copy: changing it leaves the chain as it was
+          }
+          expect(taken).toEqual(links.slice(used + 1).map((link) => link.toString('hex')));
+          expect(chain.remaining).toBe(0);
+          expect(new SeedChain(secret, length, used).take()).toEqual(
+            used < length ? new Uint8Array(links[used + 1] as Buffer) : undefined,
+          );
+        },
+      ),
+      { seed: 20_261_130, numRuns: 200 },
+    );
   });
 
   it('queue: a chain is committed in the log before its first link, and a new one when spent', async () => {
