@@ -5,6 +5,7 @@
  * answered 5xx.
  *
  *   npm run load -- --scenario mixed --surface trpc --duration 20 --connections 64
+ *   npm run load -- --peak-fraction 0.8 --baseline
  *   npm run load -- --scenario bulk --items 1000 --json load/results/bulk.json
  *   npm run load:overhead
  *
@@ -16,8 +17,13 @@ import { parseArgs } from 'node:util';
 import { runBulk } from './bulk.js';
 import { runMixed } from './mixed.js';
 import { formatOverhead, overheadFailures, runOverhead } from './overhead.js';
-import { formatRun, type RunReport } from './report.js';
-import { repositoryRoot, startServerProcess, type ServerProcess } from './server-process.js';
+import { formatBaseline, formatRun, type HeldBaseline, type RunReport } from './report.js';
+import {
+  bareServerEntry,
+  repositoryRoot,
+  startServerProcess,
+  type ServerProcess,
+} from './server-process.js';
 
 /** Seconds of the unmeasured run before a held rate, while the service's code warms up. */
 const warmUpS = 3;
@@ -33,6 +39,9 @@ const usage = `usage: npm run load -- [options]
                                    after a ${warmUpS} s warm-up at that rate
   --peak-fraction <f>              mixed: run unbounded first, then again at f × its total rate
                                    (e.g. 0.8: the latency at 80 % of the peak)
+  --baseline                       with --rate or --peak-fraction: then hold the bare node:http
+                                   server to the same rate, and to the same fraction of its own
+                                   peak, with the same requests; print the latencies side by side
   --rounds <n>, --round <s>        overhead: alternating rounds and seconds per round (default 3 × 5)
   --url <base>                     use a running service instead of starting one
   --json <file>                    also write the results as JSON
@@ -73,21 +82,51 @@ async function runMixedAt(
   options: Parameters<typeof runMixed>[0],
   rate: number | undefined,
   peakFraction: number | undefined,
-): Promise<RunReport> {
+): Promise<{ held: RunReport; peakPerS?: number }> {
   if (peakFraction === undefined) {
-    if (rate === undefined) return runMixed(options);
+    if (rate === undefined) return { held: await runMixed(options) };
     const warm = await runMixed({ ...options, durationS: warmUpS, ratePerS: rate });
     console.log(`warm-up run (${warmUpS} s, not reported):\n${formatRun(warm)}\n`);
     const held = await runMixed({ ...options, ratePerS: rate });
     if (warm.failures.length > 0) held.failures.push(...warm.failures.map((f) => `warm-up: ${f}`));
-    return held;
+    return { held };
   }
   const peak = await runMixed(options);
   console.log(`peak run (unbounded):\n${formatRun(peak)}\n`);
-  const total = peak.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
-  const held = await runMixed({ ...options, ratePerS: total * peakFraction });
+  const peakPerS = peak.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
+  const held = await runMixed({ ...options, ratePerS: peakPerS * peakFraction });
   if (peak.failures.length > 0) held.failures.push(...peak.failures.map((f) => `peak run: ${f}`));
-  return held;
+  return { held, peakPerS };
+}
+
+/**
+ * The held workload against the bare node:http server, started for it: at the service's rate,
+ * then at the same fraction of the bare server's own peak. Its failures become the held run's.
+ */
+async function runBaseline(
+  options: Omit<Parameters<typeof runMixed>[0], 'baseUrl'>,
+  held: RunReport,
+  peakFraction: number | undefined,
+): Promise<HeldBaseline> {
+  const bare = await startServerProcess({ entry: bareServerEntry });
+  try {
+    const base = { ...options, baseUrl: bare.url, bare: true };
+    console.log(`bare node:http server started: ${bare.url} (pid ${bare.pid})`);
+    const sameRate = (await runMixedAt(base, held.ratePerS, undefined)).held;
+    console.log(`bare server at the service's rate:\n${formatRun(sameRate)}\n`);
+    const baseline: HeldBaseline = { sameRate };
+    if (peakFraction !== undefined) {
+      const { held: run, peakPerS } = await runMixedAt(base, undefined, peakFraction);
+      console.log(`bare server at the same fraction of its peak:\n${formatRun(run)}\n`);
+      baseline.sameFraction = { fraction: peakFraction, peakPerS: peakPerS ?? 0, run };
+    }
+    for (const run of [baseline.sameRate, baseline.sameFraction?.run]) {
+      for (const failure of run?.failures ?? []) held.failures.push(`bare server: ${failure}`);
+    }
+    return baseline;
+  } finally {
+    await bare.stop();
+  }
 }
 
 async function main(): Promise<number> {
@@ -107,6 +146,7 @@ async function main(): Promise<number> {
       'cpu-prof': { type: 'string' },
       entry: { type: 'string' },
       'server-env': { type: 'string', multiple: true },
+      baseline: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -130,6 +170,16 @@ async function main(): Promise<number> {
     if (at <= 0) fail(`--server-env must be KEY=VALUE: ${pair}`);
     serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const rate = values.rate === undefined ? undefined : positive('rate', values.rate, 1);
+  const peakFraction =
+    values['peak-fraction'] === undefined
+      ? undefined
+      : positive('peak-fraction', values['peak-fraction'], 1);
+  if (
+    values.baseline &&
+    (scenario !== 'mixed' || (rate === undefined && peakFraction === undefined))
+  )
+    fail('--baseline needs the mixed scenario with --rate or --peak-fraction');
   const serverNodeArgs =
     cpuProfile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfile)}`];
 
@@ -169,13 +219,7 @@ async function main(): Promise<number> {
             connections,
             itemsPerRequest: Math.round(positive('items', values.items, 1000)),
           })
-        : await runMixedAt(
-            { baseUrl, surface, durationS, connections },
-            values.rate === undefined ? undefined : positive('rate', values.rate, 1),
-            values['peak-fraction'] === undefined
-              ? undefined
-              : positive('peak-fraction', values['peak-fraction'], 1),
-          );
+        : (await runMixedAt({ baseUrl, surface, durationS, connections }, rate, peakFraction)).held;
   } catch (error) {
     const status = server?.status();
     if (status !== undefined && status.exitCode !== null) {
@@ -190,7 +234,18 @@ async function main(): Promise<number> {
       if (code !== 0) console.error(`the service exited with code ${code}`);
     }
   }
-  console.log(formatRun(report));
+  if (values.baseline) {
+    console.log(`service:\n${formatRun(report)}\n`);
+    report.baseline = await runBaseline({ surface, durationS, connections }, report, peakFraction);
+    console.log(formatBaseline(report, report.baseline));
+    console.log(
+      report.failures.length === 0
+        ? 'result: passed'
+        : `result: FAILED\n  - ${report.failures.join('\n  - ')}`,
+    );
+  } else {
+    console.log(formatRun(report));
+  }
   if (values.json !== undefined) writeJson(values.json, report);
   return report.failures.length === 0 ? 0 : 1;
 }

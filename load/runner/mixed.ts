@@ -8,6 +8,10 @@
  * Accounting: the runner adds up the tickets of every issue answered 200 and the draws answered
  * 201 on a raffle of its own, so afterwards `issued − drawn` must equal the raffle's total
  * (transfers move tickets, they never make or destroy any).
+ *
+ * With `bare`, the same requests at the same pace go to the bare node:http server
+ * (`bare-http-server.mjs`), which answers each one 200 at once: the latency floor of this runner
+ * on this machine, to read the service's figures against.
  */
 import { drive, type PlannedCall } from './drive.js';
 import { drivePaced } from './paced-drive.js';
@@ -39,6 +43,11 @@ export interface MixedOptions {
    * (`paced-drive.ts`); a closed loop as fast as the answers come when absent.
    */
   ratePerS?: number | undefined;
+  /**
+   * The target is the bare node:http server: no raffle is made, every answer must be a 200, and
+   * there is nothing to account for or check afterwards.
+   */
+  bare?: boolean | undefined;
 }
 
 /** Connections per operation: the mix's share of the total, at least one each. */
@@ -71,15 +80,17 @@ function inputFor(
 
 export async function runMixed(options: MixedOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
-  const raffleId = await createRaffle(
-    options.baseUrl,
-    `load mixed ${options.surface} ${startedAt}`,
-  );
+  const bare = options.bare === true;
+  const raffleId = bare
+    ? 'bare'
+    : await createRaffle(options.baseUrl, `load mixed ${options.surface} ${startedAt}`);
   const accounting = { ticketsIssued: 0, drawsSucceeded: 0, exact: true };
   const split = splitConnections(options.connections);
 
   const runs = (Object.keys(operationMix) as OperationName[]).map(async (operation) => {
-    const tally = new Tally(successStatus[operation], expectedRefusals[operation]);
+    const tally = bare
+      ? new Tally(200, [])
+      : new Tally(successStatus[operation], expectedRefusals[operation]);
     const stream = {
       url: options.baseUrl,
       connections: split[operation],
@@ -90,7 +101,7 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
           ...httpCallFor(options.surface, operation, input),
           onAnswer: (status, body) => {
             const verdict = tally.classify(answerOf(options.surface, status, body));
-            if (verdict !== 'ok') return;
+            if (verdict !== 'ok' || bare) return;
             if (operation === 'issue') accounting.ticketsIssued += input.count ?? 0;
             if (operation === 'draw') accounting.drawsSucceeded += 1;
           },
@@ -109,18 +120,20 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
   const operations: OperationReport[] = await Promise.all(runs);
 
   accounting.exact = operations.every((op) => op.unanswered === 0);
-  const invariants = await checkRaffleInvariants({
-    baseUrl: options.baseUrl,
-    raffleId,
-    expected: accounting.exact
-      ? {
-          totalTickets: accounting.ticketsIssued - accounting.drawsSucceeded,
-          drawCount: accounting.drawsSucceeded,
-        }
-      : {},
-  });
+  const invariants = bare
+    ? undefined
+    : await checkRaffleInvariants({
+        baseUrl: options.baseUrl,
+        raffleId,
+        expected: accounting.exact
+          ? {
+              totalTickets: accounting.ticketsIssued - accounting.drawsSucceeded,
+              drawCount: accounting.drawsSucceeded,
+            }
+          : {},
+      });
   const failures = operationFailures(operations);
-  if (!invariants.ok) failures.push(`invariants: ${invariants.problems.length} problems`);
+  if (invariants?.ok === false) failures.push(`invariants: ${invariants.problems.length} problems`);
   return {
     scenario: 'mixed',
     surface: options.surface,
@@ -132,7 +145,8 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
     startedAt,
     operations,
     accounting,
-    invariants,
+    ...(invariants === undefined ? {} : { invariants }),
+    ...(bare ? { target: 'bare node:http' as const } : {}),
     failures,
   };
 }

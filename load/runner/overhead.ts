@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { createRaffle, median } from './common.js';
 import { checkRaffleInvariants, type InvariantReport } from './invariants.js';
 import { drive, type DriveResult } from './drive.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import { bareServerEntry, startServerProcess, type ServerProcess } from './server-process.js';
 import type { PlannedCall } from './drive.js';
 import { httpCallFor } from './surfaces.js';
 import { issueCountMax, randomInt } from '../k6/workload.js';
@@ -163,9 +163,7 @@ export async function runOverhead(options: OverheadOptions = {}): Promise<Overhe
   const started: ServerProcess[] = [];
   const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
   try {
-    const bare = await startServerProcess({
-      entry: new URL('./bare-http-server.mjs', import.meta.url).pathname,
-    });
+    const bare = await startServerProcess({ entry: bareServerEntry });
     started.push(bare);
     let serviceUrl = options.url;
     let servicePid: number | undefined;

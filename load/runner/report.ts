@@ -38,10 +38,23 @@ export interface RunReport {
     exact: boolean;
   };
   invariants?: InvariantReport;
+  /** Set when the run went to the bare node:http server instead of the service. */
+  target?: 'bare node:http';
+  /** The same held workload against the bare node:http server, in the same run (`--baseline`). */
+  baseline?: HeldBaseline;
   /** Why the run failed; empty when it passed. */
   failures: string[];
   /** Set when the scenario could not run (bulk endpoints missing). */
   skipped?: string;
+}
+
+/**
+ * The bare node:http server under the held run's workload: at the same rate as the service, and
+ * at the same fraction of its own peak (when the service's rate was such a fraction).
+ */
+export interface HeldBaseline {
+  sameRate: RunReport;
+  sameFraction?: { fraction: number; peakPerS: number; run: RunReport };
 }
 
 const fixed = (value: number, digits = 1): string => value.toFixed(digits);
@@ -71,7 +84,10 @@ export function formatTable(header: string[], rows: string[][]): string {
 export function formatRun(report: RunReport): string {
   const lines: string[] = [];
   lines.push(
-    `${report.scenario} load over ${report.surface.toUpperCase()} against ${report.baseUrl}, raffle ${report.raffleId}: ` +
+    `${report.scenario} load over ${report.surface.toUpperCase()} against ` +
+      (report.target === undefined
+        ? `${report.baseUrl}, raffle ${report.raffleId}: `
+        : `the ${report.target} server at ${report.baseUrl}: `) +
       `${report.durationS} s, ${report.connections} connections`,
   );
   if (report.skipped !== undefined) {
@@ -112,23 +128,23 @@ export function formatRun(report: RunReport): string {
   });
   const total = report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
   lines.push(formatTable(header, rows));
-  const worstP99 = Math.max(...report.operations.map((op) => op.latencyMs.p99));
   lines.push(
     `total: ${fixed(total, 0)} req/s` +
       (report.ratePerS === undefined ? '' : ` (held to ${fixed(report.ratePerS, 0)} req/s)`) +
-      `; worst p99 of any operation ${fixed(worstP99, 2)} ms`,
+      `; worst p99 of any operation ${fixed(worstP99(report), 2)} ms`,
   );
   if (bulk) {
     const items = report.operations.reduce((sum, op) => sum + (op.items?.perS ?? 0), 0);
     lines.push(`ticket operations: ${fixed(items, 0)} items/s`);
   }
   const { accounting, invariants } = report;
-  lines.push(
-    `accounting: ${accounting.ticketsIssued} tickets issued, ${accounting.drawsSucceeded} draws` +
-      (accounting.exact
-        ? ' (every request answered: exact)'
-        : ' (some requests unanswered: not exact)'),
-  );
+  if (report.target === undefined)
+    lines.push(
+      `accounting: ${accounting.ticketsIssued} tickets issued, ${accounting.drawsSucceeded} draws` +
+        (accounting.exact
+          ? ' (every request answered: exact)'
+          : ' (some requests unanswered: not exact)'),
+    );
   if (invariants !== undefined) {
     lines.push(
       `invariants: ${invariants.ok ? 'ok' : 'FAILED'}: ${invariants.participantsListed} participants, ` +
@@ -145,4 +161,58 @@ export function formatRun(report: RunReport): string {
       : `result: FAILED\n  - ${report.failures.join('\n  - ')}`,
   );
   return lines.join('\n');
+}
+
+/** The worst p50, p99 and max of any operation of a run, and its total requests per second. */
+function heldFigures(report: RunReport): string[] {
+  const worst = (pick: (op: OperationReport) => number) => Math.max(...report.operations.map(pick));
+  const total = report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
+  return [
+    fixed(total, 0),
+    fixed(
+      worst((op) => op.latencyMs.p50),
+      2,
+    ),
+    fixed(
+      worst((op) => op.latencyMs.p99),
+      2,
+    ),
+    fixed(
+      worst((op) => op.latencyMs.max),
+      1,
+    ),
+  ];
+}
+
+/** The worst p99 of any operation of a run. */
+export function worstP99(report: RunReport): number {
+  return Math.max(...report.operations.map((op) => op.latencyMs.p99));
+}
+
+/**
+ * The held run beside the bare node:http server under the same workload: the latency this
+ * runner can show on this machine at the same rate, and at the same fraction of a peak.
+ */
+export function formatBaseline(held: RunReport, baseline: HeldBaseline): string {
+  const { sameRate, sameFraction } = baseline;
+  const rows = [
+    ['service', ...heldFigures(held)],
+    ["bare server at the service's rate", ...heldFigures(sameRate)],
+  ];
+  const percent = sameFraction === undefined ? '' : `${fixed(sameFraction.fraction * 100, 0)} %`;
+  if (sameFraction !== undefined) {
+    rows.push([
+      `bare server at ${percent} of its own peak (${fixed(sameFraction.peakPerS, 0)} req/s)`,
+      ...heldFigures(sameFraction.run),
+    ]);
+  }
+  const ratio = (bare: RunReport) => fixed(worstP99(held) / Math.max(worstP99(bare), 1e-3), 2);
+  return [
+    'beside the bare node:http server (same run, same requests and pacing; it answers each at once):',
+    formatTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'max ms'], rows),
+    `p99 (worst operation) × the bare server's: ${ratio(sameRate)} at the same rate` +
+      (sameFraction === undefined
+        ? ''
+        : `, ${ratio(sameFraction.run)} at ${percent} of each one's peak`),
+  ].join('\n');
 }

@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 
 export const repositoryRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
+/** The bare node:http server (`bare-http-server.mjs`): the floor the service is compared with. */
+export const bareServerEntry = fileURLToPath(new URL('./bare-http-server.mjs', import.meta.url));
+
 export interface ServerProcessOptions {
   /**
    * Run the TypeScript sources through tsx instead of the build in `dist/` (for tests).

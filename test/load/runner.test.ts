@@ -6,7 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMixed } from '../../load/runner/mixed.js';
 import { overheadFailures, runOverhead } from '../../load/runner/overhead.js';
-import { startServerProcess, type ServerProcess } from '../../load/runner/server-process.js';
+import { formatBaseline } from '../../load/runner/report.js';
+import {
+  bareServerEntry,
+  startServerProcess,
+  type ServerProcess,
+} from '../../load/runner/server-process.js';
 import { operationMix } from '../../load/k6/workload.js';
 
 let server: ServerProcess;
@@ -63,6 +68,39 @@ describe('load runner', () => {
     expect(report.accounting.exact).toBe(true);
     expect(report.invariants?.ok, report.invariants?.problems.join('\n')).toBe(true);
     expect(report.failures).toEqual([]);
+  });
+
+  it('mixed against the bare server: the same pacing, no raffle and nothing to check, only 200s pass', async () => {
+    const bare = await startServerProcess({ entry: bareServerEntry });
+    const options = {
+      surface: 'rest' as const,
+      durationS: 1,
+      connections: 8,
+      ratePerS: 200,
+      bare: true,
+    };
+    try {
+      const report = await runMixed({ ...options, baseUrl: bare.url });
+      expect(report.target).toBe('bare node:http');
+      expect(report.invariants).toBeUndefined();
+      expect(report.accounting.ticketsIssued).toBe(0);
+      const sent = report.operations.reduce((sum, op) => sum + op.sent, 0);
+      expect(sent).toBeGreaterThanOrEqual(200 - report.operations.length);
+      for (const op of report.operations) {
+        expect(op.ok, op.operation).toBe(op.answered);
+        expect(op.unanswered, op.operation).toBe(0);
+      }
+      expect(report.failures).toEqual([]);
+      const table = formatBaseline(report, { sameRate: report });
+      expect(table).toContain("× the bare server's: 1.00 at the same rate");
+    } finally {
+      await bare.stop();
+    }
+    // Pointed at the service, the mode counts its answers (404: no raffle was made) as
+    // unexpected: only a 200 passes.
+    const strict = await runMixed({ ...options, baseUrl: server.url });
+    expect(strict.operations.find((op) => op.operation === 'issue')?.ok).toBe(0);
+    expect(strict.failures.some((failure) => failure.startsWith('issue: '))).toBe(true);
   });
 
   it('overhead: every target answered, the issues raffle holds exactly the acknowledged tickets', async () => {
