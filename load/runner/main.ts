@@ -17,7 +17,13 @@ import { parseArgs } from 'node:util';
 import { runBulk } from './bulk.js';
 import { runMixed } from './mixed.js';
 import { formatOverhead, overheadFailures, runOverhead } from './overhead.js';
-import { formatBaseline, formatRun, type HeldBaseline, type RunReport } from './report.js';
+import {
+  formatBaseline,
+  formatRun,
+  totalPerS,
+  type HeldBaseline,
+  type RunReport,
+} from './report.js';
 import {
   bareServerEntry,
   repositoryRoot,
@@ -93,7 +99,7 @@ async function runMixedAt(
   }
   const peak = await runMixed(options);
   console.log(`peak run (unbounded):\n${formatRun(peak)}\n`);
-  const peakPerS = peak.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
+  const peakPerS = totalPerS(peak);
   const held = await runMixed({ ...options, ratePerS: peakPerS * peakFraction });
   if (peak.failures.length > 0) held.failures.push(...peak.failures.map((f) => `peak run: ${f}`));
   return { held, peakPerS };

@@ -126,12 +126,11 @@ export function formatRun(report: RunReport): string {
       `${statuses || '-'} (${refusals}; ${counts(unexpected)})`,
     ];
   });
-  const total = report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
   lines.push(formatTable(header, rows));
   lines.push(
-    `total: ${fixed(total, 0)} req/s` +
+    `total: ${fixed(totalPerS(report), 0)} req/s` +
       (report.ratePerS === undefined ? '' : ` (held to ${fixed(report.ratePerS, 0)} req/s)`) +
-      `; worst p99 of any operation ${fixed(worstP99(report), 2)} ms`,
+      `; worst p99 of any operation ${fixed(worstLatency(report, 'p99'), 2)} ms`,
   );
   if (bulk) {
     const items = report.operations.reduce((sum, op) => sum + (op.items?.perS ?? 0), 0);
@@ -163,30 +162,24 @@ export function formatRun(report: RunReport): string {
   return lines.join('\n');
 }
 
-/** The worst p50, p99 and max of any operation of a run, and its total requests per second. */
-function heldFigures(report: RunReport): string[] {
-  const worst = (pick: (op: OperationReport) => number) => Math.max(...report.operations.map(pick));
-  const total = report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
-  return [
-    fixed(total, 0),
-    fixed(
-      worst((op) => op.latencyMs.p50),
-      2,
-    ),
-    fixed(
-      worst((op) => op.latencyMs.p99),
-      2,
-    ),
-    fixed(
-      worst((op) => op.latencyMs.max),
-      1,
-    ),
-  ];
+/** A run's requests per second over all its operations. */
+export function totalPerS(report: RunReport): number {
+  return report.operations.reduce((sum, op) => sum + op.requestsPerS, 0);
 }
 
-/** The worst p99 of any operation of a run. */
-export function worstP99(report: RunReport): number {
-  return Math.max(...report.operations.map((op) => op.latencyMs.p99));
+/** The worst of one latency figure over a run's operations. */
+export function worstLatency(report: RunReport, figure: 'p50' | 'p99' | 'max'): number {
+  return Math.max(...report.operations.map((op) => op.latencyMs[figure]));
+}
+
+/** Total requests per second, then the worst p50, p99 and max of any operation. */
+function heldFigures(report: RunReport): string[] {
+  return [
+    fixed(totalPerS(report), 0),
+    fixed(worstLatency(report, 'p50'), 2),
+    fixed(worstLatency(report, 'p99'), 2),
+    fixed(worstLatency(report, 'max'), 1),
+  ];
 }
 
 /**
@@ -206,7 +199,8 @@ export function formatBaseline(held: RunReport, baseline: HeldBaseline): string 
       ...heldFigures(sameFraction.run),
     ]);
   }
-  const ratio = (bare: RunReport) => fixed(worstP99(held) / Math.max(worstP99(bare), 1e-3), 2);
+  const p99 = (run: RunReport) => worstLatency(run, 'p99');
+  const ratio = (bare: RunReport) => fixed(p99(held) / Math.max(p99(bare), 1e-3), 2);
   return [
     'beside the bare node:http server (same run, same requests and pacing; it answers each at once):',
     formatTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'max ms'], rows),
