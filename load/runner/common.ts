@@ -69,3 +69,14 @@ export function median(values: readonly number[]): number {
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
+
+/** `KEY=VALUE` arguments (`--server-env`, `--env`) as an environment; throws on a pair without `=`. */
+export function environmentOf(pairs: readonly string[], option: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`${option} must be KEY=VALUE: ${pair}`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}

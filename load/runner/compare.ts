@@ -13,7 +13,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRaffle, median } from './common.js';
+import { createRaffle, environmentOf, median } from './common.js';
 import { drive, type PlannedCall } from './drive.js';
 import { processCpuUs } from './overhead.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
@@ -26,7 +26,9 @@ const usage = `usage: npm run load:compare -- --baseline <built entry> [options]
   --round <s>           seconds per drive (default 4)
   --connections <n>     concurrent connections (default 50)
   --node-args=<args>    node options for this build only (e.g. --node-args=--max-semi-space-size=64),
-                        to weigh a runtime setting: give the same entry as --baseline`;
+                        to weigh a runtime setting: give the same entry as --baseline
+  --env KEY=VALUE       environment of this build only, repeatable (e.g. --env UV_USE_IO_URING=1),
+                        likewise`;
 
 interface Build {
   name: 'baseline' | 'this';
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
       round: { type: 'string', default: '4' },
       connections: { type: 'string', default: '50' },
       'node-args': { type: 'string', default: '' },
+      env: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -69,6 +72,13 @@ async function main(): Promise<number> {
   const rounds = Number(values.rounds);
   const durationS = Number(values.round);
   const connections = Number(values.connections);
+  let env: Record<string, string>;
+  try {
+    env = environmentOf(values.env, '--env');
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
   const started: ServerProcess[] = [];
   try {
     const builds: Build[] = [];
@@ -78,7 +88,11 @@ async function main(): Promise<number> {
       ['this', undefined],
     ] as const) {
       const nodeArgs = name === 'this' ? values['node-args'].split(/\s+/).filter(Boolean) : [];
-      const process = await startServerProcess({ entry, nodeArgs });
+      const process = await startServerProcess({
+        entry,
+        nodeArgs,
+        ...(name === 'this' ? { env } : {}),
+      });
       started.push(process);
       builds.push({ name, process, raffleId: await createRaffle(process.url, `compare ${name}`) });
     }

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBulk } from './bulk.js';
+import { environmentOf } from './common.js';
 import { runMixed } from './mixed.js';
 import { formatOverhead, overheadFailures, runOverhead } from './overhead.js';
 import {
@@ -170,11 +171,11 @@ async function main(): Promise<number> {
   const connections = Math.round(positive('connections', values.connections, 50));
   const durationS = positive('duration', values.duration, 10);
   const cpuProfile = values['cpu-prof'];
-  const serverEnv: Record<string, string> = {};
-  for (const pair of values['server-env'] ?? []) {
-    const at = pair.indexOf('=');
-    if (at <= 0) fail(`--server-env must be KEY=VALUE: ${pair}`);
-    serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  let serverEnv: Record<string, string> = {};
+  try {
+    serverEnv = environmentOf(values['server-env'] ?? [], '--server-env');
+  } catch (error) {
+    fail((error as Error).message);
   }
   const rate = values.rate === undefined ? undefined : positive('rate', values.rate, 1);
   const peakFraction =
