@@ -7,7 +7,10 @@
  * answers every caller of the batch once the log has settled. While the log works on one batch the
  * next one gathers, so a slow log (an fsync) is paid once per batch, not once per command. Reads
  * travel through the same queue, so a read reflects every write acknowledged before it was
- * submitted. The queue is bounded: past `queueLengthMax` waiting commands a
+ * submitted. Nothing is applied while the log works, so when a batch starts every applied command
+ * is durable: the reads that come before the batch's first mutation see durable state only, and
+ * are answered at once instead of after the batch's fsync; a read after a mutation of its batch
+ * waits for it. The queue is bounded: past `queueLengthMax` waiting commands a
  * caller is refused at once with `queue_full` instead of growing memory without limit. A batch is
  * bounded by count (`batchSizeMax`) and by the estimated JSON bytes of its mutations
  * (`batchBytesMax`), so one journal write never grows with the size of the requests.
@@ -193,11 +196,14 @@ export class CommandQueue {
     }
     const outcomes = new Array<Outcome<unknown>>(batch.length);
     const stamped: StampedCommand[] = [];
+    /** The index of the batch's first mutation: the reads before it are answered at once. */
+    let firstMutation = batch.length;
     const atMs = Math.max(this.clock(), this.lastAtMs);
     this.lastAtMs = atMs;
     for (let i = 0; i < batch.length; i += 1) {
       const { mutation, read } = (batch[i] as Pending).submission;
       if (mutation !== undefined) {
+        if (firstMutation === batch.length) firstMutation = i;
         let seed: Uint8Array | undefined;
         if (this.stateMachine.needsSeed(mutation)) {
           const taken = this.seeds?.take() ?? { seed: this.takeSeed() };
@@ -222,17 +228,21 @@ export class CommandQueue {
       }
     }
     this.batchCount += 1;
+    if (firstMutation > 0) this.answer(batch.slice(0, firstMutation), outcomes);
+    const waiting = firstMutation === 0 ? batch : batch.slice(firstMutation);
+    const waitingOutcomes = firstMutation === 0 ? outcomes : outcomes.slice(firstMutation);
     let appended: void | Promise<void>;
     try {
       appended = stamped.length > 0 ? this.log.append(stamped) : undefined;
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)), batch);
+      this.fail(error instanceof Error ? error : new Error(String(error)), waiting);
       return;
     }
     const lastSeq = this.stateMachine.appliedSeq;
     if (appended === undefined) {
       this.durableSeq = lastSeq;
-      this.answer(batch, outcomes);
+      this.answer(waiting, waitingOutcomes);
+      this.afterBatch();
       return;
     }
     this.writing = true;
@@ -240,11 +250,12 @@ export class CommandQueue {
       () => {
         this.writing = false;
         this.durableSeq = lastSeq;
-        this.answer(batch, outcomes);
+        this.answer(waiting, waitingOutcomes);
+        this.afterBatch();
       },
       (error: unknown) => {
         this.writing = false;
-        this.fail(error instanceof Error ? error : new Error(String(error)), batch);
+        this.fail(error instanceof Error ? error : new Error(String(error)), waiting);
       },
     );
   }
@@ -264,12 +275,12 @@ export class CommandQueue {
     this.afterBatch();
   }
 
+  /** Answers `batch[i]` with `outcomes[i]`, for each command of `batch`. */
   private answer(batch: Pending[], outcomes: Outcome<unknown>[]): void {
     for (let i = 0; i < batch.length; i += 1) {
       (batch[i] as Pending).resolve(outcomes[i] as Outcome<unknown>);
     }
     this.commandCount += batch.length;
-    this.afterBatch();
   }
 
   private afterBatch(): void {

@@ -148,6 +148,61 @@ describe('command queue', () => {
     expect(log.commands.map((c) => c.command.type)).toEqual(['createRaffle', 'issue']);
   });
 
+  it('reads: ahead of the first write of their batch they are answered before its fsync, after it they wait', async () => {
+    const log = new BlockingLog();
+    const { queue } = newQueue({ log });
+    await submitTo(queue, createMain);
+    await submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 2 });
+    log.block();
+    const answered: string[] = [];
+    const track = <T>(name: string, outcome: Promise<T>) =>
+      outcome.then((value) => {
+        answered.push(name);
+        return value;
+      });
+    const before = track(
+      'read before',
+      submitTo(queue, { type: 'getParticipant', raffleId: 'main', username: 'a' }),
+    );
+    const write = track(
+      'write',
+      submitTo(queue, { type: 'issue', raffleId: 'main', username: 'a', count: 3 }),
+    );
+    const after = track(
+      'read after',
+      submitTo(queue, { type: 'getParticipant', raffleId: 'main', username: 'a' }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The batch is held in the log: only the read that saw nothing of it has its answer.
+    expect(answered).toEqual(['read before']);
+    const first = await before;
+    expect(first.ok && first.value).toEqual({ username: 'a', tickets: 2 });
+    log.release();
+    const [written, second] = await Promise.all([write, after]);
+    expect(written.ok).toBe(true);
+    expect(second.ok && second.value).toEqual({ username: 'a', tickets: 5 });
+    expect(answered).toEqual(['read before', 'write', 'read after']);
+  });
+
+  it('reads: when the log fails, a read ahead of the first write keeps its answer, the rest get storage_failed', async () => {
+    const failing: CommandLog = {
+      append: () => Promise.reject(new Error('disk gone')),
+      close: () => Promise.resolve(),
+    };
+    const broken = newQueue({ log: failing }).queue;
+    const outcomes = await Promise.all([
+      submitTo(broken, { type: 'getRaffle', raffleId: 'main' }),
+      submitTo(broken, createMain),
+      submitTo(broken, { type: 'getRaffle', raffleId: 'main' }),
+    ]);
+    // The queue starts with no raffle: the first read says so, from durable state.
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual([
+      'raffle_not_found',
+      'storage_failed',
+      'storage_failed',
+    ]);
+  });
+
   it('bounded: past queueLengthMax callers get queue_full at once, nothing is lost', async () => {
     const log = new BlockingLog();
     log.block();
