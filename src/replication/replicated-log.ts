@@ -17,7 +17,7 @@ import { instanceLeaseSeconds, logAppendDeadlines } from '../config/limits.js';
 import type { KindRegistry } from '../engine/kind.js';
 import type { StateMachineLimits } from '../engine/state-machine.js';
 import { lockFile } from '../journal/directory-lock.js';
-import { EtcdLog } from './etcd-log.js';
+import type { EtcdLog } from './etcd-log.js';
 import { LogFirstQueue } from './log-first-queue.js';
 import { Replica } from './replica.js';
 
@@ -68,6 +68,9 @@ export function instanceIdOf(dataDir: string, given: string | undefined): string
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function openReplicatedLog(options: ReplicatedLogOptions): Promise<ReplicatedLog> {
+  // Loaded here rather than at the top: the etcd client and its gRPC stack are about 6 MB of live
+  // heap and 200 modules that a service on its own journal never uses.
+  const { EtcdLog } = await import('./etcd-log.js');
   const { logger } = options;
   mkdirSync(options.dataDir, { recursive: true });
   // The journal's own lock (an OS lock on DATA_DIR/LOCK), so no two processes run as one instance.
