@@ -11,10 +11,10 @@
  * chain is kept in memory (32 bytes a link, in one buffer rather than a buffer each: 65,536
  * separate links were 131,072 heap objects and 12 MB that every full collection had to mark)
  * because links are used in the order opposite to the one they are computed in; a new chain is
- * committed when one runs out. The trade-off stated: the
- * operator knows the links in advance, so a command that wants randomness can still be given the
- * next link or a later one by spending links on other commands — visible in the log — and a draw
- * may mix in a public beacon value that nobody knew when the chain was committed.
+ * committed when one runs out. The trade-off stated: the operator knows the links in advance, so
+ * a command that wants randomness can still be given the next link or a later one by spending
+ * links on other commands — visible in the log — and a draw may mix in a public beacon value
+ * that nobody knew when the chain was committed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Mutation } from './commands.js';
