@@ -228,20 +228,18 @@ export class CommandQueue {
       }
     }
     this.batchCount += 1;
-    if (firstMutation > 0) this.answer(batch.slice(0, firstMutation), outcomes);
-    const waiting = firstMutation === 0 ? batch : batch.slice(firstMutation);
-    const waitingOutcomes = firstMutation === 0 ? outcomes : outcomes.slice(firstMutation);
+    this.answer(batch, outcomes, 0, firstMutation);
     let appended: void | Promise<void>;
     try {
       appended = stamped.length > 0 ? this.log.append(stamped) : undefined;
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)), waiting);
+      this.fail(toError(error), batch.slice(firstMutation));
       return;
     }
     const lastSeq = this.stateMachine.appliedSeq;
     if (appended === undefined) {
       this.durableSeq = lastSeq;
-      this.answer(waiting, waitingOutcomes);
+      this.answer(batch, outcomes, firstMutation, batch.length);
       this.afterBatch();
       return;
     }
@@ -250,12 +248,12 @@ export class CommandQueue {
       () => {
         this.writing = false;
         this.durableSeq = lastSeq;
-        this.answer(waiting, waitingOutcomes);
+        this.answer(batch, outcomes, firstMutation, batch.length);
         this.afterBatch();
       },
       (error: unknown) => {
         this.writing = false;
-        this.fail(error instanceof Error ? error : new Error(String(error)), waiting);
+        this.fail(toError(error), batch.slice(firstMutation));
       },
     );
   }
@@ -275,12 +273,12 @@ export class CommandQueue {
     this.afterBatch();
   }
 
-  /** Answers `batch[i]` with `outcomes[i]`, for each command of `batch`. */
-  private answer(batch: Pending[], outcomes: Outcome<unknown>[]): void {
-    for (let i = 0; i < batch.length; i += 1) {
+  /** Answers `batch[i]` with `outcomes[i]`, for `from <= i < to`. */
+  private answer(batch: Pending[], outcomes: Outcome<unknown>[], from: number, to: number): void {
+    for (let i = from; i < to; i += 1) {
       (batch[i] as Pending).resolve(outcomes[i] as Outcome<unknown>);
     }
-    this.commandCount += batch.length;
+    this.commandCount += to - from;
   }
 
   private afterBatch(): void {
@@ -330,4 +328,8 @@ export class CommandQueue {
     this.randomOffset += drawSeedBytes;
     return seed;
   }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
