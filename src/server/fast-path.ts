@@ -6,10 +6,10 @@
  * log (`LOG_REQUESTS`), metrics, and the shutdown drain, then the steps of `edgeSteps` (the seam
  * for cross-cutting headers such as CORS or a request id: each takes the plain request and answer
  * and may answer itself). A few plain routes (health, the dashboard), a REST operation
- * (`fast-rest.ts`) or a single tRPC call (`fast-trpc.ts`) are then served without express; the
- * rest (docs, metrics, OpenAPI document, 404s, 405s, OPTIONS, batches) is handed to the express
- * app, marked so that its own copies of the edge middleware stand aside. The same app, used on its own (tests do), still runs
- * them. The trade-off is two ways into the procedures, held together by the end-to-end suites
+ * (`fast-rest.ts`) or a tRPC call or batch of one type (`fast-trpc.ts`) are then served without
+ * express; the rest (docs, metrics, OpenAPI document, 404s, 405s, OPTIONS, mixed batches) is
+ * handed to the express app, marked so that its own copies of the edge middleware stand aside.
+ * The same app, used on its own (tests do), still runs them. The trade-off is two ways into the procedures, held together by the end-to-end suites
  * (run against this listener) and a test that sends the same requests both ways.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
