@@ -84,6 +84,12 @@ export const jsonDepthMax = 64;
  */
 export const seedChainLength = 65_536;
 
+/**
+ * Links of the next seed chain computed per event-loop turn while the current one is in use
+ * (one SHA-256 each, a few microseconds): small enough that a turn's requests hardly wait.
+ */
+export const seedChainSliceLinks = 256;
+
 /** Random bytes the queue stamps into each draw and raffle creation when no seed chain is used. */
 export const drawSeedBytes = 16;
 

@@ -11,12 +11,21 @@
  * chain is kept in memory (32 bytes a link, in one buffer rather than a buffer each: 65,536
  * separate links were 131,072 heap objects and 12 MB that every full collection had to mark)
  * because links are used in the order opposite to the one they are computed in; a new chain is
- * committed when one runs out. The trade-off stated: the operator knows the links in advance, so
- * a command that wants randomness can still be given the next link or a later one by spending
- * links on other commands — visible in the log — and a draw may mix in a public beacon value
- * that nobody knew when the chain was committed.
+ * committed when one runs out.
+ *
+ * Computing a chain is one SHA-256 per link: about 0.2 s of the event loop here for 65,536 links.
+ * Done in one go when a chain ran out, it held up every request in flight for that long, once
+ * every 65,536 seeded commands. The source therefore computes the next chain ahead, a slice of
+ * links per event-loop turn (`SeedChainBuilder`), from when the chain in use is half spent; a
+ * chain still unfinished when it is needed is finished then.
+ *
+ * The trade-off stated: the operator knows the links in advance, so a command that wants
+ * randomness can still be given the next link or a later one by spending links on other
+ * commands — visible in the log — and a draw may mix in a public beacon value that nobody knew
+ * when the chain was committed.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { seedChainSliceLinks } from '../config/limits.js';
 import type { Mutation } from './commands.js';
 
 export const seedLinkBytes = 32;
@@ -39,6 +48,53 @@ export interface CommitSeedsCommand extends Mutation {
   nonce: string;
 }
 
+/**
+ * Computes a chain's links from its secret, from the last link back to the anchor, a slice at a
+ * time: `step(n)` computes up to n more links, so the work can be spread over event-loop turns.
+ */
+export class SeedChainBuilder {
+  /** Link i at bytes [32 i, 32 i + 32). */
+  readonly links: Buffer;
+  /** Links still to compute: those below this index. */
+  private lowest: number;
+
+  constructor(
+    readonly secret: Buffer,
+    readonly length: number,
+    readonly nonce = '',
+  ) {
+    if (secret.length !== seedLinkBytes) throw new Error('seed chain: the secret is 32 bytes');
+    if (!Number.isSafeInteger(length) || length < 1) throw new Error('seed chain: length >= 1');
+    this.links = Buffer.alloc((length + 1) * seedLinkBytes);
+    secret.copy(this.links, length * seedLinkBytes);
+    this.lowest = length;
+  }
+
+  /** Links not computed yet. */
+  get pending(): number {
+    return this.lowest;
+  }
+
+  /** Computes up to `hashes` more links (all that remain by default); true once all are done. */
+  step(hashes = this.lowest): boolean {
+    const stop = Math.max(0, this.lowest - hashes);
+    for (let i = this.lowest; i > stop; i -= 1) {
+      sha256(this.links.subarray(i * seedLinkBytes, (i + 1) * seedLinkBytes)).copy(
+        this.links,
+        (i - 1) * seedLinkBytes,
+      );
+    }
+    this.lowest = stop;
+    return stop === 0;
+  }
+
+  /** The chain, its remaining links computed first; `used` links count as handed out. */
+  finish(used = 0): SeedChain {
+    this.step();
+    return new SeedChain(this.secret, this.length, used, this.nonce, this.links);
+  }
+}
+
 /** One chain's secret links, handed out in order. */
 export class SeedChain {
   /** Link i at bytes [32 i, 32 i + 32). */
@@ -48,24 +104,22 @@ export class SeedChain {
   /**
    * @param secret the last link `s_length` (32 bytes)
    * @param used how many links were already handed out (recovered from the log)
+   * @param links the chain's links already computed from `secret` (`SeedChainBuilder`)
    */
   constructor(
     readonly secret: Buffer,
     readonly length: number,
     used = 0,
     readonly nonce = '',
+    links?: Buffer,
   ) {
-    if (secret.length !== seedLinkBytes) throw new Error('seed chain: the secret is 32 bytes');
-    if (!Number.isSafeInteger(length) || length < 1) throw new Error('seed chain: length >= 1');
-    this.links = Buffer.alloc((length + 1) * seedLinkBytes);
-    secret.copy(this.links, length * seedLinkBytes);
-    for (let i = length; i > 0; i -= 1)
-      sha256(this.link(i)).copy(this.links, (i - 1) * seedLinkBytes);
+    if (links === undefined) {
+      const builder = new SeedChainBuilder(secret, length, nonce);
+      builder.step();
+      links = builder.links;
+    }
+    this.links = links;
     this.nextIndex = used + 1;
-  }
-
-  static random(length: number): SeedChain {
-    return new SeedChain(randomBytes(seedLinkBytes), length, 0, randomBytes(16).toString('hex'));
   }
 
   /** Link i, a view into the chain (not a copy). */
@@ -144,23 +198,69 @@ export function effectiveSeed(link: Uint8Array, beacon: string | undefined): Uin
   return beacon === undefined ? link : new Uint8Array(sha256(link, Buffer.from(beacon, 'utf8')));
 }
 
+/** How the source spreads the computing of its next chain over event-loop turns. */
+export interface SeedPreparation {
+  /** Links computed per turn. @default seedChainSliceLinks */
+  sliceLinks?: number | undefined;
+  /** Runs a slice on a later turn. @default setImmediate, not holding the process open */
+  schedule?: ((slice: () => void) => void) | undefined;
+}
+
 /**
- * Hands out the links of one chain after another: a new chain of `chainLength` links, made by
+ * Hands out the links of one chain after another: a new chain of `chainLength` links, from
  * `newChain`, starts when the current one is spent (or there is none), and its commitment is
- * returned with its first link.
+ * returned with its first link. The next chain is computed ahead, a slice per turn, from when
+ * the current one is half spent (or from the start when there is none), so that switching to it
+ * costs no hashing; one not finished by then is finished at the switch.
  */
 export class SeedChainSource {
+  private next: SeedChainBuilder | undefined;
+  private readonly sliceLinks: number;
+  private readonly schedule: (slice: () => void) => void;
+
   constructor(
     private chain: SeedChain | undefined,
     private readonly chainLength: number,
-    private readonly newChain: (length: number) => SeedChain = (length) => SeedChain.random(length),
-  ) {}
+    private readonly newChain: (length: number) => SeedChainBuilder = (length) =>
+      new SeedChainBuilder(randomBytes(seedLinkBytes), length, randomBytes(16).toString('hex')),
+    preparation: SeedPreparation = {},
+  ) {
+    this.sliceLinks = preparation.sliceLinks ?? seedChainSliceLinks;
+    this.schedule = preparation.schedule ?? ((slice) => void setImmediate(slice).unref());
+    if (chain === undefined) this.prepare();
+  }
+
+  /** Links of the next chain still to compute: 0 once it is ready (or none is being made). */
+  get pending(): number {
+    return this.next?.pending ?? 0;
+  }
+
+  private prepare(): void {
+    if (this.next !== undefined) return;
+    const next = this.newChain(this.chainLength);
+    this.next = next;
+    const slice = () => {
+      // Taken into use (and so finished) meanwhile: nothing left to do.
+      if (this.next === next && !next.step(this.sliceLinks)) this.schedule(slice);
+    };
+    this.schedule(slice);
+  }
 
   take(): { seed: Uint8Array; commit?: CommitSeedsCommand | undefined } {
-    const seed = this.chain?.take();
-    if (seed !== undefined) return { seed };
-    const chain = this.newChain(this.chainLength);
-    this.chain = chain;
-    return { seed: chain.take() as Uint8Array, commit: chain.commitCommand() };
+    let chain = this.chain;
+    let seed = chain?.take();
+    let commit: CommitSeedsCommand | undefined;
+    if (chain === undefined || seed === undefined) {
+      const builder = this.next ?? this.newChain(this.chainLength);
+      this.next = undefined;
+      chain = builder.finish();
+      this.chain = chain;
+      seed = chain.take();
+      commit = chain.commitCommand();
+    }
+    // A new chain has at least one link (the builder refuses a length below 1).
+    if (seed === undefined) throw new Error('seed chain: a new chain handed out no link');
+    if (chain.remaining * 2 <= this.chainLength) this.prepare();
+    return commit === undefined ? { seed } : { seed, commit };
   }
 }

@@ -9,10 +9,15 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretKeys } from '../api/secret-keys.js';
 import { seedChainLength } from '../config/limits.js';
-import { SeedChain, SeedChainSource, type SeedCommitment } from '../engine/seed-chain.js';
+import {
+  SeedChainBuilder,
+  SeedChainSource,
+  type SeedChain,
+  type SeedCommitment,
+} from '../engine/seed-chain.js';
 
-function chainFor(keys: SecretKeys, nonce: string, length: number, used = 0): SeedChain {
-  return new SeedChain(Buffer.from(keys.derive(`seed-chain/${nonce}`)), length, used, nonce);
+function builderFor(keys: SecretKeys, nonce: string, length: number): SeedChainBuilder {
+  return new SeedChainBuilder(Buffer.from(keys.derive(`seed-chain/${nonce}`)), length, nonce);
 }
 
 /** The seed source of a service: resumes the committed chain when it can, else starts a new one. */
@@ -23,11 +28,11 @@ export function seedSourceFor(
 ): SeedChainSource {
   let current: SeedChain | undefined;
   if (commitment !== undefined) {
-    const chain = chainFor(keys, commitment.nonce, commitment.length, commitment.used);
+    const chain = builderFor(keys, commitment.nonce, commitment.length).finish(commitment.used);
     // A chain committed under another secret (SECRET_KEY changed) cannot go on: a new one starts.
     if (chain.anchor.toString('hex') === commitment.anchor) current = chain;
   }
   return new SeedChainSource(current, length, (chainLength) =>
-    chainFor(keys, randomBytes(16).toString('hex'), chainLength),
+    builderFor(keys, randomBytes(16).toString('hex'), chainLength),
   );
 }

@@ -14,6 +14,7 @@ import type { StampedCommand } from '../../src/engine/commands.js';
 import {
   effectiveSeed,
   SeedChain,
+  SeedChainBuilder,
   SeedChainSource,
   seedProblem,
   sha256,
@@ -94,6 +95,96 @@ describe('seed chain', () => {
         },
       ),
       { seed: 20_261_130, numRuns: 200 },
+    );
+  });
+
+  it('builder: links computed in slices of any size are the links computed in one go', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 30 }),
+        (secretBytes, length, slices) => {
+          const secret = Buffer.from(secretBytes);
+          const builder = new SeedChainBuilder(secret, length);
+          let pending = length;
+          for (const slice of slices) {
+            const done = builder.step(slice);
+            pending = Math.max(0, pending - slice);
+            expect(builder.pending).toBe(pending);
+            expect(done).toBe(pending === 0);
+          }
+          const chain = builder.finish(1);
+          const whole = new SeedChain(secret, length, 1);
+          expect(chain.anchor).toEqual(whole.anchor);
+          expect(chain.take()).toEqual(whole.take());
+        },
+      ),
+      { seed: 20_261_201, numRuns: 200 },
+    );
+  });
+
+  it('source: the next chain is computed ahead in slices, and hands out the links a chain made at the switch would', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 5 }),
+        // Before each take, how many of the queued slices run (as turns of the event loop would).
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 60 }),
+        fc.boolean(),
+        (length, sliceLinks, turns, startWithChain) => {
+          const secretOf = (k: number) => sha256(Buffer.from(`chain ${k}`));
+          let made = 0;
+          const queued: (() => void)[] = [];
+          const newChain = (chainLength: number) => {
+            made += 1;
+            return new SeedChainBuilder(secretOf(made), chainLength, `n${made}`);
+          };
+          const first = startWithChain ? new SeedChain(secretOf(0), length, 0, 'n0') : undefined;
+          const source = new SeedChainSource(first, length, newChain, {
+            sliceLinks,
+            schedule: (slice) => queued.push(slice),
+          });
+          // Nothing is made ahead while a fresh chain is in use; with none, the first is.
+          expect(queued.length).toBe(startWithChain ? 0 : 1);
+
+          // The reference: chains in the order made, each link by link, handed out in order.
+          const expected: { seed: string; commit?: string }[] = [];
+          for (let k = startWithChain ? 0 : 1; expected.length < turns.length; k += 1) {
+            const links: Buffer[] = [secretOf(k)];
+            for (let i = 0; i < length; i += 1) links.unshift(sha256(links[0] as Buffer));
+            links.slice(1).forEach((link, i) => {
+              const commit = i === 0 && k > 0 ? (links[0] as Buffer).toString('hex') : undefined;
+              expected.push({ seed: link.toString('hex'), ...(commit ? { commit } : {}) });
+            });
+          }
+
+          const seen: { seed: string; commit?: string }[] = [];
+          let remaining = startWithChain ? length : 0;
+          let switches = 0;
+          for (const runs of turns) {
+            for (let i = 0; i < runs && queued.length > 0; i += 1) (queued.shift() as () => void)();
+            const switching = remaining === 0;
+            // Every slice queued has run: the chain switched to needs no hashing at the switch.
+            if (switching && queued.length === 0) expect(source.pending).toBe(0);
+            const { seed, commit } = source.take();
+            seen.push({
+              seed: Buffer.from(seed).toString('hex'),
+              ...(commit ? { commit: commit.anchor } : {}),
+            });
+            if (switching) {
+              switches += 1;
+              remaining = length;
+              expect(commit?.nonce).toBe(`n${switches}`);
+            }
+            remaining -= 1;
+            // A next chain is made exactly once the one in use is half spent.
+            expect(made).toBe(switches + (remaining * 2 <= length ? 1 : 0));
+          }
+          expect(seen).toEqual(expected.slice(0, turns.length));
+        },
+      ),
+      { seed: 20_261_202, numRuns: 300 },
     );
   });
 
