@@ -70,6 +70,11 @@ export class Journal implements CommandLog {
   private failureError: Error | undefined;
   private readonly snapshots: SnapshotWriter;
   readonly stats: JournalStats;
+  /**
+   * Told, in seconds, how long each batch waited for its fdatasync: from the call until the
+   * event loop learnt of its end, which is what the batch's callers wait (`/metrics`).
+   */
+  onDatasync: ((seconds: number) => void) | undefined;
 
   private constructor(
     private readonly options: JournalOptions,
@@ -158,7 +163,9 @@ export class Journal implements CommandLog {
         if (held.length > 2) this.segment.append(held.shift() as Buffer);
       }
       this.segment.append(Buffer.concat(held));
+      const syncStartedMs = performance.now();
       await this.segment.datasync();
+      this.onDatasync?.((performance.now() - syncStartedMs) / 1000);
     } catch (error) {
       throw this.fail(error, `commands ${(batch[0] as StampedCommand).seq} to ${lastSeq}`);
     }

@@ -20,7 +20,6 @@ import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { jsonDepthMax, retryAfterSeconds } from '../config/limits.js';
 import type { Reason, Refusal } from '../domain/reasons.js';
 import type { Engine } from '../engine/engine.js';
-import type { JournalStats } from '../journal/journal.js';
 import type { ReplicatedLog } from '../replication/replicated-log.js';
 import { reasonOf, refusalError } from '../api/errors.js';
 import { createOpenApiDocument, createdProcedurePaths } from '../api/openapi.js';
@@ -41,7 +40,7 @@ import { HkdfSecretKeys } from './hkdf-secret-keys.js';
 import { createFastRest } from './fast-rest.js';
 import { createFastTrpc } from './fast-trpc.js';
 import { createRequestListener, edgeHandled, type EdgeStep } from './fast-path.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type ObservedJournal } from './metrics.js';
 import { bodyRefusalKey, restBodyParser, trpcBodyReader } from './request-body.js';
 import { createRequestContext, operatorCheckFor } from './request-context.js';
 import { restMethodGate, restPathsOf } from './rest-methods.js';
@@ -51,7 +50,7 @@ import { serviceVersion } from './version.js';
 export interface AppDependencies {
   engine: Engine;
   /** The journal's figures for `/metrics`, when the service journals. */
-  journal?: { stats: JournalStats } | undefined;
+  journal?: ObservedJournal | undefined;
   /** The shared log, when the service runs with `COMMAND_LOG=etcd`. */
   replicated?: ReplicatedLog | undefined;
   config: Config;

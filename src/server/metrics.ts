@@ -30,10 +30,23 @@ function surfaceOf(url = ''): 'api' | 'trpc' | 'other' {
   return 'other';
 }
 
-export function createMetrics(engine: Engine, journal?: { stats: JournalStats }): Metrics {
+/** What `/metrics` reads of a journal: its counts, and the wait of each batch's fdatasync. */
+export interface ObservedJournal {
+  stats: JournalStats;
+  onDatasync: ((seconds: number) => void) | undefined;
+}
+
+export function createMetrics(engine: Engine, journal?: ObservedJournal): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (journal !== undefined) {
+    const fsyncs = new Histogram({
+      name: 'raffle_journal_fsync_seconds',
+      help: "How long each batch waited for the journal's fdatasync (its callers wait as long).",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    });
+    journal.onDatasync = (seconds) => fsyncs.observe(seconds);
     const journalGauges: [string, string, keyof JournalStats][] = [
       [
         'raffle_journal_fsyncs_total',

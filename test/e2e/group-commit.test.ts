@@ -1,7 +1,8 @@
 /**
  * Group commit over HTTP, against the real service process with its journal on: 600 issue
  * requests written at once (on connections opened beforehand) are acknowledged with far fewer
- * fsyncs than operations, as the service's own metrics count them.
+ * fsyncs than operations, as the service's own metrics count them; each fsync's wait is in the
+ * fsync histogram.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -54,6 +55,8 @@ it(`${requests} issues written at once are acknowledged with far fewer fsyncs`, 
   const url = new URL(service.url);
   const fsyncsBefore = await metric('raffle_journal_fsyncs_total');
   const commandsBefore = await metric('raffle_journal_commands_total');
+  const timedBefore = await metric('raffle_journal_fsync_seconds_count');
+  const secondsBefore = await metric('raffle_journal_fsync_seconds_sum');
   const connections = await Promise.all(
     Array.from({ length: requests }, () => openConnection(url)),
   );
@@ -74,6 +77,9 @@ it(`${requests} issues written at once are acknowledged with far fewer fsyncs`, 
   expect(fsyncs).toBeGreaterThan(0);
   // Seen here: 56–86 fsyncs for 600 requests; the bound leaves room for a slower machine.
   expect(fsyncs).toBeLessThanOrEqual(requests / 4);
+  // Every fsync's wait is in the histogram, and waits take time.
+  expect((await metric('raffle_journal_fsync_seconds_count')) - timedBefore).toBe(fsyncs);
+  expect((await metric('raffle_journal_fsync_seconds_sum')) - secondsBefore).toBeGreaterThan(0);
   const figures = await request(service.url, 'GET', '/api/raffles/main');
   expect(figures.body.totalTickets).toBe(requests);
 });
