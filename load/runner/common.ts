@@ -80,3 +80,52 @@ export function environmentOf(pairs: readonly string[], option: string): Record<
   }
   return env;
 }
+
+/** The journal's fdatasync waits over a run, from the service's fsync histogram. */
+export interface FsyncWaits {
+  fsyncs: number;
+  /** Mean wait, ms. */
+  meanMs: number;
+  /** Waits longer than each bound (10, 50 and 100 ms). */
+  over10ms: number;
+  over50ms: number;
+  over100ms: number;
+}
+
+/** Cumulative counts of `raffle_journal_fsync_seconds` by bucket bound, with `+Inf`, sum and count. */
+export function fsyncHistogramOf(metricsText: string): Map<string, number> | undefined {
+  const values = new Map<string, number>();
+  for (const line of metricsText.split('\n')) {
+    const match = /^raffle_journal_fsync_seconds_(bucket\{le="([^"]+)"\}|sum|count) (\S+)$/.exec(
+      line,
+    );
+    if (match !== null) values.set(match[2] ?? (match[1] as string), Number(match[3]));
+  }
+  return values.has('count') ? values : undefined;
+}
+
+/** What happened between two readings of the histogram; undefined when the service has none. */
+export function fsyncWaitsBetween(
+  before: Map<string, number> | undefined,
+  after: Map<string, number> | undefined,
+): FsyncWaits | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const fsyncs = delta('count');
+  const over = (bound: string) => fsyncs - delta(bound);
+  return {
+    fsyncs,
+    meanMs: fsyncs === 0 ? 0 : (delta('sum') * 1000) / fsyncs,
+    over10ms: over('0.01'),
+    over50ms: over('0.05'),
+    over100ms: over('0.1'),
+  };
+}
+
+/** Reads the service's fsync histogram from `/metrics`; undefined when it has none. */
+export async function readFsyncHistogram(
+  baseUrl: string,
+): Promise<Map<string, number> | undefined> {
+  const response = await fetch(`${baseUrl}/metrics`);
+  return response.ok ? fsyncHistogramOf(await response.text()) : undefined;
+}

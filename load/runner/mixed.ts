@@ -15,7 +15,13 @@
  */
 import { drive, type PlannedCall } from './drive.js';
 import { drivePaced } from './paced-drive.js';
-import { createRaffle, operationFailures, operationReport } from './common.js';
+import {
+  createRaffle,
+  fsyncWaitsBetween,
+  operationFailures,
+  operationReport,
+  readFsyncHistogram,
+} from './common.js';
 import { checkRaffleInvariants } from './invariants.js';
 import type { OperationReport, RunReport } from './report.js';
 import { answerOf, httpCallFor, type Surface } from './surfaces.js';
@@ -86,6 +92,7 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
     : await createRaffle(options.baseUrl, `load mixed ${options.surface} ${startedAt}`);
   const accounting = { ticketsIssued: 0, drawsSucceeded: 0, exact: true };
   const split = splitConnections(options.connections);
+  const fsyncsBefore = bare ? undefined : await readFsyncHistogram(options.baseUrl);
 
   const runs = (Object.keys(operationMix) as OperationName[]).map(async (operation) => {
     const tally = bare
@@ -118,6 +125,9 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
     return operationReport(operation, result, tally);
   });
   const operations: OperationReport[] = await Promise.all(runs);
+  const fsyncWaits = bare
+    ? undefined
+    : fsyncWaitsBetween(fsyncsBefore, await readFsyncHistogram(options.baseUrl));
 
   accounting.exact = operations.every((op) => op.unanswered === 0);
   const invariants = bare
@@ -145,6 +155,7 @@ export async function runMixed(options: MixedOptions): Promise<RunReport> {
     startedAt,
     operations,
     accounting,
+    ...(fsyncWaits === undefined ? {} : { fsyncWaits }),
     ...(invariants === undefined ? {} : { invariants }),
     ...(bare ? { target: 'bare node:http' as const } : {}),
     failures,

@@ -1,6 +1,7 @@
 /**
  * Results of a load run as data (for `--json`) and as a table for people.
  */
+import type { FsyncWaits } from './common.js';
 import type { DriveResult } from './drive.js';
 import type { InvariantReport } from './invariants.js';
 
@@ -38,6 +39,12 @@ export interface RunReport {
     exact: boolean;
   };
   invariants?: InvariantReport;
+  /**
+   * The journal's fdatasync waits during the run (from the service's `/metrics`): a write is
+   * answered only once its batch is on disk, so slow waits show in the writes' tail and not in
+   * the reads'. Absent when the service has no journal.
+   */
+  fsyncWaits?: FsyncWaits;
   /** Set when the run went to the bare node:http server instead of the service. */
   target?: 'bare node:http';
   /** The same held workload against the bare node:http server, in the same run (`--baseline`). */
@@ -143,6 +150,12 @@ export function formatRun(report: RunReport): string {
         (accounting.exact
           ? ' (every request answered: exact)'
           : ' (some requests unanswered: not exact)'),
+    );
+  const waits = report.fsyncWaits;
+  if (waits !== undefined)
+    lines.push(
+      `journal: ${waits.fsyncs} fsyncs, mean wait ${fixed(waits.meanMs, 2)} ms; waits over ` +
+        `10 ms: ${waits.over10ms}, over 50 ms: ${waits.over50ms}, over 100 ms: ${waits.over100ms}`,
     );
   if (invariants !== undefined) {
     lines.push(

@@ -1,10 +1,16 @@
 /**
- * The load runners' small shared helpers: `KEY=VALUE` arguments as an environment, and the
- * median their comparisons are made of.
+ * The load runners' small shared helpers: `KEY=VALUE` arguments as an environment, the median
+ * their comparisons are made of, and the journal's fsync waits read from a service's metrics.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { environmentOf, median } from '../../load/runner/common.js';
+import { Histogram, Registry } from 'prom-client';
+import {
+  environmentOf,
+  fsyncHistogramOf,
+  fsyncWaitsBetween,
+  median,
+} from '../../load/runner/common.js';
 
 describe('load runner helpers', () => {
   it('environmentOf: splits each pair at its first "=", the last value of a key wins', () => {
@@ -32,5 +38,48 @@ describe('load runner helpers', () => {
       }),
       { seed: 20_261_130, numRuns: 300 },
     );
+  });
+
+  it('fsyncWaitsBetween: counts the waits observed between two readings of the histogram', async () => {
+    const seed = 20_261_203;
+    // In whole microseconds up to 0.3 s, so every bucket gets its share.
+    const waits = fc.array(
+      fc.integer({ min: 0, max: 300_000 }).map((us) => us / 1e6),
+      { maxLength: 40 },
+    );
+    await fc.assert(
+      fc.asyncProperty(waits, waits, async (earlier, during) => {
+        // The service's histogram, as `/metrics` shows it (same name and buckets).
+        const registry = new Registry();
+        const histogram = new Histogram({
+          name: 'raffle_journal_fsync_seconds',
+          help: 'fsync waits',
+          buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+          registers: [registry],
+        });
+        for (const seconds of earlier) histogram.observe(seconds);
+        const before = fsyncHistogramOf(await registry.metrics());
+        for (const seconds of during) histogram.observe(seconds);
+        const after = fsyncHistogramOf(await registry.metrics());
+        const waits = fsyncWaitsBetween(before, after);
+        const over = (bound: number) => during.filter((seconds) => seconds > bound).length;
+        expect(waits, `seed ${seed}`).toEqual({
+          fsyncs: during.length,
+          meanMs: expect.closeTo(
+            during.length === 0 ? 0 : (during.reduce((a, b) => a + b, 0) * 1000) / during.length,
+            6,
+          ) as unknown,
+          over10ms: over(0.01),
+          over50ms: over(0.05),
+          over100ms: over(0.1),
+        });
+      }),
+      { seed, numRuns: 100 },
+    );
+  });
+
+  it('fsyncWaitsBetween: nothing to say about a service without the histogram', () => {
+    expect(fsyncHistogramOf('raffle_queue_length 0\n')).toBeUndefined();
+    expect(fsyncWaitsBetween(undefined, undefined)).toBeUndefined();
   });
 });
