@@ -66,6 +66,29 @@ function codePointLength(value: string): number {
   return length;
 }
 
+/** zod's rule for running a check: not after an issue that stops the parse. */
+function aborted(payload: z.core.ParsePayload): boolean {
+  return payload.issues.some((issue) => issue.continue !== true);
+}
+
+/**
+ * When the name check runs: as zod would, except on a plain printable ASCII name within the
+ * bounds (nearly every name), where it has nothing to find. A refinement allocates a closure on
+ * every run, and these, kept with the request until its batch is durable, were a third of what
+ * an issue request promoted to the old generation.
+ */
+const whenItCanFail = {
+  when: (payload: z.core.ParsePayload): boolean => {
+    if (aborted(payload)) return false;
+    const value = payload.value as string;
+    return !(
+      plainAsciiName.test(value) &&
+      value.length >= usernameLengthMin &&
+      value.length <= usernameLengthMax
+    );
+  },
+};
+
 /**
  * A participant's name: NFC-normalised, then 1–64 characters (Unicode code points, as zod counts
  * them), well-formed, no control characters, no bidi controls or invisible characters outside
@@ -89,7 +112,7 @@ export const usernameSchema = z
       });
     }
     if (!plain) refineText(value, context, 'username');
-  })
+  }, whenItCanFail)
   .meta({
     description: `Participant name: NFC-normalised, ${usernameLengthMin}–${usernameLengthMax} characters, no control characters, bidirectional controls, invisible characters (zero-width space, joiner outside emoji, …) or surrounding whitespace.`,
     example: 'alice',
@@ -143,10 +166,8 @@ const decimalDigits = /^[0-9]{1,9}$/;
 const wholeNumber = (minimum = 0) =>
   z
     .number()
-    .superRefine((value, context) => {
-      if (!Number.isSafeInteger(value) || value < minimum) {
-        context.addIssue({ code: 'custom', message: `expected a whole number ≥ ${minimum}` });
-      }
+    .refine((value) => Number.isSafeInteger(value) && value >= minimum, {
+      message: `expected a whole number ≥ ${minimum}`,
     })
     .meta({ type: 'integer', minimum });
 
@@ -195,13 +216,8 @@ export function createSchemas(limits: { countMax: number; bulkItemsMax?: number 
     .number()
     // One check instead of int, min and max (it runs for every item of a bulk request); the
     // documented type and bounds are the same, given as metadata.
-    .superRefine((value, context) => {
-      if (!Number.isInteger(value) || value < 1 || value > limits.countMax) {
-        context.addIssue({
-          code: 'custom',
-          message: `count must be a whole number from 1 to ${limits.countMax}`,
-        });
-      }
+    .refine((value) => Number.isInteger(value) && value >= 1 && value <= limits.countMax, {
+      message: `count must be a whole number from 1 to ${limits.countMax}`,
     })
     .meta({
       description: `Whole number of tickets, 1 to ${limits.countMax}.`,

@@ -103,6 +103,26 @@ describe('username schema', () => {
     );
   });
 
+  it('reports anything but a string as that alone, whatever it would read as', () => {
+    for (const value of [42, null, true, { name: 'alice' }, ['alice'], { length: 3 }]) {
+      const parsed = usernameSchema.safeParse(value);
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((issue) => issue.code)).toEqual(['invalid_type']);
+    }
+  });
+
+  it('names the rule a name breaks, plain or not', () => {
+    const messages = (name: string) =>
+      usernameSchema.safeParse(name).error?.issues.map((issue) => issue.message);
+    expect(messages('a'.repeat(65))).toEqual(['username must be 1–64 characters']);
+    expect(messages('')).toEqual(['username must be 1–64 characters']);
+    expect(messages(' alice')).toEqual(['username must not start or end with whitespace']);
+    expect(messages('ali\u200bce')).toEqual([
+      'username must not contain bidirectional controls or invisible characters',
+    ]);
+    expect(messages('alice')).toBeUndefined();
+  });
+
   it('counts code points: 64 emoji pass, 65 do not', () => {
     expect(usernameSchema.safeParse('😀'.repeat(64)).success).toBe(true);
     expect(usernameSchema.safeParse('😀'.repeat(65)).success).toBe(false);

@@ -171,9 +171,19 @@ describe.each(endpoints)('$what', ({ what, valid, usernameFields }) => {
   });
 
   it.each(badCounts)(`${what}: count %s`, async (_label, count) => {
-    await expectRefused(() => post(what, { ...valid, count }), 400, 'invalid_input', {
+    const reply = await expectRefused(() => post(what, { ...valid, count }), 400, 'invalid_input', {
       issues: true,
     });
+    // A number out of range names the bounds, as one issue on the field.
+    if (typeof count === 'number') {
+      expect(reply.body.issues).toEqual([
+        {
+          code: 'custom',
+          path: ['count'],
+          message: `count must be a whole number from 1 to ${countMaxDefault}`,
+        },
+      ]);
+    }
   });
 
   it(`${what}: count at countMax passes validation`, async () => {
