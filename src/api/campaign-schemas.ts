@@ -19,7 +19,13 @@ import {
   campaignPrizeNameLengthMin,
   timeZoneLengthMax,
 } from '../config/limits.js';
-import { idempotencyKeySchema, pageQuery, raffleIdSchema, raffleNameSchema } from './schemas.js';
+import {
+  idempotencyKeySchema,
+  pageQuery,
+  raffleIdSchema,
+  raffleNameSchema,
+  strictNumber,
+} from './schemas.js';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const controlCharacter = /\p{Cc}/u;
@@ -50,19 +56,6 @@ const prizeNameSchema = z
     },
   )
   .meta({ example: '$5 cash coupon' });
-
-const strictNumber = (
-  check: (value: number) => boolean,
-  message: string,
-  meta: Record<string, unknown>,
-) =>
-  z
-    .number()
-    .superRefine((value, context) => {
-      if (!check(value)) context.addIssue({ code: 'custom', message });
-    })
-    .meta(meta)
-    .pipe(z.number());
 
 const quotaSchema = (what: string) =>
   strictNumber(

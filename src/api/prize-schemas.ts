@@ -16,25 +16,24 @@ import {
   prizesPerRaffleMax,
   verificationCodeLengthMax,
 } from '../config/limits.js';
-import { idempotencyKeySchema, pageQuery, raffleIdSchema, raffleNameSchema } from './schemas.js';
+import {
+  idempotencyKeySchema,
+  pageQuery,
+  raffleIdSchema,
+  raffleNameSchema,
+  strictNumber,
+} from './schemas.js';
 
 const controlCharacter = /\p{Cc}/u;
 const surroundingWhitespace = /^\s|\s$/u;
 
 /** A whole number from 1 to `max`, never coerced from text. */
 function wholeNumberFromOne(max: number, label: string, description: string) {
-  return z
-    .number()
-    .superRefine((value, context) => {
-      if (!Number.isInteger(value) || value < 1 || value > max) {
-        context.addIssue({
-          code: 'custom',
-          message: `${label} must be a whole number from 1 to ${max}`,
-        });
-      }
-    })
-    .meta({ description, type: 'integer', minimum: 1, maximum: max })
-    .pipe(z.number());
+  return strictNumber(
+    (value) => Number.isInteger(value) && value >= 1 && value <= max,
+    `${label} must be a whole number from 1 to ${max}`,
+    { description, type: 'integer', minimum: 1, maximum: max },
+  );
 }
 
 const count = () => z.number().int().nonnegative();

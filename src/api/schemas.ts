@@ -160,6 +160,20 @@ export const cursorSchema = z.string().max(cursorLengthMax).meta({
 const decimalDigits = /^[0-9]{1,9}$/;
 
 /**
+ * A JSON number that passes `check`, refused with `message` otherwise: one check instead of int,
+ * min and max (it runs for every item of a bulk request), a refinement with a fixed message (a
+ * `superRefine` allocates a closure on every run), the type and bounds documented by `meta`. The
+ * pipe keeps it strict: trpc-to-openapi switches on `coerce` for every input field that unwraps
+ * to a plain number, body fields included, which would take "5", true or [3]; a pipe is not
+ * unwrapped.
+ */
+export const strictNumber = (
+  check: (value: number) => boolean,
+  message: string,
+  meta: Record<string, unknown>,
+) => z.number().refine(check, { message }).meta(meta).pipe(z.number());
+
+/**
  * A whole number ≥ `minimum` (0 unless said), in outputs: one check (bulk results hold thousands
  * of them).
  */
@@ -209,24 +223,18 @@ function bulkOutput<T extends z.ZodType>(value: T, id: string) {
 
 export function createSchemas(limits: { countMax: number; bulkItemsMax?: number | undefined }) {
   const bulkItemsMax = limits.bulkItemsMax ?? bulkItemsMaxDefault;
-  // trpc-to-openapi switches on `coerce` for every input field that unwraps to a plain number,
-  // body fields included, which would take "5", true or [3] as a count. A pipe is not unwrapped,
-  // so counts stay strict JSON numbers; the query parameter `limit` is coerced as intended.
-  const countSchema = z
-    .number()
-    // One check instead of int, min and max (it runs for every item of a bulk request); the
-    // documented type and bounds are the same, given as metadata.
-    .refine((value) => Number.isInteger(value) && value >= 1 && value <= limits.countMax, {
-      message: `count must be a whole number from 1 to ${limits.countMax}`,
-    })
-    .meta({
+  // A strict number (never coerced from text); the query parameter `limit` is coerced as intended.
+  const countSchema = strictNumber(
+    (value) => Number.isInteger(value) && value >= 1 && value <= limits.countMax,
+    `count must be a whole number from 1 to ${limits.countMax}`,
+    {
       description: `Whole number of tickets, 1 to ${limits.countMax}.`,
       example: 10,
       type: 'integer',
       minimum: 1,
       maximum: limits.countMax,
-    })
-    .pipe(z.number());
+    },
+  );
 
   const raffle = z
     .object({
