@@ -73,9 +73,9 @@ function aborted(payload: z.core.ParsePayload): boolean {
 
 /**
  * When the name check runs: as zod would, except on a plain printable ASCII name within the
- * bounds (nearly every name), where it has nothing to find. A refinement allocates a closure on
- * every run, and these, kept with the request until its batch is durable, were a third of what
- * an issue request promoted to the old generation.
+ * bounds (nearly every name), where it has nothing to find. A `superRefine` allocates a closure
+ * on every run, and a sampling heap profile of the objects that died in the old generation put
+ * zod's refinement closures at a quarter of what an issue request promoted there.
  */
 const whenItCanFail = {
   when: (payload: z.core.ParsePayload): boolean => {
