@@ -140,6 +140,15 @@ export class Journal implements CommandLog {
     }
   }
 
+  /** Tells `onDatasync`; an observer that fails is logged and never fails a durable batch. */
+  private observeDatasync(seconds: number): void {
+    try {
+      this.onDatasync?.(seconds);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'the fdatasync observer failed');
+    }
+  }
+
   /** Why the journal stopped taking writes, once it has. */
   get failure(): Error | undefined {
     return this.failureError;
@@ -150,6 +159,7 @@ export class Journal implements CommandLog {
     if (this.closed) throw new Error('journal: append after close');
     const lastSeq = (batch[batch.length - 1] as StampedCommand).seq;
     let bytes = 0;
+    let syncStartedMs = 0;
     try {
       // Writes only copy into the page cache, so they are synchronous (no thread-pool round
       // trip); the fdatasync, which waits for the disk, runs off the event loop.
@@ -163,12 +173,12 @@ export class Journal implements CommandLog {
         if (held.length > 2) this.segment.append(held.shift() as Buffer);
       }
       this.segment.append(Buffer.concat(held));
-      const syncStartedMs = performance.now();
+      syncStartedMs = performance.now();
       await this.segment.datasync();
-      this.onDatasync?.((performance.now() - syncStartedMs) / 1000);
     } catch (error) {
       throw this.fail(error, `commands ${(batch[0] as StampedCommand).seq} to ${lastSeq}`);
     }
+    this.observeDatasync((performance.now() - syncStartedMs) / 1000);
     this.stats.fsyncs += 1;
     this.stats.batches += 1;
     this.stats.commands += batch.length;
