@@ -4,24 +4,13 @@
  * the batch it was told of stays acknowledged, later batches are taken, and a reopened journal
  * recovers all of them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ledgerKind } from '../../src/kinds/ledger/kind.js';
 import { engineOver, openTestJournal } from '../support/journal-workload.js';
+import { temporaryDirectories } from '../support/temp-dirs.js';
 
-const directories: string[] = [];
-afterEach(() => {
-  for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function freshDirectory(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'raffle-observer-'));
-  directories.push(dir);
-  return dir;
-}
+const freshDirectory = temporaryDirectories('raffle-observer-');
 
 const issue = { raffleId: 'main', username: 'ann', count: 2 };
 

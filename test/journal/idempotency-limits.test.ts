@@ -5,11 +5,8 @@
  * and an answer too large to keep is refused on retry, never applied twice; and the defaults'
  * arithmetic holds (the largest bulk answer fits, and no snapshot record can pass its bound).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bulkItemsMaxDefault,
   idempotencyAnswerBytesMaxDefault,
@@ -29,16 +26,9 @@ import { startRaffleEngine } from '../../src/kinds/start-engine.js';
 import { readFileSync } from 'node:fs';
 import { newStateMachine, submitTo, type LedgerMutation } from '../support/ledger-commands.js';
 import { request, startTestServer } from '../support/server.js';
+import { temporaryDirectories } from '../support/temp-dirs.js';
 
-const directories: string[] = [];
-afterEach(() => {
-  for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'raffle-idempotency-'));
-  directories.push(dir);
-  return dir;
-}
+const tempDir = temporaryDirectories('raffle-idempotency-');
 
 const limits = {
   rafflesMax: 5,
