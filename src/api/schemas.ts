@@ -66,11 +66,6 @@ function codePointLength(value: string): number {
   return length;
 }
 
-/** zod's rule for running a check: not after an issue that stops the parse. */
-function aborted(payload: z.core.ParsePayload): boolean {
-  return payload.issues.some((issue) => issue.continue !== true);
-}
-
 /**
  * When the name check runs: as zod would, except on a plain printable ASCII name within the
  * bounds (nearly every name), where it has nothing to find. A `superRefine` allocates a closure
@@ -79,7 +74,8 @@ function aborted(payload: z.core.ParsePayload): boolean {
  */
 const whenItCanFail = {
   when: (payload: z.core.ParsePayload): boolean => {
-    if (aborted(payload)) return false;
+    // zod's own rule first: no check after an issue that stops the parse.
+    if (z.core.util.aborted(payload)) return false;
     const value = payload.value as string;
     return !(
       plainAsciiName.test(value) &&

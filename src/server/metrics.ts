@@ -30,6 +30,11 @@ function surfaceOf(url = ''): 'api' | 'trpc' | 'other' {
   return 'other';
 }
 
+/** Bucket bounds, in seconds, of the latency histograms: requests and fsync waits. */
+export const latencyBucketsSeconds = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
+
 /** What `/metrics` reads of a journal: its counts, and the wait of each batch's fdatasync. */
 export interface ObservedJournal {
   stats: JournalStats;
@@ -43,7 +48,7 @@ export function createMetrics(engine: Engine, journal?: ObservedJournal): Metric
     const fsyncs = new Histogram({
       name: 'raffle_journal_fsync_seconds',
       help: "How long each batch waited for the journal's fdatasync (its callers wait as long).",
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      buckets: latencyBucketsSeconds,
       registers: [registry],
     });
     journal.onDatasync = (seconds) => fsyncs.observe(seconds);
@@ -111,7 +116,7 @@ export function createMetrics(engine: Engine, journal?: ObservedJournal): Metric
     name: 'http_request_duration_seconds',
     help: 'HTTP request durations, by surface.',
     labelNames: ['surface'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    buckets: latencyBucketsSeconds,
     registers: [registry],
   });
   // One listener for every answer and label objects made once: observing a request allocates

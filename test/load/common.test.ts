@@ -11,6 +11,7 @@ import {
   fsyncWaitsBetween,
   median,
 } from '../../load/runner/common.js';
+import { latencyBucketsSeconds } from '../../src/server/metrics.js';
 
 describe('load runner helpers', () => {
   it('environmentOf: splits each pair at its first "=", the last value of a key wins', () => {
@@ -54,7 +55,7 @@ describe('load runner helpers', () => {
         const histogram = new Histogram({
           name: 'raffle_journal_fsync_seconds',
           help: 'fsync waits',
-          buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+          buckets: latencyBucketsSeconds,
           registers: [registry],
         });
         for (const seconds of earlier) histogram.observe(seconds);
